@@ -1,0 +1,2 @@
+/** The {@code berth} command line, dev mode and benchmarks: how users and operators meet Berth. */
+package io.berth.ops;
