@@ -1,2 +1,5 @@
-/** Berth's OCI runtime: the in-process Java API the agent uses. */
+/**
+ * Berth's OCI runtime as a Java API: {@link io.berth.runtime.ContainerRuntime} creates, starts, signals,
+ * execs into and deletes containers in-process, spawning nothing per operation but the container itself.
+ */
 package io.berth.runtime;
