@@ -1,0 +1,56 @@
+package io.berth.runtime.cgroup;
+
+import io.berth.protocol.oci.runtime.RuntimeSpec;
+
+/**
+ * The host's cgroup hierarchy, version 1 or 2, as found in {@code /proc/self/mountinfo}; the factory for
+ * container cgroups.
+ *
+ * <p><b>cgroupsPath.</b> Null means {@code "berth/<containerId>"}. As runc does it, an absolute path is taken
+ * from the root of each hierarchy, and a relative path from the runtime's own cgroup (on v1 per hierarchy, from
+ * {@code /proc/self/cgroup}; on v2 from the parent of the runtime's own cgroup, because a cgroup v2 with
+ * processes in it cannot hand controllers to children). The systemd driver's {@code slice:prefix:name} form is
+ * not supported and is rejected. A path may not leave its hierarchy through {@code ..}.
+ *
+ * <p><b>Threads.</b> Instances are immutable and safe to share between threads. The cgroup filesystems are
+ * the only state, so two processes (one CLI invocation per command) see the same containers.
+ */
+public interface Cgroups {
+
+    /**
+     * Reads {@code /proc/self/mountinfo} and {@code /proc/self/cgroup}. On a hybrid host (v1 controllers plus
+     * an empty cgroup2) this is v1, because v1 holds the controllers.
+     *
+     * @throws CgroupException when no cgroup filesystem is mounted
+     */
+    static Cgroups detect() {
+        return CgroupHost.detect();
+    }
+
+    /** The cgroup interface this host offers. */
+    CgroupVersion version();
+
+    /**
+     * Creates the container's cgroup (on v1 one directory in every mounted hierarchy) and applies every limit
+     * in {@code resources}. On any failure everything this call created is removed again before the exception
+     * leaves. A directory that already exists and holds no process is reused; one that holds processes is an
+     * error.
+     *
+     * @param cgroupsPath {@code linux.cgroupsPath}, nullable (see the class comment)
+     * @param containerId the container's id, used for the default path; not null
+     * @param resources {@code linux.resources}, nullable for no limits
+     * @throws CgroupException naming the controller file, the value and the config.json field that failed
+     */
+    ContainerCgroup create(String cgroupsPath, String containerId, RuntimeSpec.Resources resources);
+
+    /**
+     * Opens an existing container cgroup, e.g. from a later CLI process. Nothing is checked or written, so
+     * this works on a cgroup that was partly removed; operations on missing directories then fail (except
+     * {@link ContainerCgroup#destroy()}, which tolerates them).
+     *
+     * @param cgroupsPath as given to {@link #create}, nullable
+     * @param containerId not null
+     * @throws CgroupException when the path is not valid
+     */
+    ContainerCgroup open(String cgroupsPath, String containerId);
+}
