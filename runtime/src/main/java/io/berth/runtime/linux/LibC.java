@@ -1,0 +1,70 @@
+package io.berth.runtime.linux;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.byref.IntByReference;
+
+/** The libc functions the runtime calls from Java; glibc 2.36 or later (pidfd_open, close_range). */
+@SaveError
+interface LibC {
+    int unshare(int flags);
+
+    int setns(int fd, int nstype);
+
+    int memfd_create(String name, int flags);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int pipe2(@Out int[] fds, int flags);
+
+    int open(String path, int flags, int mode);
+
+    int close(int fd);
+
+    long read(int fd, Pointer buf, long count);
+
+    long write(int fd, Pointer buf, long count);
+
+    int mkfifo(String path, int mode);
+
+    int kill(int pid, int signal);
+
+    int pidfd_open(int pid, int flags);
+
+    int pidfd_send_signal(int pidfd, int signal, Pointer info, int flags);
+
+    int waitid(int idtype, int id, Pointer siginfo, int options);
+
+    int poll(Pointer fds, long nfds, int timeout);
+
+    int eventfd(int initval, int flags);
+
+    int socket(int domain, int type, int protocol);
+
+    int connect(int fd, Pointer addr, int len);
+
+    int sigfillset(Pointer set);
+
+    int sigemptyset(Pointer set);
+
+    int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
+
+    int posix_spawn_file_actions_init(Pointer actions);
+
+    int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newfd);
+
+    int posix_spawn_file_actions_destroy(Pointer actions);
+
+    int posix_spawnattr_init(Pointer attr);
+
+    int posix_spawnattr_setflags(Pointer attr, short flags);
+
+    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigmask);
+
+    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigdefault);
+
+    int posix_spawnattr_destroy(Pointer attr);
+
+    String strerror(int errnum);
+}

@@ -1,0 +1,258 @@
+package io.berth.runtime.linux;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * The libc calls the runtime makes from Java, each turning -1/errno into a {@link SyscallException} that
+ * names the call and its arguments. One instance per process ({@link #get()}); thread-safe. Every fd it
+ * opens is close-on-exec.
+ */
+public final class Linux {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_PATH = 010000000;
+
+    public static final int CLONE_NEWTIME = 0x80;
+    public static final int CLONE_FS = 0x200;
+    public static final int CLONE_NEWNS = 0x20000;
+    public static final int CLONE_NEWCGROUP = 0x02000000;
+    public static final int CLONE_NEWUTS = 0x04000000;
+    public static final int CLONE_NEWIPC = 0x08000000;
+    public static final int CLONE_NEWUSER = 0x10000000;
+    public static final int CLONE_NEWPID = 0x20000000;
+    public static final int CLONE_NEWNET = 0x40000000;
+
+    public static final int ESRCH = 3;
+    public static final int EINTR = 4;
+    public static final int EAGAIN = 11;
+    public static final int ECHILD = 10;
+
+    static final int F_DUPFD_CLOEXEC = 1030;
+    static final int F_ADD_SEALS = 1033;
+    static final int MFD_CLOEXEC = 1;
+    static final int MFD_ALLOW_SEALING = 2;
+
+    private static final int P_PIDFD = 3;
+    private static final int WEXITED = 4;
+    private static final int WNOHANG = 1;
+    private static final int CLD_EXITED = 1;
+    private static final int POLLIN = 1;
+    private static final int EFD_CLOEXEC = 02000000;
+
+    private static volatile Linux instance;
+
+    final LibC libc;
+    final Runtime runtime;
+
+    private Linux() {
+        libc = LibraryLoader.create(LibC.class).load("c");
+        runtime = Runtime.getRuntime(libc);
+    }
+
+    /** The process-wide instance; the first call loads libc. */
+    public static Linux get() {
+        Linux l = instance;
+        if (l == null) {
+            synchronized (Linux.class) {
+                l = instance;
+                if (l == null) {
+                    l = new Linux();
+                    instance = l;
+                }
+            }
+        }
+        return l;
+    }
+
+    int errno() {
+        return runtime.getLastError();
+    }
+
+    SyscallException error(String call) {
+        int e = errno();
+        return new SyscallException(call, e, libc.strerror(e));
+    }
+
+    int check(int result, String call) {
+        if (result < 0) {
+            throw error(call);
+        }
+        return result;
+    }
+
+    /** open(2) with O_CLOEXEC added. */
+    public int open(String path, int flags, int mode) {
+        int fd = libc.open(path, flags | O_CLOEXEC, mode);
+        if (fd < 0) {
+            throw error("open(" + path + ", 0" + Integer.toOctalString(flags) + ")");
+        }
+        return fd;
+    }
+
+    /** Closes fd, ignoring errors (there is nothing useful to do about a failed close). */
+    public void closeQuietly(int fd) {
+        if (fd >= 0) {
+            libc.close(fd);
+        }
+    }
+
+    /** A close-on-exec pipe: [read end, write end]. */
+    public int[] pipe() {
+        int[] fds = new int[2];
+        check(libc.pipe2(fds, O_CLOEXEC), "pipe2(O_CLOEXEC)");
+        return fds;
+    }
+
+    public void mkfifo(Path path, int mode) {
+        check(libc.mkfifo(path.toString(), mode), "mkfifo(" + path + ", 0" + Integer.toOctalString(mode) + ")");
+    }
+
+    /** kill(2); returns false when the process does not exist (ESRCH). */
+    public boolean kill(int pid, int signal) {
+        if (libc.kill(pid, signal) < 0) {
+            if (errno() == ESRCH) {
+                return false;
+            }
+            throw error("kill(" + pid + ", " + signal + ")");
+        }
+        return true;
+    }
+
+    /** A close-on-exec pidfd for pid; -1 when the process does not exist. */
+    public int pidfdOpen(int pid) {
+        int fd = libc.pidfd_open(pid, 0);
+        if (fd < 0) {
+            if (errno() == ESRCH) {
+                return -1;
+            }
+            throw error("pidfd_open(" + pid + ")");
+        }
+        return fd;
+    }
+
+    /** Signals the process a pidfd refers to; returns false when it has already exited. */
+    public boolean pidfdSignal(int pidfd, int signal) {
+        if (libc.pidfd_send_signal(pidfd, signal, null, 0) < 0) {
+            if (errno() == ESRCH) {
+                return false;
+            }
+            throw error("pidfd_send_signal(" + pidfd + ", " + signal + ")");
+        }
+        return true;
+    }
+
+    /**
+     * Reaps the child a pidfd refers to without blocking: null while it still runs, else
+     * {@code [exitCode, signal]} (signal 0 for a normal exit). Throws ECHILD for a process that is not ours.
+     */
+    public int[] reap(int pidfd) {
+        Pointer info = Memory.allocateDirect(runtime, 128, true);
+        int r = libc.waitid(P_PIDFD, pidfd, info, WEXITED | WNOHANG);
+        if (r < 0) {
+            throw error("waitid(P_PIDFD, " + pidfd + ")");
+        }
+        if (info.getInt(16) == 0) {  // si_pid stays 0 while the child runs
+            return null;
+        }
+        int code = info.getInt(8);
+        int status = info.getInt(24);
+        return code == CLD_EXITED ? new int[] {status, 0} : new int[] {128 + status, status};
+    }
+
+    /** A close-on-exec eventfd, to wake a thread blocked in {@link #pollIn}. */
+    public int eventfd() {
+        return check(libc.eventfd(0, EFD_CLOEXEC), "eventfd");
+    }
+
+    /** Waits up to timeoutMillis (-1: forever) for any of fds to become readable; returns which ones did. */
+    public boolean[] pollIn(int[] fds, int timeoutMillis) {
+        Pointer p = Memory.allocateDirect(runtime, 8L * Math.max(1, fds.length), true);
+        for (int i = 0; i < fds.length; i++) {
+            p.putInt(8L * i, fds[i]);
+            p.putShort(8L * i + 4, (short) POLLIN);
+        }
+        int r = libc.poll(p, fds.length, timeoutMillis);
+        boolean[] ready = new boolean[fds.length];
+        if (r < 0) {
+            if (errno() == EINTR) {
+                return ready;
+            }
+            throw error("poll(" + fds.length + " fds)");
+        }
+        for (int i = 0; i < fds.length; i++) {
+            ready[i] = p.getShort(8L * i + 6) != 0;
+        }
+        return ready;
+    }
+
+    /** Reads up to max bytes; an empty array at end of file. Retries on EINTR. */
+    public byte[] read(int fd, int max) {
+        Pointer buf = Memory.allocateDirect(runtime, max);
+        long n;
+        do {
+            n = libc.read(fd, buf, max);
+        } while (n < 0 && errno() == EINTR);
+        if (n < 0) {
+            throw error("read(" + fd + ")");
+        }
+        byte[] out = new byte[(int) n];
+        buf.get(0, out, 0, out.length);
+        return out;
+    }
+
+    /** Writes all of data. Retries on EINTR and short writes. */
+    public void writeAll(int fd, byte[] data) {
+        if (data.length == 0) {
+            return;
+        }
+        Pointer buf = Memory.allocateDirect(runtime, data.length);
+        buf.put(0, data, 0, data.length);
+        long off = 0;
+        while (off < data.length) {
+            long n = libc.write(fd, buf.slice(off), data.length - off);
+            if (n < 0) {
+                if (errno() == EINTR) {
+                    continue;
+                }
+                throw error("write(" + fd + ", " + data.length + " bytes)");
+            }
+            off += n;
+        }
+    }
+
+    /** A close-on-exec AF_UNIX stream socket connected to path (a console socket). */
+    public int connectUnix(Path path) {
+        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (name.length >= 108) {
+            throw new SyscallException("connect(" + path + ")", 36, "socket path longer than 107 bytes");
+        }
+        int fd = check(libc.socket(1 /* AF_UNIX */, 1 /* SOCK_STREAM */ | 02000000 /* SOCK_CLOEXEC */, 0),
+                "socket(AF_UNIX)");
+        Pointer addr = Memory.allocateDirect(runtime, 110, true);
+        addr.putShort(0, (short) 1);
+        addr.put(2, name, 0, name.length);
+        if (libc.connect(fd, addr, 2 + name.length + 1) < 0) {
+            SyscallException e = error("connect(" + path + ")");
+            libc.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /** Duplicates fd onto the lowest free fd at or above min, close-on-exec. */
+    public int dupAbove(int fd, int min) {
+        return check(libc.fcntl(fd, F_DUPFD_CLOEXEC, min), "fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")");
+    }
+}
