@@ -34,7 +34,8 @@ public interface BlobWriter extends WritableByteChannel {
     void truncate(long size) throws IOException;
 
     /**
-     * Appends. A full disk throws {@link StoreFullException}; the ingest keeps what was written before.
+     * Appends. A full disk throws {@link StoreFullException}, deletes the ingest and closes this writer, so
+     * nothing half-written stays behind.
      */
     @Override
     int write(ByteBuffer src) throws IOException;

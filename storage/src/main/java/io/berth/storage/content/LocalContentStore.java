@@ -1,0 +1,437 @@
+package io.berth.storage.content;
+
+import io.berth.protocol.oci.image.Descriptor;
+import io.berth.protocol.oci.image.Digest;
+import io.berth.protocol.oci.image.OciJson;
+import io.berth.storage.content.MetadataIndex.Family;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The content store of one directory: {@code blobs/<alg>/<hex>} for committed blobs, {@code ingest/<id>/}
+ * for ingests in progress, and a {@link MetadataIndex} whose {@code blobs} entry is the commit point (a
+ * blob file without an entry is an orphan, removed when the store opens).
+ *
+ * <p>Writers are coordinated in-process (one process per store, enforced by RocksDB's lock file).
+ */
+public final class LocalContentStore implements ContentStore {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalContentStore.class);
+    private static final Pattern REF = Pattern.compile("[A-Za-z0-9._:@+/-]{1,200}");
+    static final String META = "meta";
+    static final String DATA = "data";
+
+    private final Path root;
+    private final Path blobs;
+    private final Path ingest;
+    private final MetadataIndex index;
+    private final boolean ownsIndex;
+    private final Clock clock;
+    private final LocalLeases leases;
+    private final Set<String> held = new HashSet<>();
+
+    /**
+     * Opens the store in {@code root} with an index of its own under {@code root/index}, reconciling the
+     * index with the files.
+     */
+    public static LocalContentStore open(Path root) throws IOException {
+        MetadataIndex index = MetadataIndex.open(root.resolve("index"));
+        try {
+            return new LocalContentStore(root, index, true, Clock.systemUTC());
+        } catch (IOException | RuntimeException e) {
+            index.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A store over an index that the caller owns (the image store shares one index between content and
+     * images). Reconciles the index with the files.
+     */
+    public LocalContentStore(Path root, MetadataIndex index, Clock clock) throws IOException {
+        this(root, index, false, clock);
+    }
+
+    private LocalContentStore(Path root, MetadataIndex index, boolean ownsIndex, Clock clock) throws IOException {
+        this.root = root;
+        this.blobs = root.resolve("blobs");
+        this.ingest = root.resolve("ingest");
+        this.index = index;
+        this.ownsIndex = ownsIndex;
+        this.clock = clock;
+        this.leases = new LocalLeases(index, clock);
+        Files.createDirectories(blobs.resolve("sha256"));
+        Files.createDirectories(ingest);
+        reconcile();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The file of a committed blob, for callers in this module that need random access (unpacking, export). */
+    public Path blobPath(Digest digest) {
+        return blobs.resolve(digest.algorithm()).resolve(digest.hex());
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    @Override
+    public Optional<BlobInfo> info(Digest digest) throws IOException {
+        return index.get(Family.BLOBS, digest.toString(), BlobRecord.class).map(r -> r.info(digest));
+    }
+
+    @Override
+    public InputStream open(Digest digest, long offset) throws IOException {
+        BlobInfo info = info(digest).orElseThrow(() -> new BlobNotFoundException(digest));
+        if (offset < 0 || offset > info.size()) {
+            throw new IllegalArgumentException("offset " + offset + " outside blob " + digest + " of " + info.size() + " bytes");
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(blobPath(digest), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            // Only possible if someone removed the file behind the store's back: drop the dangling entry.
+            log.warn("blob {} is indexed but its file is gone; removing the entry", digest);
+            index.delete(Family.BLOBS, digest.toString());
+            throw new BlobNotFoundException(digest);
+        }
+        channel.position(offset);
+        maybeTouch(info);
+        return Channels.newInputStream(channel);
+    }
+
+    @Override
+    public byte[] readAll(Digest digest, long maxSize) throws IOException {
+        BlobInfo info = info(digest).orElseThrow(() -> new BlobNotFoundException(digest));
+        if (info.size() > maxSize) {
+            throw new StoreException("blob " + digest + " is " + info.size() + " bytes, more than the " + maxSize
+                    + " allowed for a document");
+        }
+        try (InputStream in = open(digest, 0)) {
+            return in.readAllBytes();
+        }
+    }
+
+    // ---------------------------------------------------------------- index
+
+    @Override
+    public List<BlobInfo> list() throws IOException {
+        List<BlobInfo> result = new ArrayList<>();
+        index.all(Family.BLOBS, BlobRecord.class).forEach((k, r) -> result.add(r.info(Digest.parse(k))));
+        return result;
+    }
+
+    @Override
+    public void touch(Digest digest) throws IOException {
+        Optional<BlobRecord> r = index.get(Family.BLOBS, digest.toString(), BlobRecord.class);
+        if (r.isPresent()) {
+            index.put(Family.BLOBS, digest.toString(), r.get().usedAt(clock.millis()));
+        }
+    }
+
+    @Override
+    public long totalSize() throws IOException {
+        return index.all(Family.BLOBS, BlobRecord.class).values().stream().mapToLong(BlobRecord::size).sum();
+    }
+
+    @Override
+    public boolean delete(Digest digest) throws IOException {
+        if (info(digest).isEmpty()) {
+            return false;
+        }
+        index.delete(Family.BLOBS, digest.toString());
+        Files.deleteIfExists(blobPath(digest));
+        return true;
+    }
+
+    @Override
+    public Leases leases() {
+        return leases;
+    }
+
+    // ---------------------------------------------------------------- ingest
+
+    @Override
+    public BlobWriter writer(String ref, Descriptor expected, Duration wait) throws IOException {
+        if (ref == null || !REF.matcher(ref).matches()) {
+            throw new IllegalArgumentException("ingest ref '" + ref + "': use 1-200 characters of [A-Za-z0-9._:@+/-]");
+        }
+        List<String> keys = new ArrayList<>(List.of("ref:" + ref));
+        if (expected != null) {
+            expected.validate("expected");
+            keys.add("digest:" + expected.digest());
+        }
+        acquire(keys, wait);
+        try {
+            if (expected != null) {
+                Optional<BlobInfo> existing = info(expected.digest());
+                if (existing.isPresent()) {
+                    throw new BlobExistsException(existing.get());
+                }
+            }
+            return new IngestWriter(this, ref, ingestDir(ref), expected, keys);
+        } catch (IOException | RuntimeException e) {
+            release(keys);
+            throw e;
+        }
+    }
+
+    @Override
+    public List<IngestStatus> ingests() throws IOException {
+        List<IngestStatus> result = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(ingest)) {
+            for (Path dir : dirs) {
+                Optional<IngestMeta> meta = readMeta(dir);
+                if (meta.isEmpty()) {
+                    continue;
+                }
+                Path data = dir.resolve(DATA);
+                long size = Files.exists(data) ? Files.size(data) : 0;
+                FileTime updated = Files.getLastModifiedTime(Files.exists(data) ? data : dir);
+                boolean open;
+                synchronized (held) {
+                    open = held.contains("ref:" + meta.get().ref());
+                }
+                result.add(new IngestStatus(meta.get().ref(), meta.get().expected(), size, updated.toInstant(), open));
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public void abort(String ref) throws IOException {
+        List<String> keys = List.of("ref:" + ref);
+        synchronized (held) {
+            if (held.contains(keys.get(0))) {
+                throw new StoreException("ingest '" + ref + "' is being written; close its writer first");
+            }
+            held.add(keys.get(0));
+        }
+        try {
+            deleteTree(ingestDir(ref));
+        } finally {
+            release(keys);
+        }
+    }
+
+    /** Deletes interrupted ingests not written to for {@code age}; returns their refs. */
+    public List<String> deleteStaleIngests(Duration age) throws IOException {
+        List<String> removed = new ArrayList<>();
+        Instant cutoff = clock.instant().minus(age);
+        for (IngestStatus s : ingests()) {
+            if (!s.open() && s.updatedAt().isBefore(cutoff)) {
+                try {
+                    abort(s.ref());
+                    removed.add(s.ref());
+                } catch (StoreException e) {
+                    log.debug("ingest {} was reopened while collecting it", s.ref());
+                }
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (ownsIndex) {
+            index.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- internals used by IngestWriter
+
+    Path ingestDir(String ref) {
+        return ingest.resolve(Digest.sha256(ref.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex());
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** Publishes a verified ingest: rename, fsync the directory, then the index entry (the commit point). */
+    BlobInfo publish(Path data, Digest digest, long size, String mediaType) throws IOException {
+        Optional<BlobInfo> existing = info(digest);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Path dir = blobs.resolve(digest.algorithm());
+        Files.createDirectories(dir);
+        Path target = dir.resolve(digest.hex());
+        Files.move(data, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(dir);
+        long now = clock.millis();
+        BlobRecord record = new BlobRecord(size, mediaType, now, now);
+        index.put(Family.BLOBS, digest.toString(), record);
+        return record.info(digest);
+    }
+
+    void release(List<String> keys) {
+        synchronized (held) {
+            keys.forEach(held::remove);
+            held.notifyAll();
+        }
+    }
+
+    private void acquire(List<String> keys, Duration wait) throws IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (held) {
+            while (keys.stream().anyMatch(held::contains)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new StoreException("ingest " + keys + " is held by another writer after waiting "
+                            + wait.toMillis() + " ms; retry later");
+                }
+                try {
+                    held.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for ingest " + keys);
+                }
+            }
+            held.addAll(keys);
+        }
+    }
+
+    private void maybeTouch(BlobInfo info) throws IOException {
+        // Writing the index on every read would cost a synced write per layer read; a minute is fine for LRU.
+        if (info.lastUsed().isBefore(clock.instant().minusSeconds(60))) {
+            touch(info.digest());
+        }
+    }
+
+    static Optional<IngestMeta> readMeta(Path dir) {
+        try {
+            return Optional.of(OciJson.read(Files.readAllBytes(dir.resolve(META)), IngestMeta.class, "ingest " + dir));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Opening after a crash: drop entries whose file is missing or short, delete unindexed files and broken ingests. */
+    private void reconcile() throws IOException {
+        Set<String> indexed = new HashSet<>();
+        List<String> dangling = new ArrayList<>();
+        index.all(Family.BLOBS, BlobRecord.class).forEach((key, record) -> {
+            Digest d = Digest.parse(key);
+            Path p = blobPath(d);
+            try {
+                if (Files.size(p) == record.size()) {
+                    indexed.add(key);
+                    return;
+                }
+            } catch (IOException e) {
+                // missing: dangling
+            }
+            dangling.add(key);
+        });
+        if (!dangling.isEmpty()) {
+            log.warn("content store {}: removing {} index entries whose blob file is missing or short: {}", root, dangling.size(), dangling);
+            index.deleteAll(Family.BLOBS, dangling);
+            for (String key : dangling) {
+                Files.deleteIfExists(blobPath(Digest.parse(key)));
+            }
+        }
+        try (DirectoryStream<Path> algs = Files.newDirectoryStream(blobs)) {
+            for (Path alg : algs) {
+                if (!Files.isDirectory(alg)) {
+                    Files.delete(alg);
+                    continue;
+                }
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(alg)) {
+                    for (Path f : files) {
+                        String key = alg.getFileName() + ":" + f.getFileName();
+                        if (!indexed.contains(key)) {
+                            log.warn("content store {}: removing orphan blob file {}", root, f);
+                            deleteTree(f);
+                        }
+                    }
+                }
+            }
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(ingest)) {
+            for (Path dir : dirs) {
+                if (readMeta(dir).isEmpty()) {
+                    log.warn("content store {}: removing unreadable ingest {}", root, dir);
+                    deleteTree(dir);
+                }
+            }
+        }
+    }
+
+    /** Deletes a file or a directory tree without following symbolic links. */
+    public static void deleteTree(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(path, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(dir);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** fsync of a directory, so a rename in it survives a power loss. */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** Whether an I/O failure is ENOSPC (the JDK only reports it in the message). */
+    public static boolean isNoSpace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && (t.getMessage().contains("No space left") || t.getMessage().contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The index record of a blob; times in epoch milliseconds. */
+    record BlobRecord(long size, String mediaType, long created, long lastUsed) {
+        BlobInfo info(Digest digest) {
+            return new BlobInfo(digest, size, mediaType, Instant.ofEpochMilli(created), Instant.ofEpochMilli(lastUsed));
+        }
+
+        BlobRecord usedAt(long millis) {
+            return new BlobRecord(size, mediaType, created, millis);
+        }
+    }
+
+    /** What an ingest directory says about itself, so a resumed writer knows what it was writing. */
+    record IngestMeta(String ref, Digest expected, long expectedSize, String mediaType) {
+    }
+}
