@@ -67,4 +67,7 @@ interface LibC {
     int posix_spawnattr_destroy(Pointer attr);
 
     String strerror(int errnum);
+
+    /** syscall(2) with three arguments, for calls glibc has no wrapper for (bpf). */
+    long syscall(long number, long arg1, Pointer arg2, long arg3);
 }

@@ -251,6 +251,19 @@ public final class Linux {
         return fd;
     }
 
+    /**
+     * bpf(2), which glibc does not wrap; attr is a union bpf_attr of size bytes. Returns the call's result
+     * (a new fd, close-on-exec as every bpf fd is, for the commands that create one).
+     */
+    public int bpf(int cmd, Pointer attr, int size) {
+        long nr = System.getProperty("os.arch").equals("aarch64") ? 280 : 321;
+        long result = libc.syscall(nr, cmd, attr, size);
+        if (result < 0) {
+            throw error("bpf(cmd " + cmd + ")");
+        }
+        return (int) result;
+    }
+
     /** Duplicates fd onto the lowest free fd at or above min, close-on-exec. */
     public int dupAbove(int fd, int min) {
         return check(libc.fcntl(fd, F_DUPFD_CLOEXEC, min), "fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")");
