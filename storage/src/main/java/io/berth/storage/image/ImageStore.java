@@ -25,6 +25,15 @@ import java.util.Optional;
  */
 public interface ImageStore extends AutoCloseable {
 
+    /**
+     * Opens (creating) the local image store in {@code root}, reconciling it after a crash.
+     *
+     * @throws io.berth.storage.content.StoreException when another process has it open
+     */
+    static ImageStore open(Path root, ImageStoreOptions options) throws IOException {
+        return LocalImageStore.open(root, options);
+    }
+
     /** The blobs. */
     ContentStore content();
 
