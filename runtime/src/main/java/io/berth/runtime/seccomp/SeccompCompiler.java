@@ -66,11 +66,16 @@ public final class SeccompCompiler {
     private static final long WORD = 0xFFFFFFFFL;
     private static final String ROOT = "$.linux.seccomp";
 
+    /**
+     * The profile's flags and their seccomp(2) bits. WAIT_KILLABLE_RECV only shapes how a notification listener
+     * waits, and the kernel refuses it without one (EINVAL); with no listener possible here it is accepted and
+     * dropped, so a profile written for runc still loads.
+     */
     private static final Map<String, Integer> FLAGS = Map.of(
             "SECCOMP_FILTER_FLAG_TSYNC", SeccompProgram.FLAG_TSYNC,
             "SECCOMP_FILTER_FLAG_LOG", SeccompProgram.FLAG_LOG,
             "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SeccompProgram.FLAG_SPEC_ALLOW,
-            "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SeccompProgram.FLAG_WAIT_KILLABLE_RECV);
+            "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 0);
 
     /** Architectures libseccomp knows that Berth has no table for; see the class comment. */
     private static final Set<String> FOREIGN_ARCHES = Set.of("SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",

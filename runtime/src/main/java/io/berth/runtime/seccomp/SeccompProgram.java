@@ -14,7 +14,6 @@ public record SeccompProgram(byte[] filter, int flags) {
     public static final int FLAG_TSYNC = 1;
     public static final int FLAG_LOG = 1 << 1;
     public static final int FLAG_SPEC_ALLOW = 1 << 2;
-    public static final int FLAG_WAIT_KILLABLE_RECV = 1 << 5;
 
     public SeccompProgram {
         if (filter.length == 0 || filter.length % 8 != 0) {
