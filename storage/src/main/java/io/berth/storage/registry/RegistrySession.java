@@ -21,6 +21,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,7 +142,12 @@ final class RegistrySession {
                         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding());
                 log.debug("{} answered {} over HTTPS", hostPort, probe.statusCode());
                 base = https;
+            } catch (SSLHandshakeException e) {
+                // A TLS server whose certificate we do not trust: falling back to plain HTTP would be a downgrade.
+                throw new RegistryException("TLS handshake with registry " + hostPort + " failed: " + e.getMessage()
+                        + " (if it uses a private CA, give its certificate with --ca-file)", e);
             } catch (SSLException e) {
+                // The server answered the TLS hello in plain HTTP: it does not speak TLS at all.
                 log.debug("{} does not speak HTTPS ({}); using plain HTTP as it is loopback or insecure", hostPort, e.toString());
                 base = URI.create("http://" + hostPort);
             } catch (InterruptedException e) {
@@ -180,6 +186,9 @@ final class RegistrySession {
                 throw e;
             } catch (InterruptedIOException e) {
                 throw e;
+            } catch (SSLHandshakeException e) {
+                throw new RegistryException("TLS handshake with registry " + hostPort + " failed: " + e.getMessage()
+                        + " (if it uses a private CA, give its certificate with --ca-file)", e);
             } catch (IOException e) {
                 last = e;
                 log.info("{} {} on {} failed: {}; {}", call.method(), call.target(), hostPort, e.toString(),
