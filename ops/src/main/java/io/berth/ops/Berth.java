@@ -1,5 +1,6 @@
 package io.berth.ops;
 
+import io.berth.ops.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Berth.Version.class,
         description = "Berth: a distributed container scheduler for OCI containers.",
-        subcommands = {CommandLine.HelpCommand.class},
+        subcommands = {BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the operation failed", "2:invalid arguments"})
 public final class Berth {

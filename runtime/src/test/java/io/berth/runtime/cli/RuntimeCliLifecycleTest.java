@@ -149,7 +149,7 @@ class RuntimeCliLifecycleTest {
 
     @Test
     void eventsWithStatsPrintsOneStatsEvent() throws Exception {
-        Path bundle = cli.bundle("b", c -> c.with("linux").with("resources").putObject("memory").put("limit", 64L << 20),
+        Path bundle = cli.bundle("b", c -> c.withObject("/linux/resources").putObject("memory").put("limit", 64L << 20),
                 "sleep", "60");
         cli.ok("run", "-d", "-b", bundle.toString(), "ev");
         String out = cli.ok("events", "--stats", "ev");
