@@ -1,0 +1,253 @@
+package io.berth.scheduler.placement;
+
+import io.berth.protocol.job.Constraint;
+import io.berth.protocol.job.Operator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The feasibility checkers and the chain they run in: node state, datacenter, platform, each constraint, distinct
+ * hosts and properties, then resources and ports. Cheap and most selective first.
+ */
+final class Checks {
+    private Checks() {}
+
+    /** The chain for one group in one evaluation. */
+    static FeasibilityCheck[] chain(EvalContext ctx, GroupAsk ask) {
+        List<FeasibilityCheck> chain = new ArrayList<>();
+        chain.add(new NodeState(ctx));
+        if (!ctx.job.datacenters().isEmpty()) {
+            chain.add(new Datacenter(ctx, ctx.job.datacenters()));
+        }
+        chain.add(new Platform(ctx, ctx.evaluation.architectures()));
+        for (Constraint c : ask.constraints) {
+            switch (c.operator()) {
+                case DISTINCT_HOSTS -> { }
+                case DISTINCT_PROPERTY -> chain.add(new DistinctProperty(ctx, ask, c));
+                default -> chain.add(new AttributeConstraint(ctx, c));
+            }
+        }
+        if (ask.distinctHostsForJob || ask.distinctHostsForGroup) {
+            chain.add(new DistinctHosts(ctx, ask));
+        }
+        chain.add(new Resources(ctx, ask));
+        chain.add(new Ports(ctx, ask));
+        return chain.toArray(new FeasibilityCheck[0]);
+    }
+
+    /** Down, ineligible and draining nodes take nothing new. */
+    static final class NodeState implements FeasibilityCheck {
+        static final String DOWN = "node down", INELIGIBLE = "node ineligible", DRAINING = "node draining";
+        private final ClusterSnapshot snapshot;
+
+        NodeState(EvalContext ctx) {
+            this.snapshot = ctx.snapshot;
+        }
+
+        @Override
+        public String reject(int node) {
+            Node n = snapshot.node(node);
+            if (n.status() != Node.Status.READY) {
+                return DOWN;
+            }
+            if (!n.eligible()) {
+                return INELIGIBLE;
+            }
+            return n.draining() ? DRAINING : null;
+        }
+    }
+
+    /** Only the job's datacenters, when it names any. */
+    static final class Datacenter implements FeasibilityCheck {
+        static final String REASON = "missing datacenter";
+        private final ClusterSnapshot snapshot;
+        private final Set<String> datacenters;
+
+        Datacenter(EvalContext ctx, List<String> datacenters) {
+            this.snapshot = ctx.snapshot;
+            this.datacenters = Set.copyOf(datacenters);
+        }
+
+        @Override
+        public String reject(int node) {
+            return datacenters.contains(snapshot.node(node).datacenter()) ? null : REASON;
+        }
+    }
+
+    /** Berth runs Linux containers: a Linux node whose architecture the images are built for (when known). */
+    static final class Platform implements FeasibilityCheck {
+        static final String OS = "attr.os = linux", ARCH = "image architecture";
+        private final ClusterSnapshot snapshot;
+        private final Set<String> architectures;
+
+        Platform(EvalContext ctx, Set<String> architectures) {
+            this.snapshot = ctx.snapshot;
+            this.architectures = architectures;
+        }
+
+        @Override
+        public String reject(int node) {
+            Node n = snapshot.node(node);
+            if (!"linux".equals(n.os())) {
+                return OS;
+            }
+            return architectures.isEmpty() || architectures.contains(n.arch()) ? null : ARCH;
+        }
+    }
+
+    /**
+     * One constraint comparing a node attribute with a value. Node attributes do not change within an
+     * evaluation, so each node's answer is computed once (regular expressions and version ranges are not free).
+     */
+    static final class AttributeConstraint implements FeasibilityCheck {
+        private final ClusterSnapshot snapshot;
+        private final String attribute;
+        private final AttributeMatcher matcher;
+        private final String reason;
+        private final byte[] memo; // 0 unknown, 1 passes, 2 fails
+
+        AttributeConstraint(EvalContext ctx, Constraint c) {
+            this.snapshot = ctx.snapshot;
+            this.attribute = c.attribute();
+            this.matcher = new AttributeMatcher(c.operator(), c.value());
+            this.reason = c.toString();
+            this.memo = new byte[ctx.snapshot.size()];
+        }
+
+        @Override
+        public String reject(int node) {
+            byte m = memo[node];
+            if (m == 0) {
+                m = matcher.matches(snapshot.node(node).attribute(attribute)) ? (byte) 1 : (byte) 2;
+                memo[node] = m;
+            }
+            return m == 1 ? null : reason;
+        }
+    }
+
+    /** No two allocations of the job (or of the group, for a group-level constraint) on one node. */
+    static final class DistinctHosts implements FeasibilityCheck {
+        static final String REASON = "distinct_hosts";
+        private final EvalContext ctx;
+        private final GroupAsk ask;
+
+        DistinctHosts(EvalContext ctx, GroupAsk ask) {
+            this.ctx = ctx;
+            this.ask = ask;
+        }
+
+        @Override
+        public String reject(int node) {
+            if (ask.distinctHostsForJob && ctx.jobCount(node) > 0) {
+                return REASON;
+            }
+            return ask.distinctHostsForGroup && ctx.groupCount(ask.group.name(), node) > 0 ? REASON : null;
+        }
+    }
+
+    /**
+     * At most {@code value} (default 1) live allocations of the job per value of the attribute. Counts are taken
+     * from the snapshot and the plan at each call, so placements in this plan count.
+     */
+    static final class DistinctProperty implements FeasibilityCheck {
+        private final EvalContext ctx;
+        private final String attribute;
+        private final int limit;
+        private final String reason;
+
+        DistinctProperty(EvalContext ctx, GroupAsk ask, Constraint c) {
+            this.ctx = ctx;
+            this.attribute = c.attribute();
+            this.limit = c.value() == null ? 1 : Integer.parseInt(c.value());
+            this.reason = c.toString();
+        }
+
+        @Override
+        public String reject(int node) {
+            String value = ctx.snapshot.node(node).attribute(attribute);
+            if (value == null) {
+                return reason;
+            }
+            return used(value) >= limit ? reason : null;
+        }
+
+        private int used(String value) {
+            int n = 0;
+            for (Allocation a : ctx.snapshot.allocationsOf(ctx.job.id())) {
+                if (!a.status().terminal() && !ctx.isStopped(a.id())
+                        && value.equals(ctx.snapshot.node(ctx.snapshot.indexOf(a.nodeId())).attribute(attribute))) {
+                    n++;
+                }
+            }
+            for (Plan.Placement p : ctx.placements) {
+                if (value.equals(ctx.snapshot.node(ctx.snapshot.indexOf(p.nodeId())).attribute(attribute))) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    /** Enough CPU, memory and disk left on the node, the plan's placements and stops counted. */
+    static final class Resources implements FeasibilityCheck {
+        static final String CPU = "cpu", MEMORY = "memory", DISK = "disk";
+        private final EvalContext ctx;
+        private final Capacity ask;
+
+        Resources(EvalContext ctx, GroupAsk ask) {
+            this.ctx = ctx;
+            this.ask = ask.resources;
+        }
+
+        @Override
+        public String reject(int node) {
+            if (ctx.freeCpu(node) < ask.cpuMhz()) {
+                return CPU;
+            }
+            if (ctx.freeMemory(node) < ask.memoryMb()) {
+                return MEMORY;
+            }
+            return ctx.freeDisk(node) < ask.diskMb() ? DISK : null;
+        }
+
+        @Override
+        public boolean exhaustion() {
+            return true;
+        }
+    }
+
+    /** The group's static ports free on the node, and room in its dynamic range for the dynamic ones. */
+    static final class Ports implements FeasibilityCheck {
+        static final String DYNAMIC = "dynamic ports";
+        private final EvalContext ctx;
+        private final int[] staticPorts;
+        private final String[] reasons;
+        private final int dynamic;
+
+        Ports(EvalContext ctx, GroupAsk ask) {
+            this.ctx = ctx;
+            this.staticPorts = ask.staticPorts;
+            this.reasons = new String[staticPorts.length];
+            for (int i = 0; i < staticPorts.length; i++) {
+                reasons[i] = "port " + staticPorts[i];
+            }
+            this.dynamic = ask.dynamicLabels.length;
+        }
+
+        @Override
+        public String reject(int node) {
+            for (int i = 0; i < staticPorts.length; i++) {
+                if (ctx.portInUse(node, staticPorts[i])) {
+                    return reasons[i];
+                }
+            }
+            return dynamic == 0 || PortPicker.pick(ctx, node, dynamic, staticPorts, null) != null ? null : DYNAMIC;
+        }
+
+        @Override
+        public boolean exhaustion() {
+            return true;
+        }
+    }
+}

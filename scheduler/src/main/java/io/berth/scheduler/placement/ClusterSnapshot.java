@@ -1,0 +1,235 @@
+package io.berth.scheduler.placement;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the scheduler knows of the cluster at one instant: the nodes and every allocation on them. Immutable and
+ * thread-safe; derived figures (free resources and used ports per node) are computed once, at construction, so
+ * the engine's hot loop reads arrays. {@link #apply} yields the snapshot a plan leads to, recomputing only the
+ * nodes it touches.
+ */
+public final class ClusterSnapshot {
+    private final Node[] nodes;
+    private final Map<String, Integer> indexById;
+    private final List<Allocation>[] allocationsOn;
+    private final Map<String, List<Allocation>> allocationsOf;
+    private final int[] freeCpu;
+    private final int[] freeMemory;
+    private final int[] freeDisk;
+    private final int[][] usedPorts;
+
+    private ClusterSnapshot(Node[] nodes, Map<String, Integer> indexById, List<Allocation>[] allocationsOn,
+            Map<String, List<Allocation>> allocationsOf, int[] freeCpu, int[] freeMemory, int[] freeDisk,
+            int[][] usedPorts) {
+        this.nodes = nodes;
+        this.indexById = indexById;
+        this.allocationsOn = allocationsOn;
+        this.allocationsOf = allocationsOf;
+        this.freeCpu = freeCpu;
+        this.freeMemory = freeMemory;
+        this.freeDisk = freeDisk;
+        this.usedPorts = usedPorts;
+    }
+
+    /**
+     * A snapshot of these nodes (in this order, which is the order node indexes refer to) and allocations.
+     *
+     * @throws IllegalArgumentException if two nodes share an id or an allocation names an unknown node
+     */
+    @SuppressWarnings("unchecked")
+    public static ClusterSnapshot of(Collection<Node> nodes, Collection<Allocation> allocations) {
+        Node[] array = nodes.toArray(new Node[0]);
+        Map<String, Integer> index = new HashMap<>(array.length * 2);
+        for (int i = 0; i < array.length; i++) {
+            if (index.put(array[i].id(), i) != null) {
+                throw new IllegalArgumentException("two nodes have the id " + array[i].id());
+            }
+        }
+        List<Allocation>[] on = new List[array.length];
+        Map<String, List<Allocation>> of = new HashMap<>();
+        for (Allocation a : allocations) {
+            Integer i = index.get(a.nodeId());
+            if (i == null) {
+                throw new IllegalArgumentException("allocation " + a.id() + " is on unknown node " + a.nodeId());
+            }
+            if (on[i] == null) {
+                on[i] = new ArrayList<>();
+            }
+            on[i].add(a);
+            of.computeIfAbsent(a.jobId(), j -> new ArrayList<>()).add(a);
+        }
+        of.replaceAll((j, list) -> List.copyOf(list));
+        ClusterSnapshot s = new ClusterSnapshot(array, index, on, of, new int[array.length], new int[array.length],
+                new int[array.length], new int[array.length][]);
+        for (int i = 0; i < array.length; i++) {
+            on[i] = on[i] == null ? List.of() : List.copyOf(on[i]);
+            s.recompute(i);
+        }
+        return s;
+    }
+
+    private void recompute(int i) {
+        Node n = nodes[i];
+        int cpu = n.capacity().cpuMhz() - n.reserved().cpuMhz();
+        int mem = n.capacity().memoryMb() - n.reserved().memoryMb();
+        int disk = n.capacity().diskMb() - n.reserved().diskMb();
+        int ports = 0;
+        for (Allocation a : allocationsOn[i]) {
+            if (!a.status().terminal()) {
+                cpu -= a.resources().cpuMhz();
+                mem -= a.resources().memoryMb();
+                disk -= a.resources().diskMb();
+                ports += a.hostPorts().size();
+            }
+        }
+        int[] used = new int[ports];
+        int k = 0;
+        for (Allocation a : allocationsOn[i]) {
+            if (!a.status().terminal()) {
+                for (int p : a.hostPorts()) {
+                    used[k++] = p;
+                }
+            }
+        }
+        Arrays.sort(used);
+        freeCpu[i] = cpu;
+        freeMemory[i] = mem;
+        freeDisk[i] = disk;
+        usedPorts[i] = used;
+    }
+
+    /** The number of nodes; node indexes run from 0 to size - 1. */
+    public int size() {
+        return nodes.length;
+    }
+
+    public Node node(int index) {
+        return nodes[index];
+    }
+
+    /** Every node, in index order. */
+    public List<Node> nodes() {
+        return Collections.unmodifiableList(Arrays.asList(nodes));
+    }
+
+    /** The index of the node with that id, or -1. */
+    public int indexOf(String nodeId) {
+        Integer i = indexById.get(nodeId);
+        return i == null ? -1 : i;
+    }
+
+    /** Every allocation on a node, terminal ones included. */
+    public List<Allocation> allocationsOn(int index) {
+        return allocationsOn[index];
+    }
+
+    /** Every allocation of a job, terminal ones included; empty for an unknown job. */
+    public List<Allocation> allocationsOf(String jobId) {
+        return allocationsOf.getOrDefault(jobId, List.of());
+    }
+
+    /** What a node still has for allocations: capacity minus reserved minus every non-terminal allocation. */
+    public Capacity free(int index) {
+        return new Capacity(freeCpu[index], freeMemory[index], freeDisk[index]);
+    }
+
+    int freeCpu(int index) {
+        return freeCpu[index];
+    }
+
+    int freeMemory(int index) {
+        return freeMemory[index];
+    }
+
+    int freeDisk(int index) {
+        return freeDisk[index];
+    }
+
+    /** True when a non-terminal allocation on the node holds that host port. */
+    public boolean portInUse(int index, int port) {
+        return Arrays.binarySearch(usedPorts[index], port) >= 0;
+    }
+
+    /**
+     * The snapshot after a plan: its stops and evictions removed, its placements added as PENDING allocations.
+     *
+     * @throws IllegalArgumentException if the plan names an unknown node
+     */
+    public ClusterSnapshot apply(Plan plan) {
+        List<Allocation>[] on = allocationsOn.clone();
+        Map<String, List<Allocation>> of = new HashMap<>(allocationsOf);
+        boolean[] touched = new boolean[nodes.length];
+        List<Plan.Stop> removals = new ArrayList<>(plan.stops());
+        removals.addAll(plan.evictions());
+        Map<Integer, List<String>> removeByNode = new HashMap<>();
+        Map<String, List<String>> removeByJob = new HashMap<>();
+        for (Plan.Stop stop : removals) {
+            int i = requireNode(stop.nodeId());
+            removeByNode.computeIfAbsent(i, k -> new ArrayList<>()).add(stop.allocationId());
+            removeByJob.computeIfAbsent(stop.jobId(), k -> new ArrayList<>()).add(stop.allocationId());
+        }
+        removeByNode.forEach((i, ids) -> {
+            on[i] = on[i].stream().filter(a -> !ids.contains(a.id())).toList();
+            touched[i] = true;
+        });
+        removeByJob.forEach((job, ids) -> of.computeIfPresent(job,
+                (j, list) -> list.stream().filter(a -> !ids.contains(a.id())).toList()));
+        Map<Integer, List<Allocation>> addByNode = new HashMap<>();
+        Map<String, List<Allocation>> addByJob = new HashMap<>();
+        for (Plan.Placement p : plan.placements()) {
+            int i = requireNode(p.nodeId());
+            Allocation a = p.toAllocation();
+            addByNode.computeIfAbsent(i, k -> new ArrayList<>()).add(a);
+            addByJob.computeIfAbsent(a.jobId(), k -> new ArrayList<>()).add(a);
+        }
+        addByNode.forEach((i, added) -> {
+            List<Allocation> merged = new ArrayList<>(on[i]);
+            merged.addAll(added);
+            on[i] = List.copyOf(merged);
+            touched[i] = true;
+        });
+        addByJob.forEach((job, added) -> {
+            List<Allocation> merged = new ArrayList<>(of.getOrDefault(job, List.of()));
+            merged.addAll(added);
+            of.put(job, List.copyOf(merged));
+        });
+        ClusterSnapshot s = new ClusterSnapshot(nodes, indexById, on, of, freeCpu.clone(), freeMemory.clone(),
+                freeDisk.clone(), usedPorts.clone());
+        for (int i = 0; i < nodes.length; i++) {
+            if (touched[i]) {
+                s.recompute(i);
+            }
+        }
+        return s;
+    }
+
+    /** The snapshot with one node replaced (same id) or added. */
+    public ClusterSnapshot withNode(Node node) {
+        List<Node> list = new ArrayList<>(Arrays.asList(nodes));
+        int i = indexOf(node.id());
+        if (i >= 0) {
+            list.set(i, node);
+        } else {
+            list.add(node);
+        }
+        List<Allocation> all = new ArrayList<>();
+        for (List<Allocation> l : allocationsOn) {
+            all.addAll(l);
+        }
+        return of(list, all);
+    }
+
+    private int requireNode(String nodeId) {
+        int i = indexOf(nodeId);
+        if (i < 0) {
+            throw new IllegalArgumentException("the plan names unknown node " + nodeId);
+        }
+        return i;
+    }
+}

@@ -1,0 +1,24 @@
+package io.berth.scheduler.placement;
+
+import io.berth.protocol.job.Job;
+import java.util.Set;
+
+/**
+ * A request to bring one job's allocations in line with its spec.
+ *
+ * @param job the job's current spec (validated); a job being deregistered is passed with every count at 0
+ * @param jobVersion the version of that spec: allocations of older versions are outdated
+ * @param architectures the CPU architectures the job's images are built for ({@code amd64}, {@code arm64});
+ *     empty when unknown, in which case only the job's own constraints decide
+ * @param promoted true once the current version's canaries were promoted by hand
+ */
+public record Evaluation(String id, Job job, long jobVersion, Set<String> architectures, boolean promoted) {
+    public Evaluation {
+        architectures = Set.copyOf(architectures);
+    }
+
+    /** An evaluation of a job with no architecture information and no promotion. */
+    public static Evaluation of(String id, Job job, long jobVersion) {
+        return new Evaluation(id, job, jobVersion, Set.of(), false);
+    }
+}

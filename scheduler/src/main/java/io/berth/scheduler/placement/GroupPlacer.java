@@ -1,0 +1,233 @@
+package io.berth.scheduler.placement;
+
+import io.berth.protocol.job.Spread;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Places the allocations of one group, one at a time: feasibility chain, rankers, limit-and-select, preemption as
+ * the last resort. Nodes are visited in one seeded random order per evaluation, resumed where the previous
+ * placement stopped (Nomad's shuffled static iterator), so a placement looks at a handful of nodes, not all. With a
+ * spread, the nodes are partitioned by the spread attribute and each placement draws from the value furthest below
+ * its share, so a spread holds to its targets while the rest of the cluster has room. Single-threaded.
+ */
+final class GroupPlacer {
+    private static final int MAX_SKIP = 3;
+
+    private final EvalContext ctx;
+    private final GroupAsk ask;
+    private final FeasibilityCheck[] checks;
+    private final Ranker[] rankers;
+    private final Rankers.ReschedulePenalty penalty;
+    private final SpreadState primary;
+    private final List<SpreadState> spreads = new ArrayList<>();
+    private final int[] order;
+    private final int[] cursor = new int[1];
+    private final Map<String, int[]> partitions = new LinkedHashMap<>();
+    private final Map<String, int[]> partitionCursors = new HashMap<>();
+    private final int limit;
+    private final Metrics metrics = new Metrics();
+    private final int[] skipped = new int[MAX_SKIP];
+    private final double[] skippedScores = new double[MAX_SKIP];
+    private double lastScore;
+
+    GroupPlacer(EvalContext ctx, GroupAsk ask, int[] order) {
+        this.ctx = ctx;
+        this.ask = ask;
+        this.order = order;
+        this.checks = Checks.chain(ctx, ask);
+        this.limit = GroupAsk.limit(ctx.job.type(), ctx.snapshot.size());
+        for (Spread s : ask.spreads) {
+            spreads.add(new SpreadState(ctx, ask, s));
+        }
+        this.primary = spreads.isEmpty() ? null : spreads.get(0);
+        List<Ranker> r = new ArrayList<>();
+        r.add(new Rankers.BinPack(ctx, ask));
+        r.add(new Rankers.JobAntiAffinity(ctx, ask));
+        penalty = new Rankers.ReschedulePenalty(ctx);
+        r.add(penalty);
+        if (!ask.affinities.isEmpty()) {
+            r.add(new Rankers.NodeAffinity(ctx, ask));
+        }
+        r.add(new Rankers.ImageLocality(ctx, ask));
+        for (SpreadState s : spreads.subList(Math.min(1, spreads.size()), spreads.size())) {
+            r.add(new SpreadState.Boost(s));
+        }
+        this.rankers = r.toArray(new Ranker[0]);
+        if (primary != null) {
+            Map<String, List<Integer>> byValue = new LinkedHashMap<>();
+            for (int node : order) {
+                String v = primary.valueOf(node);
+                byValue.computeIfAbsent(v == null ? "" : v, k -> new ArrayList<>()).add(node);
+            }
+            byValue.forEach((v, nodes) -> {
+                partitions.put(v, nodes.stream().mapToInt(Integer::intValue).toArray());
+                partitionCursors.put(v, new int[1]);
+            });
+        }
+    }
+
+    /** The reasons the last failed placement saw, for the plan's failures. */
+    Metrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Places one allocation and records it in the context, evicting lower-priority allocations if nothing else
+     * fits; null when it fits nowhere (then {@link #metrics} says why).
+     */
+    Plan.Placement place(PlacementRequest request) {
+        penalty.penalize(request.penaltyNodes());
+        metrics.reset();
+        int node;
+        if (request.node() != null) {
+            int pinned = ctx.snapshot.indexOf(request.node());
+            node = pinned >= 0 && feasible(pinned) ? pinned : -1;
+            lastScore = node >= 0 ? score(node) : 0;
+        } else if (primary != null) {
+            node = selectBySpread();
+        } else {
+            node = select(order, cursor);
+        }
+        if (node < 0 && metrics.anyExhausted()) {
+            node = preempt(request);
+        }
+        if (node < 0) {
+            return null;
+        }
+        Map<String, Integer> ports = new HashMap<>();
+        for (int i = 0; i < ask.staticPorts.length; i++) {
+            ports.put(ask.staticLabels[i], ask.staticPorts[i]);
+        }
+        if (ask.dynamicLabels.length > 0) {
+            int[] picked = PortPicker.pick(ctx, node, ask.dynamicLabels.length, ask.staticPorts, ctx.random);
+            for (int i = 0; i < picked.length; i++) {
+                ports.put(ask.dynamicLabels[i], picked[i]);
+            }
+        }
+        Plan.Placement p = new Plan.Placement(ctx.newAllocationId(), ctx.job.id(), ctx.evaluation.jobVersion(),
+                ask.group.name(), request.index(), ctx.job.priority(), ctx.snapshot.node(node).id(), ask.resources,
+                ports, request.replaces(), request.rescheduleCount(), request.canary(), lastScore);
+        ctx.place(p, node);
+        for (SpreadState s : spreads) {
+            s.counted(node);
+        }
+        return p;
+    }
+
+    /** Tries the spread's values furthest below their share first; nodes without the attribute come last. */
+    private int selectBySpread() {
+        List<String> values = new ArrayList<>(partitions.keySet());
+        values.remove("");
+        values.sort(Comparator.comparingDouble((String v) -> -primary.deficit(v))
+                .thenComparingInt(primary::count).thenComparing(Comparator.naturalOrder()));
+        if (partitions.containsKey("")) {
+            values.add("");
+        }
+        for (String v : values) {
+            int node = select(partitions.get(v), partitionCursors.get(v));
+            if (node >= 0) {
+                return node;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Limit-and-select over {@code nodes} from {@code cursor}: the first {@code limit} feasible nodes are scored
+     * (up to {@link #MAX_SKIP} scoring below 0 are set aside, used only if too few others are found) and the best
+     * wins, ties to the first seen. The cursor moves past the nodes looked at.
+     */
+    private int select(int[] nodes, int[] cursor) {
+        int n = nodes.length;
+        int best = -1, found = 0, skips = 0, seen = 0;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        int start = cursor[0];
+        while (seen < n && found < limit) {
+            int node = nodes[(start + seen) % n];
+            seen++;
+            if (!feasible(node)) {
+                continue;
+            }
+            double s = score(node);
+            if (s < 0 && skips < MAX_SKIP) {
+                skipped[skips] = node;
+                skippedScores[skips++] = s;
+                continue;
+            }
+            found++;
+            if (s > bestScore) {
+                bestScore = s;
+                best = node;
+            }
+        }
+        for (int i = 0; i < skips && found < limit; i++, found++) {
+            if (skippedScores[i] > bestScore) {
+                bestScore = skippedScores[i];
+                best = skipped[i];
+            }
+        }
+        cursor[0] = n == 0 ? 0 : (start + seen) % n;
+        lastScore = bestScore;
+        return best;
+    }
+
+    private boolean feasible(int node) {
+        metrics.evaluated++;
+        for (FeasibilityCheck c : checks) {
+            String reason = c.reject(node);
+            if (reason != null) {
+                metrics.rejected(reason, c.exhaustion());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private double score(int node) {
+        double sum = 0;
+        int n = 0;
+        for (Ranker r : rankers) {
+            double s = r.score(node);
+            if (!Double.isNaN(s)) {
+                sum += s;
+                n++;
+            }
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+
+    /** Evicts the cheapest set of lower-priority allocations that makes room on some node; -1 if none does. */
+    private int preempt(PlacementRequest request) {
+        Preemptor preemptor = new Preemptor(ctx, ask, checks);
+        Preemptor.Choice best = null;
+        if (request.node() != null) {
+            int pinned = ctx.snapshot.indexOf(request.node());
+            best = pinned < 0 ? null : preemptor.evictionsFor(pinned);
+        } else {
+            for (int node : order) {
+                Preemptor.Choice c = preemptor.evictionsFor(node);
+                if (c != null && (best == null || c.cheaperThan(best))) {
+                    best = c;
+                }
+            }
+        }
+        if (best == null) {
+            return -1;
+        }
+        String by = ctx.job.id() + "." + ask.group.name() + "[" + request.index() + "]";
+        for (Allocation a : best.evict()) {
+            ctx.stop(a, "preempted by " + by + " (priority " + ctx.job.priority() + ")", true);
+        }
+        if (!feasible(best.node())) {
+            throw new IllegalStateException("preemption freed node " + ctx.snapshot.node(best.node()).id()
+                    + " but " + by + " still does not fit");
+        }
+        lastScore = score(best.node());
+        return best.node();
+    }
+}

@@ -1,0 +1,215 @@
+package io.berth.scheduler.placement;
+
+import io.berth.protocol.job.Job;
+import io.berth.protocol.job.JobType;
+import io.berth.protocol.job.ReschedulePolicy;
+import io.berth.protocol.job.TaskGroup;
+import io.berth.protocol.job.UpdateStrategy;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Desired against actual for one job: which allocations to stop and which to place so that each group converges
+ * on its count (or, for system jobs, one per ready node). In order: allocations of removed groups stop; lost
+ * ones (down node) and migrating ones (draining node) are replaced; failed ones are rescheduled while their
+ * policy allows, away from the nodes they failed on; missing ones are placed and extra ones stopped, outdated
+ * first; and a new version rolls through: canaries first, held until promoted (by hand or, with
+ * {@code auto_promote}, once all are healthy), then at most {@code max_parallel} outdated allocations replaced,
+ * minus the new ones not yet healthy, so the group never drops more than {@code max_parallel} below its count of
+ * healthy allocations. Reschedule delays are the evaluation queue's business (it re-evaluates when one is due),
+ * not this class's. Pure: reads the snapshot, returns decisions.
+ */
+final class Reconciler {
+    /** An allocation to stop, and why. */
+    record StopDecision(Allocation allocation, String reason) {}
+
+    /** The decisions for one job. */
+    record Result(List<StopDecision> stops, List<PlacementRequest> placements) {}
+
+    private final ClusterSnapshot snapshot;
+    private final Evaluation evaluation;
+    private final Job job;
+    private final List<StopDecision> stops = new ArrayList<>();
+    private final List<PlacementRequest> placements = new ArrayList<>();
+
+    Reconciler(ClusterSnapshot snapshot, Evaluation evaluation) {
+        this.snapshot = snapshot;
+        this.evaluation = evaluation;
+        this.job = evaluation.job();
+    }
+
+    Result reconcile() {
+        List<Allocation> all = snapshot.allocationsOf(job.id());
+        Set<String> replaced = new HashSet<>();
+        for (Allocation a : all) {
+            if (a.previousAllocation() != null) {
+                replaced.add(a.previousAllocation());
+            }
+        }
+        for (Allocation a : all) {
+            if (!a.status().terminal() && job.group(a.group()) == null) {
+                stops.add(new StopDecision(a, "group removed from the job"));
+            }
+        }
+        for (TaskGroup g : job.groups()) {
+            List<Allocation> mine = all.stream().filter(a -> a.group().equals(g.name())).toList();
+            if (job.type() == JobType.SYSTEM) {
+                system(g, mine);
+            } else {
+                counted(g, mine, replaced);
+            }
+        }
+        return new Result(List.copyOf(stops), List.copyOf(placements));
+    }
+
+    private void counted(TaskGroup g, List<Allocation> mine, Set<String> replaced) {
+        List<Allocation> live = new ArrayList<>();
+        Set<Integer> taken = new TreeSet<>();
+        UpdateStrategy update = job.updateFor(g);
+        int migrationBudget = update == null ? 1 : update.maxParallel();
+        for (Allocation a : mine.stream().sorted(Comparator.comparingInt(Allocation::index)).toList()) {
+            Node node = nodeOf(a);
+            if (a.status() == Allocation.Status.COMPLETE && job.type() == JobType.BATCH
+                    && a.jobVersion() == evaluation.jobVersion()) {
+                taken.add(a.index()); // batch work that finished stays done
+            } else if (a.status() == Allocation.Status.FAILED || a.status() == Allocation.Status.LOST) {
+                if (!replaced.contains(a.id()) && mayReschedule(g, a) && a.index() < g.count()) {
+                    Set<String> penalty = a.status() == Allocation.Status.FAILED ? Set.of(a.nodeId()) : Set.of();
+                    placements.add(new PlacementRequest(g.name(), a.index(), a.id(), penalty,
+                            a.rescheduleCount() + 1, false, null));
+                    taken.add(a.index());
+                }
+            } else if (a.status().terminal()) {
+                continue;
+            } else if (node.status() == Node.Status.DOWN) {
+                stops.add(new StopDecision(a, "node " + node.id() + " is down"));
+                if (a.index() < g.count()) {
+                    placements.add(new PlacementRequest(g.name(), a.index(), a.id(), Set.of(), a.rescheduleCount(),
+                            false, null));
+                    taken.add(a.index());
+                }
+            } else if (node.draining() && migrationBudget > 0 && a.index() < g.count()) {
+                migrationBudget--;
+                stops.add(new StopDecision(a, "node " + node.id() + " is draining"));
+                placements.add(new PlacementRequest(g.name(), a.index(), a.id(), Set.of(), a.rescheduleCount(),
+                        false, null));
+                taken.add(a.index());
+            } else {
+                live.add(a);
+            }
+        }
+        List<Allocation> current = new ArrayList<>(), outdated = new ArrayList<>();
+        for (Allocation a : live) {
+            (a.jobVersion() == evaluation.jobVersion() || update == null ? current : outdated).add(a);
+        }
+        List<Allocation> canaries = current.stream().filter(Allocation::canary).toList();
+        boolean canaryPhase = update != null && update.canary() > 0 && !outdated.isEmpty() && !promoted(update, canaries);
+        if (canaryPhase) {
+            // canaries run beside the old version, each named after an outdated allocation it will stand in for
+            for (int k = canaries.size(); k < update.canary() && k < outdated.size(); k++) {
+                placements.add(new PlacementRequest(g.name(), outdated.get(k).index(), null, Set.of(), 0, true, null));
+            }
+            fillMissing(g, live, taken);
+            return;
+        }
+        // stop what exceeds the count: outdated first, then the highest indexes
+        List<Allocation> byPreference = new ArrayList<>(outdated);
+        byPreference.sort(Comparator.comparingInt(Allocation::index).reversed());
+        List<Allocation> currentDesc = new ArrayList<>(current);
+        currentDesc.sort(Comparator.comparing(Allocation::canary).thenComparing(Allocation::index,
+                Comparator.reverseOrder()));
+        byPreference.addAll(currentDesc);
+        int keep = g.count() - taken.size();
+        int extra = live.size() - Math.max(0, keep);
+        for (int i = 0; i < extra; i++) {
+            Allocation a = byPreference.get(i);
+            stops.add(new StopDecision(a, "not needed: the group's count is " + g.count()));
+            live.remove(a);
+            outdated.remove(a);
+            current.remove(a);
+        }
+        fillMissing(g, live, taken);
+        if (outdated.isEmpty() || update == null) {
+            return;
+        }
+        long unhealthy = current.stream().filter(a -> !Boolean.TRUE.equals(a.healthy())).count();
+        long budget = update.maxParallel() - unhealthy;
+        Set<Integer> currentIndexes = new HashSet<>();
+        current.forEach(a -> currentIndexes.add(a.index()));
+        outdated.sort(Comparator.comparingInt(Allocation::index));
+        for (int i = 0; i < outdated.size() && budget > 0; i++) {
+            Allocation a = outdated.get(i);
+            stops.add(new StopDecision(a, "replaced by version " + evaluation.jobVersion()));
+            budget--;
+            if (!currentIndexes.contains(a.index())) {
+                placements.add(new PlacementRequest(g.name(), a.index(), a.id(), Set.of(), 0, false, null));
+            }
+        }
+    }
+
+    private boolean promoted(UpdateStrategy update, List<Allocation> canaries) {
+        if (evaluation.promoted()) {
+            return true;
+        }
+        return update.autoPromote() && canaries.size() >= update.canary()
+                && canaries.stream().allMatch(a -> Boolean.TRUE.equals(a.healthy()));
+    }
+
+    private void fillMissing(TaskGroup g, List<Allocation> live, Set<Integer> taken) {
+        Set<Integer> used = new HashSet<>(taken);
+        live.forEach(a -> used.add(a.index()));
+        int missing = g.count() - taken.size() - live.size();
+        for (int index = 0; missing > 0; index++) {
+            if (used.add(index)) {
+                placements.add(PlacementRequest.fresh(g.name(), index));
+                missing--;
+            }
+        }
+    }
+
+    private boolean mayReschedule(TaskGroup g, Allocation failed) {
+        ReschedulePolicy p = job.rescheduleFor(g);
+        return p.unlimited() || failed.rescheduleCount() < p.attempts();
+    }
+
+    /** One allocation per ready, eligible, undrained node; outdated ones rolled max_parallel at a time. */
+    private void system(TaskGroup g, List<Allocation> mine) {
+        UpdateStrategy update = job.updateFor(g);
+        long budget = update.maxParallel()
+                - mine.stream().filter(a -> !a.status().terminal() && a.jobVersion() == evaluation.jobVersion()
+                && !Boolean.TRUE.equals(a.healthy())).count();
+        Set<String> covered = new HashSet<>();
+        for (Allocation a : mine) {
+            if (a.status().terminal()) {
+                continue;
+            }
+            Node node = nodeOf(a);
+            if (node.status() == Node.Status.DOWN) {
+                stops.add(new StopDecision(a, "node " + node.id() + " is down"));
+            } else if (node.draining()) {
+                stops.add(new StopDecision(a, "node " + node.id() + " is draining"));
+            } else if (!covered.add(a.nodeId())) {
+                stops.add(new StopDecision(a, "duplicate on node " + node.id()));
+            } else if (a.jobVersion() != evaluation.jobVersion() && budget > 0) {
+                budget--;
+                stops.add(new StopDecision(a, "replaced by version " + evaluation.jobVersion()));
+                placements.add(new PlacementRequest(g.name(), snapshot.indexOf(a.nodeId()), a.id(), Set.of(), 0,
+                        false, a.nodeId()));
+            }
+        }
+        for (int i = 0; i < snapshot.size(); i++) {
+            Node n = snapshot.node(i);
+            if (n.status() == Node.Status.READY && n.eligible() && !n.draining() && !covered.contains(n.id())) {
+                placements.add(new PlacementRequest(g.name(), i, null, Set.of(), 0, false, n.id()));
+            }
+        }
+    }
+
+    private Node nodeOf(Allocation a) {
+        return snapshot.node(snapshot.indexOf(a.nodeId()));
+    }
+}
