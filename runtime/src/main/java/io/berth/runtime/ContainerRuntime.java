@@ -1,72 +1,408 @@
 package io.berth.runtime;
 
 import io.berth.protocol.oci.runtime.ContainerState;
+import io.berth.protocol.oci.runtime.InvalidSpecException;
 import io.berth.protocol.oci.runtime.RuntimeSpec;
+import io.berth.protocol.oci.runtime.RuntimeSpecs;
+import io.berth.runtime.cgroup.CgroupStats;
+import io.berth.runtime.cgroup.Cgroups;
+import io.berth.runtime.cgroup.ContainerCgroup;
+import io.berth.runtime.linux.InitPlan;
+import io.berth.runtime.linux.InitSpawner;
+import io.berth.runtime.linux.Linux;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Berth's OCI runtime, in-process: one instance per state root, shared by every thread of the process.
  *
- * <p>Each container has a directory {@code <stateRoot>/<id>} holding {@code state.json} and, while it is
- * {@code created}, the exec FIFO its init blocks on. The status is derived from the kernel every time
- * (see {@link ContainerStatus}), so several processes (the agent, the command line) can share a root.
+ * <p>Each container has a directory {@code <stateRoot>/<id>} holding {@code state.json}, a copy of its
+ * {@code config.json} and, while it is {@code created}, the exec FIFO its init blocks on. The status is derived
+ * from the kernel every time (see {@link ContainerStatus}), so several processes (the agent, the command line)
+ * can share a root.
  *
- * <p>All methods are thread-safe. Operations on one container are serialised; operations on different
- * containers run in parallel. Every failure is a {@link ContainerRuntimeException} (or a subclass:
- * {@link ContainerNotFoundException}, {@link ContainerExistsException}, {@link ContainerStateException})
- * with a one-line message naming what failed and where; an operation that fails leaves the container
- * as it was, and a failed {@code create} leaves nothing behind. No argument may be null unless stated.
+ * <p>All methods are thread-safe. Operations on one container are serialised within this instance;
+ * operations on different containers run in parallel. Every failure is a {@link ContainerRuntimeException}
+ * (or a subclass: {@link ContainerNotFoundException}, {@link ContainerExistsException},
+ * {@link ContainerStateException}) with a one-line message naming what failed and where, except invalid
+ * config.json, which is an {@link InvalidSpecException} naming the JSON path. An operation that fails leaves
+ * the container as it was, and a failed {@code create} leaves nothing behind. No argument may be null unless
+ * stated.
  */
 public final class ContainerRuntime implements AutoCloseable {
 
     /** The default state root, as runc's {@code /run/runc}. */
     public static final Path DEFAULT_STATE_ROOT = Path.of("/run/berth-runtime");
 
-    private ContainerRuntime() {}
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_+.-]{1,1024}");
+    private static final String STATE = "state.json";
+    private static final String CONFIG = "config.json";
+    private static final String FIFO = "exec.fifo";
+
+    private final Path root;
+    private final Linux linux;
+    private final InitSpawner spawner;
+    private final Cgroups cgroups;
+    private final Reaper reaper;
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** Exit futures of the containers this instance created, until they are deleted. */
+    private final Map<String, CompletableFuture<ExitStatus>> exits = new ConcurrentHashMap<>();
+
+    private ContainerRuntime(Path root) {
+        this.root = root;
+        this.linux = Linux.get();
+        this.spawner = InitSpawner.get();
+        this.cgroups = Cgroups.detect();
+        this.reaper = new Reaper();
+    }
 
     /**
      * Opens (creating if needed, mode 0700) the state root and loads the native parts: the libc binding and
      * the sealed copy of the init. Cheap after the first call in a process.
      *
-     * @throws ContainerRuntimeException when not root, or the state root cannot be created
+     * @throws ContainerRuntimeException when the state root cannot be created or the init cannot be loaded
      */
     public static ContainerRuntime open(Path stateRoot) {
-        throw new UnsupportedOperationException("not yet");
+        Path root = stateRoot.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot create the state root " + root + ": " + e.getMessage(), e);
+        }
+        return new ContainerRuntime(root);
+    }
+
+    /** The state root this instance manages. */
+    public Path stateRoot() {
+        return root;
+    }
+
+    private Object lock(String id) {
+        return locks.computeIfAbsent(id, k -> new Object());
+    }
+
+    private Path dir(String id) {
+        if (!ID.matcher(id).matches() || id.equals(".") || id.equals("..")) {
+            throw new ContainerRuntimeException("invalid container id '" + id + "': use 1 to 1024 characters of "
+                    + "letters, digits, '_', '+', '-' and '.'");
+        }
+        return root.resolve(id);
     }
 
     /**
      * Creates a container from {@code options.bundle()}/config.json: validates the config, creates the
-     * cgroup, namespaces and init, runs the createRuntime, createContainer (and prestart) hooks, and returns
-     * once the init waits for {@link #start}. Returns the state ({@code created}).
+     * cgroup, namespaces and init, runs the prestart and createRuntime hooks (here) and the createContainer
+     * hooks (in the container), and returns once the init waits for {@link #start}. Returns the state
+     * ({@code created}).
      *
-     * @throws io.berth.protocol.oci.runtime.InvalidSpecException when config.json is malformed or invalid
+     * @throws InvalidSpecException when config.json is malformed or invalid
      * @throws ContainerExistsException when the id is taken
      * @throws ContainerRuntimeException for anything else (the message names the step, path and errno)
      */
     public ContainerState create(CreateOptions options) {
-        throw new UnsupportedOperationException("not yet");
+        String id = options.id();
+        Path dir = dir(id);
+        Path bundle = options.bundle().toAbsolutePath().normalize();
+        byte[] configBytes;
+        try {
+            configBytes = Files.readAllBytes(bundle.resolve(CONFIG));
+        } catch (NoSuchFileException e) {
+            throw new ContainerRuntimeException("bundle " + bundle + " has no config.json");
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot read " + bundle.resolve(CONFIG) + ": " + e.getMessage(), e);
+        }
+        RuntimeSpec spec = RuntimeSpecs.parse(bundle.resolve(CONFIG).toString(), configBytes);
+        Plans.checkSupported(spec);
+        Path rootfs = bundle.resolve(spec.root().path()).normalize();
+        if (!Files.isDirectory(rootfs)) {
+            throw new ContainerRuntimeException("config.json: $.root.path: rootfs " + rootfs + " is not a directory");
+        }
+        boolean terminal = spec.process().terminal() != null && spec.process().terminal();
+        if (terminal && options.consoleSocket() == null) {
+            throw new ContainerRuntimeException("config.json: $.process.terminal is true but no console socket was "
+                    + "given (--console-socket)");
+        }
+        synchronized (lock(id)) {
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+            } catch (FileAlreadyExistsException e) {
+                throw new ContainerExistsException(id, root);
+            } catch (IOException e) {
+                throw new ContainerRuntimeException("cannot create " + dir + ": " + e.getMessage(), e);
+            }
+            StoredState stored = new StoredState(spec.ociVersion(), id, 0, 0, bundle.toString(), rootfs.toString(),
+                    Instant.now().toString(), spec.linux() == null ? null : spec.linux().cgroupsPath(),
+                    spec.annotations());
+            Creation c = new Creation(id, dir, spec, stored, options, bundle, rootfs, terminal);
+            try {
+                writeFile(dir.resolve(CONFIG), configBytes);
+                writeState(dir, stored);
+                return c.run(configBytes);
+            } catch (RuntimeException | Error e) {
+                c.abort();
+                throw e;
+            }
+        }
+    }
+
+    /** One create: holds what must be undone when it fails. */
+    private final class Creation {
+        final String id;
+        final Path dir;
+        final RuntimeSpec spec;
+        StoredState stored;
+        final CreateOptions options;
+        final Path bundle;
+        final Path rootfs;
+        final boolean terminal;
+        ContainerCgroup cgroup;
+        int pid;
+        CompletableFuture<ExitStatus> exit;
+        final List<Integer> fds = new ArrayList<>();
+
+        Creation(String id, Path dir, RuntimeSpec spec, StoredState stored, CreateOptions options, Path bundle,
+                Path rootfs, boolean terminal) {
+            this.id = id;
+            this.dir = dir;
+            this.spec = spec;
+            this.stored = stored;
+            this.options = options;
+            this.bundle = bundle;
+            this.rootfs = rootfs;
+            this.terminal = terminal;
+        }
+
+        int track(int fd) {
+            fds.add(fd);
+            return fd;
+        }
+
+        ContainerState run(byte[] configBytes) {
+            Path fifo = dir.resolve(FIFO);
+            linux.mkfifo(fifo, 0622);
+            RuntimeSpec.Linux l = spec.linux();
+            cgroup = cgroups.create(l == null ? null : l.cgroupsPath(), id, Plans.resources(spec));
+
+            int preserve = options.preserveFds();
+            int[] stdio = stdioFds(options.stdio(), this::track);
+            int[] plan = linux.pipe();
+            track(plan[0]);
+            track(plan[1]);
+            int[] sync = linux.pipe();
+            track(sync[0]);
+            track(sync[1]);
+            int fifoFd = track(linux.open(fifo.toString(), Linux.O_PATH, 0));
+            int consoleFd = terminal ? track(linux.connectUnix(options.consoleSocket())) : -1;
+
+            int first = 3 + preserve;
+            int[] map = new int[first + (terminal ? 4 : 3)];
+            System.arraycopy(stdio, 0, map, 0, 3);
+            for (int i = 3; i < first; i++) {
+                map[i] = i;
+            }
+            map[first] = plan[0];
+            map[first + 1] = sync[1];
+            map[first + 2] = fifoFd;
+            if (terminal) {
+                map[first + 3] = consoleFd;
+            }
+            int last = map.length - 1;
+            pid = spawner.spawn(Plans.threadUnshareFlags(spec), Plans.pidNamespacePath(spec), map,
+                    List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
+                            Integer.toString(last)));
+            int pidfd = linux.pidfdOpen(pid);
+            ContainerCgroup cg = cgroup;
+            exit = reaper.watch(pid, pidfd, () -> cg.oomKillCount() > 0);
+            // The parent's copies of the child's ends must go, or EOF on the sync pipe would never come.
+            for (int fd : new int[] {plan[0], sync[1], fifoFd, consoleFd}) {
+                linux.closeQuietly(fd);
+                fds.remove((Integer) fd);
+            }
+            cgroup.addProcess(pid);
+            Integer oomScoreAdj = spec.process().oomScoreAdj();
+            if (oomScoreAdj != null) {
+                writeFile(Path.of("/proc/" + pid + "/oom_score_adj"), oomScoreAdj.toString().getBytes(StandardCharsets.US_ASCII));
+            }
+            stored = stored.withPid(pid, Procs.startTime(pid));
+            writeState(dir, stored);
+            ContainerState creating = toState(stored, ContainerStatus.CREATING);
+            if (spec.hooks() != null) {
+                JavaHooks.run("prestart", spec.hooks().prestart(), creating);
+                JavaHooks.run("createRuntime", spec.hooks().createRuntime(), creating);
+            }
+            InitPlan initPlan = Plans.create(spec, bundle, rootfs, options, cgroup.mountSources(),
+                    terminal ? first + 3 : -1, first + 2,
+                    new String(RuntimeSpecs.toJson(toState(stored, ContainerStatus.CREATED)), StandardCharsets.UTF_8));
+            linux.writeAll(plan[1], initPlan.encode());
+            linux.closeQuietly(plan[1]);
+            fds.remove((Integer) plan[1]);
+            String reply = readReply(sync[0], true);
+            linux.closeQuietly(sync[0]);
+            fds.remove((Integer) sync[0]);
+            if (!reply.startsWith("OK")) {
+                throw initFailure("create container '" + id + "'", reply);
+            }
+            closeAll();
+            exits.put(id, exit);
+            if (options.pidFile() != null) {
+                writePidFile(options.pidFile(), pid);
+            }
+            return toState(stored, ContainerStatus.CREATED);
+        }
+
+        void closeAll() {
+            fds.forEach(linux::closeQuietly);
+            fds.clear();
+        }
+
+        /** Undoes everything: kill and reap the init, remove cgroup and state directory. */
+        void abort() {
+            closeAll();
+            if (pid > 0) {
+                linux.kill(pid, 9);
+                try {
+                    exit.get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // keep cleaning: the cgroup destroy below kills whatever is left
+                }
+            }
+            if (cgroup != null) {
+                try {
+                    cgroup.destroy();
+                } catch (RuntimeException e) {
+                    // the original failure matters more; destroy's message would only hide it
+                }
+            }
+            deleteDir(dir);
+        }
+    }
+
+    /** The child's fds 0-2 for the given stdio; opened files are handed to track so they get closed. */
+    private int[] stdioFds(Stdio stdio, java.util.function.IntUnaryOperator track) {
+        if (stdio instanceof Stdio.Inherit) {
+            return new int[] {0, 1, 2};
+        }
+        Stdio.Files f = (Stdio.Files) stdio;
+        return new int[] {
+            track.applyAsInt(f.in() == null ? linux.open("/dev/null", Linux.O_RDONLY, 0)
+                    : linux.open(f.in().toString(), Linux.O_RDONLY, 0)),
+            track.applyAsInt(openOut(f.out())),
+            track.applyAsInt(openOut(f.err())),
+        };
+    }
+
+    private int openOut(Path p) {
+        return p == null ? linux.open("/dev/null", Linux.O_WRONLY, 0)
+                : linux.open(p.toString(), Linux.O_WRONLY | Linux.O_APPEND | Linux.O_CREAT, 0644);
+    }
+
+    /** Reads the init's reply: up to the first newline when wantLine, else to EOF. */
+    private String readReply(int fd, boolean wantLine) {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            byte[] b = linux.read(fd, 4096);
+            if (b.length == 0) {
+                break;
+            }
+            sb.append(new String(b, StandardCharsets.UTF_8));
+            if (wantLine && sb.indexOf("\n") >= 0) {
+                break;
+            }
+        }
+        return sb.toString().trim();
+    }
+
+    private static ContainerRuntimeException initFailure(String what, String reply) {
+        if (reply.isEmpty()) {
+            return new ContainerRuntimeException(what + ": the container init exited without a report");
+        }
+        String[] parts = reply.split("\t", 3);
+        return new ContainerRuntimeException(what + ": " + (parts.length == 3 ? parts[2] : reply));
     }
 
     /**
      * Starts a {@code created} container: releases its init to exec the user process, then runs the
-     * poststart hooks.
+     * poststart hooks (a failing one is logged, as the spec says).
      *
      * @throws ContainerStateException when it is not {@code created}
      */
     public void start(String id) {
-        throw new UnsupportedOperationException("not yet");
+        synchronized (lock(id)) {
+            Path dir = dir(id);
+            StoredState s = readState(id);
+            ContainerStatus status = status(dir, s);
+            if (status != ContainerStatus.CREATED) {
+                throw new ContainerStateException(id, "start", status, "only a created container can be started");
+            }
+            Path fifo = dir.resolve(FIFO);
+            int fd = linux.open(fifo.toString(), Linux.O_RDONLY | Linux.O_NONBLOCK, 0);
+            try {
+                // The init is blocked opening the FIFO for writing: our open releases it, then it writes one byte.
+                while (!linux.pollIn(new int[] {fd}, 100)[0]) {
+                    if (!Procs.alive(s.pid(), s.pidStartTime())) {
+                        throw new ContainerRuntimeException("cannot start container '" + id + "': its init exited");
+                    }
+                }
+                linux.read(fd, 1);
+            } finally {
+                linux.closeQuietly(fd);
+            }
+            try {
+                Files.deleteIfExists(fifo);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            RuntimeSpec spec = readSpec(id);
+            if (spec.hooks() != null) {
+                JavaHooks.runWarning("poststart", spec.hooks().poststart(), toState(s, ContainerStatus.RUNNING));
+            }
+        }
     }
 
     /** The OCI state document of a container; {@code pid} is absent once it has stopped. */
     public ContainerState state(String id) {
-        throw new UnsupportedOperationException("not yet");
+        StoredState s = readState(id);
+        return toState(s, status(dir(id), s));
     }
 
-    /** The container's status alone (cheaper than {@link #state}). */
+    /** The container's status alone. */
     public ContainerStatus status(String id) {
-        throw new UnsupportedOperationException("not yet");
+        return status(dir(id), readState(id));
+    }
+
+    private ContainerStatus status(Path dir, StoredState s) {
+        if (s.pid() == 0) {
+            return ContainerStatus.CREATING;
+        }
+        if (!Procs.alive(s.pid(), s.pidStartTime())) {
+            return ContainerStatus.STOPPED;
+        }
+        return Files.exists(dir.resolve(FIFO)) ? ContainerStatus.CREATED : ContainerStatus.RUNNING;
+    }
+
+    private static ContainerState toState(StoredState s, ContainerStatus status) {
+        boolean hasPid = status != ContainerStatus.STOPPED && s.pid() > 0;
+        return new ContainerState(s.ociVersion(), s.id(), status.specName(), hasPid ? s.pid() : null, s.bundle(),
+                s.annotations() == null ? Map.of() : s.annotations());
     }
 
     /**
@@ -75,60 +411,331 @@ public final class ContainerRuntime implements AutoCloseable {
      * @throws ContainerStateException when it is neither {@code created} nor {@code running}
      */
     public void kill(String id, int signal, boolean all) {
-        throw new UnsupportedOperationException("not yet");
+        if (signal < 0 || signal > 64) {
+            throw new ContainerRuntimeException("invalid signal " + signal + ": use 1 to 64");
+        }
+        synchronized (lock(id)) {
+            StoredState s = readState(id);
+            ContainerStatus status = status(dir(id), s);
+            if (status != ContainerStatus.CREATED && status != ContainerStatus.RUNNING) {
+                throw new ContainerStateException(id, "kill", status, "only a created or running container can be signalled");
+            }
+            if (all) {
+                cgroups.open(s.cgroupsPath(), id).killAll(signal);
+                return;
+            }
+            signalInit(s, signal);
+        }
+    }
+
+    /** Signals the init through a pidfd checked against the start time, so a reused pid is never hit. */
+    private void signalInit(StoredState s, int signal) {
+        int pidfd = linux.pidfdOpen(s.pid());
+        if (pidfd < 0) {
+            return;
+        }
+        try {
+            if (Procs.alive(s.pid(), s.pidStartTime())) {
+                linux.pidfdSignal(pidfd, signal);
+            }
+        } finally {
+            linux.closeQuietly(pidfd);
+        }
     }
 
     /**
-     * Deletes a stopped (or, with {@code force}, any) container: kills what is left when forced, runs
-     * the poststop hooks, removes the cgroup and the state directory.
+     * Deletes a stopped (or, with {@code force}, any) container: kills what is left when forced, runs the
+     * poststop hooks (a failing one is logged), removes the cgroup and the state directory.
      *
      * @throws ContainerStateException when it is not stopped and {@code force} is false
      */
     public void delete(String id, boolean force) {
-        throw new UnsupportedOperationException("not yet");
+        synchronized (lock(id)) {
+            Path dir = dir(id);
+            StoredState s = readState(id);
+            ContainerStatus status = status(dir, s);
+            if (status != ContainerStatus.STOPPED && !force) {
+                throw new ContainerStateException(id, "delete", status, "stop it first or delete with force");
+            }
+            ContainerCgroup cgroup = cgroups.open(s.cgroupsPath(), id);
+            if (status != ContainerStatus.STOPPED && s.pid() > 0) {
+                signalInit(s, 9);
+                cgroup.killAll(9);
+                awaitGone(s);
+            }
+            RuntimeSpec spec = readSpecOrNull(id);
+            if (spec != null && spec.hooks() != null && s.pid() > 0) {
+                JavaHooks.runWarning("poststop", spec.hooks().poststop(), toState(s, ContainerStatus.STOPPED));
+            }
+            cgroup.destroy();
+            deleteDir(dir);
+            exits.remove(id);
+            locks.remove(id);
+        }
+    }
+
+    private void awaitGone(StoredState s) {
+        CompletableFuture<ExitStatus> f = exits.get(s.id());
+        if (f != null) {
+            try {
+                f.get(10, TimeUnit.SECONDS);
+                return;
+            } catch (TimeoutException e) {
+                throw new ContainerRuntimeException("container '" + s.id() + "': init " + s.pid()
+                        + " survived SIGKILL for 10 s");
+            } catch (Exception e) {
+                Thread.currentThread().interrupt();
+                throw new ContainerRuntimeException("interrupted waiting for container '" + s.id() + "' to die", e);
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Procs.alive(s.pid(), s.pidStartTime())) {
+            if (System.nanoTime() > deadline) {
+                throw new ContainerRuntimeException("container '" + s.id() + "': init " + s.pid()
+                        + " survived SIGKILL for 10 s");
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ContainerRuntimeException("interrupted waiting for container '" + s.id() + "' to die", e);
+            }
+        }
     }
 
     /** The state of every container under the state root, sorted by id. */
     public List<ContainerState> list() {
-        throw new UnsupportedOperationException("not yet");
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            for (Path p : ds) {
+                if (Files.exists(p.resolve(STATE))) {
+                    ids.add(p.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+        List<ContainerState> out = new ArrayList<>();
+        for (String id : ids.stream().sorted().collect(Collectors.toList())) {
+            try {
+                out.add(state(id));
+            } catch (ContainerNotFoundException e) {
+                // deleted while we listed
+            }
+        }
+        return out;
     }
 
     /**
      * Completes when the container's init exits. For a container created by this instance it carries the
      * exit code, the killing signal and whether the OOM killer struck; for one created by another process
-     * (which this process cannot reap) it completes with exit code -1 when the init is gone.
+     * (which this process cannot reap) it completes with exit code -1 once the init is gone.
      */
     public CompletableFuture<ExitStatus> exitFuture(String id) {
-        throw new UnsupportedOperationException("not yet");
+        StoredState s = readState(id);
+        synchronized (lock(id)) {
+            CompletableFuture<ExitStatus> f = exits.get(id);
+            if (f != null) {
+                return f;
+            }
+            int pidfd = s.pid() > 0 ? linux.pidfdOpen(s.pid()) : -1;
+            if (pidfd < 0 || !Procs.alive(s.pid(), s.pidStartTime())) {
+                linux.closeQuietly(pidfd);
+                return CompletableFuture.completedFuture(new ExitStatus(-1, 0, false));
+            }
+            return reaper.watch(s.pid(), pidfd, () -> false);
+        }
     }
 
     /**
-     * Starts another process in a {@code running} container: joins its namespaces and cgroup, applies
-     * the given process spec (user, capabilities, no_new_privs, rlimits, terminal, env, cwd) and execs it.
-     * Returns once it has exec'd; failures before that (binary not found, bad cwd) throw.
+     * Starts another process in a {@code created} or {@code running} container: joins its namespaces and
+     * cgroup, applies the given process spec (user, capabilities, no_new_privs, rlimits, terminal, env, cwd,
+     * the container's seccomp profile) and execs it. Returns once it has exec'd; failures before that (binary
+     * not found, bad cwd) throw.
+     *
+     * @throws InvalidSpecException when the process spec is invalid (paths start at {@code process})
      */
     public ExecProcess exec(String id, RuntimeSpec.Process process, ExecOptions options) {
-        throw new UnsupportedOperationException("not yet");
+        List<String> errors = RuntimeSpecs.validateProcess(process, "process");
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException("process", errors);
+        }
+        boolean terminal = process.terminal() != null && process.terminal();
+        if (terminal && options.consoleSocket() == null) {
+            throw new ContainerRuntimeException("process.terminal is true but no console socket was given");
+        }
+        StoredState s;
+        RuntimeSpec spec;
+        synchronized (lock(id)) {
+            s = readState(id);
+            ContainerStatus status = status(dir(id), s);
+            if (status != ContainerStatus.CREATED && status != ContainerStatus.RUNNING) {
+                throw new ContainerStateException(id, "exec in", status, "only a created or running container can exec");
+            }
+            spec = readSpec(id);
+        }
+        List<Integer> fds = new ArrayList<>();
+        int pid = 0;
+        CompletableFuture<ExitStatus> exit = null;
+        try {
+            int[] stdio = stdioFds(options.stdio(), fd -> {
+                fds.add(fd);
+                return fd;
+            });
+            int[] plan = linux.pipe();
+            fds.add(plan[0]);
+            fds.add(plan[1]);
+            int[] sync = linux.pipe();
+            fds.add(sync[0]);
+            fds.add(sync[1]);
+            int consoleFd = -1;
+            if (terminal) {
+                consoleFd = linux.connectUnix(options.consoleSocket());
+                fds.add(consoleFd);
+            }
+            int first = 3 + options.preserveFds();
+            int[] map = new int[first + (terminal ? 3 : 2)];
+            System.arraycopy(stdio, 0, map, 0, 3);
+            for (int i = 3; i < first; i++) {
+                map[i] = i;
+            }
+            map[first] = plan[0];
+            map[first + 1] = sync[1];
+            if (terminal) {
+                map[first + 2] = consoleFd;
+            }
+            boolean pidNs = Plans.namespaces(spec).stream().anyMatch(n -> n.type().equals("pid"));
+            pid = spawner.spawn(0, pidNs ? "/proc/" + s.pid() + "/ns/pid" : null, map,
+                    List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
+                            Integer.toString(map.length - 1)));
+            ContainerCgroup cgroup = cgroups.open(s.cgroupsPath(), id);
+            exit = reaper.watch(pid, linux.pidfdOpen(pid), () -> cgroup.oomKillCount() > 0);
+            linux.closeQuietly(plan[0]);
+            linux.closeQuietly(sync[1]);
+            linux.closeQuietly(consoleFd);
+            fds.removeAll(List.of(plan[0], sync[1], consoleFd));
+            cgroup.addProcess(pid);
+            if (process.oomScoreAdj() != null) {
+                writeFile(Path.of("/proc/" + pid + "/oom_score_adj"),
+                        process.oomScoreAdj().toString().getBytes(StandardCharsets.US_ASCII));
+            }
+            linux.writeAll(plan[1], Plans.exec(spec, s.pid(), process, terminal ? first + 2 : -1).encode());
+            String reply = readReply(sync[0], false);
+            if (!reply.isEmpty()) {
+                throw initFailure("exec in container '" + id + "'", reply);
+            }
+            if (options.pidFile() != null) {
+                writePidFile(options.pidFile(), pid);
+            }
+            return new ExecProcess(pid, exit);
+        } catch (RuntimeException e) {
+            if (pid > 0) {
+                linux.kill(pid, 9);
+                try {
+                    exit.get(10, TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                    // reaped or not, the original failure is what the caller needs
+                }
+            }
+            throw e;
+        } finally {
+            fds.forEach(linux::closeQuietly);
+        }
     }
 
     /** The host pids of every process in the container's cgroup, sorted. */
     public List<Integer> processes(String id) {
-        throw new UnsupportedOperationException("not yet");
+        StoredState s = readState(id);
+        return cgroups.open(s.cgroupsPath(), id).pids().stream().sorted().collect(Collectors.toList());
     }
 
-    /** The container's parsed config.json as it was created (from its state directory). */
+    /** The container's cgroup counters (CPU, memory, pids). */
+    public CgroupStats stats(String id) {
+        StoredState s = readState(id);
+        return cgroups.open(s.cgroupsPath(), id).stats();
+    }
+
+    /** The container's config.json as it was when created (a copy kept in its state directory). */
     public RuntimeSpec spec(String id) {
-        throw new UnsupportedOperationException("not yet");
+        return readSpec(id);
     }
 
-    /** The state root this instance manages. */
-    public Path stateRoot() {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    /** Stops the reaper thread; containers keep running. */
+    /** Stops the reaper thread; containers keep running, exit futures not yet complete stay so. */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("not yet");
+        reaper.close();
+    }
+
+    // ---- state directory ----
+
+    private StoredState readState(String id) {
+        Path file = dir(id).resolve(STATE);
+        try {
+            return RuntimeSpecs.JSON.readValue(Files.readAllBytes(file), StoredState.class);
+        } catch (NoSuchFileException e) {
+            throw new ContainerNotFoundException(id, root);
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private RuntimeSpec readSpec(String id) {
+        RuntimeSpec spec = readSpecOrNull(id);
+        if (spec == null) {
+            throw new ContainerNotFoundException(id, root);
+        }
+        return spec;
+    }
+
+    private RuntimeSpec readSpecOrNull(String id) {
+        Path file = dir(id).resolve(CONFIG);
+        try {
+            return RuntimeSpecs.JSON.readValue(Files.readAllBytes(file), RuntimeSpec.class);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeState(Path dir, StoredState s) {
+        writeFile(dir.resolve(STATE), RuntimeSpecs.toJson(s));
+    }
+
+    /** Writes through a temporary file and a rename, so a reader never sees half a file. */
+    private static void writeFile(Path file, byte[] bytes) {
+        try {
+            if (file.startsWith("/proc")) {
+                Files.write(file, bytes);
+                return;
+            }
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writePidFile(Path file, int pid) {
+        writeFile(file.toAbsolutePath(), Integer.toString(pid).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static void deleteDir(Path dir) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        } catch (NoSuchFileException e) {
+            // already gone
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot remove " + dir + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -5,9 +5,12 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.byref.IntByReference;
 
-/** The libc functions the runtime calls from Java; glibc 2.36 or later (pidfd_open, close_range). */
+/**
+ * The libc functions the runtime calls from Java; glibc 2.36 or later (pidfd_open). Public only because
+ * jnr-ffi's generated implementation lives in another class loader; use {@link Linux}, never this.
+ */
 @SaveError
-interface LibC {
+public interface LibC {
     int unshare(int flags);
 
     int setns(int fd, int nstype);
