@@ -8,6 +8,7 @@ import io.berth.storage.content.StoreFullException;
 import io.berth.storage.image.InvalidImageException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -146,8 +147,9 @@ public final class LayerUnpacker {
             applyWhiteout(name, parts, base);
             return;
         }
+        boolean directory = isDirectory(e);
         if (parts.isEmpty()) {
-            if (e.isDirectory()) {
+            if (directory) {
                 // "./" is common at the start of tars; the snapshot root's own attributes are not the layer's to set.
                 return;
             }
@@ -156,7 +158,7 @@ public final class LayerUnpacker {
         Path parent = mkdirs(name, parts.subList(0, parts.size() - 1));
         Path target = parent.resolve(base);
         BasicFileAttributes existing = lstat(target);
-        if (e.isDirectory()) {
+        if (directory) {
             if (existing == null || !existing.isDirectory()) {
                 if (existing != null) {
                     Files.delete(target);
@@ -317,7 +319,7 @@ public final class LayerUnpacker {
                 setXattr(target, e.getName(), h.getKey().substring(XATTR_PAX.length()), h.getValue());
             }
         }
-        if (!e.isDirectory()) {
+        if (!isDirectory(e)) {
             FileTime t = e.getLastModifiedTime();
             Native.lutimes(target, t.toInstant().getEpochSecond(), t.toInstant().getNano());
         }
@@ -334,6 +336,15 @@ public final class LayerUnpacker {
             throw new UnsafeLayerException(layer, entry, "it sets the overlayfs xattr " + xattr);
         }
         Native.lsetxattr(target, xattr, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * commons-compress calls any entry whose name ends in '/' a directory, a symlink or link included;
+     * only a directory type flag (or an old-style plain entry with a trailing '/') is one here.
+     */
+    private static boolean isDirectory(TarArchiveEntry e) {
+        byte flag = e.getLinkFlag();
+        return flag == TarConstants.LF_DIR || ((flag == TarConstants.LF_NORMAL || flag == TarConstants.LF_OLDNORM) && e.getName().endsWith("/"));
     }
 
     private static BasicFileAttributes lstat(Path p) throws IOException {
