@@ -114,47 +114,57 @@ final class CgroupHost {
     }
 
     /**
-     * The hierarchy-absolute cgroup path for a container.
+     * A container's {@code cgroupsPath}, checked and split.
      *
-     * @param base the cgroup a relative path starts from
+     * @param absolute whether it starts at each hierarchy's root rather than at the runtime's own cgroup
+     * @param parts its directory names, never empty, never "." or ".."
      */
-    static String containerPath(String cgroupsPath, String containerId, String base) {
-        if (containerId == null || containerId.isEmpty()) {
-            throw new IllegalArgumentException("containerId must not be empty");
-        }
-        String path = cgroupsPath == null || cgroupsPath.isEmpty() ? "berth/" + containerId : cgroupsPath;
-        if (SYSTEMD_PATH.matcher(path).matches()) {
-            throw new CgroupException("linux.cgroupsPath \"" + path + "\" is in the systemd driver's"
-                    + " slice:prefix:name form, which Berth does not support; give a cgroupfs path such as"
-                    + " /berth/" + containerId);
-        }
-        List<String> parts = new ArrayList<>();
-        if (!path.startsWith("/")) {
-            for (String p : base.split("/")) {
-                if (!p.isEmpty()) {
+    record CgroupPath(boolean absolute, List<String> parts) {
+        /** Parses a cgroupsPath; null or empty means the default {@code berth/<containerId>}. */
+        static CgroupPath of(String cgroupsPath, String containerId) {
+            if (containerId == null || containerId.isEmpty()) {
+                throw new IllegalArgumentException("containerId must not be empty");
+            }
+            String path = cgroupsPath == null || cgroupsPath.isEmpty() ? "berth/" + containerId : cgroupsPath;
+            if (SYSTEMD_PATH.matcher(path).matches()) {
+                throw new CgroupException("linux.cgroupsPath \"" + path + "\" is in the systemd driver's"
+                        + " slice:prefix:name form, which Berth does not support; give a cgroupfs path such as"
+                        + " /berth/" + containerId);
+            }
+            List<String> parts = new ArrayList<>();
+            for (String p : path.split("/")) {
+                if (p.equals("..")) {
+                    throw new CgroupException("linux.cgroupsPath \"" + path + "\" contains \"..\"; give a path"
+                            + " without it");
+                }
+                if (!p.isEmpty() && !p.equals(".")) {
                     parts.add(p);
                 }
             }
-        }
-        for (String p : path.split("/")) {
-            if (p.equals("..")) {
-                throw new CgroupException("linux.cgroupsPath \"" + path + "\" contains \"..\"; give a path without it");
+            if (parts.isEmpty()) {
+                throw new CgroupException("linux.cgroupsPath \"" + path + "\" names the root cgroup; a container"
+                        + " needs a cgroup of its own such as /berth/" + containerId);
             }
-            if (!p.isEmpty() && !p.equals(".")) {
-                parts.add(p);
-            }
+            return new CgroupPath(path.startsWith("/"), List.copyOf(parts));
         }
-        if (parts.isEmpty()) {
-            throw new CgroupException("linux.cgroupsPath \"" + path + "\" names the root cgroup; a container needs"
-                    + " a cgroup of its own such as /berth/" + containerId);
-        }
-        return "/" + String.join("/", parts);
-    }
 
-    /** The parent of a hierarchy-absolute path ("/" for a top-level one). */
-    static String parent(String path) {
-        int slash = path.lastIndexOf('/');
-        return slash <= 0 ? "/" : path.substring(0, slash);
+        /**
+         * The container's directory in {@code h}. An absolute path starts at the mount point, as runc does; a
+         * relative one at the runtime's own cgroup, or on v2 at its parent ({@code ownParent}).
+         */
+        Path directoryIn(Hierarchy h, boolean ownParent) {
+            Path base = h.mountPoint();
+            if (!absolute) {
+                String own = h.ownPath();
+                if (ownParent) {
+                    int slash = own.lastIndexOf('/');
+                    own = slash <= 0 ? "/" : own.substring(0, slash);
+                }
+                Path ownDir = h.directory(own);
+                base = ownDir == null ? h.mountPoint() : ownDir;
+            }
+            return base.resolve(String.join("/", parts));
+        }
     }
 
     /** Maps each controller (and "name=x", and "" for v2) to the runtime's own cgroup path. */

@@ -1,13 +1,21 @@
 package io.berth.runtime.cgroup;
 
 import io.berth.protocol.oci.runtime.RuntimeSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** cgroup V1: work in progress, the API is stable. */
+/** cgroup v1: the container gets one directory in every mounted hierarchy, named ones included. */
 final class CgroupsV1 implements Cgroups {
-    CgroupsV1(List<CgroupHost.Hierarchy> hierarchies) {}
+    private final List<CgroupHost.Hierarchy> hierarchies;
 
-    CgroupsV1(CgroupHost.Hierarchy hierarchy) {}
+    CgroupsV1(List<CgroupHost.Hierarchy> hierarchies) {
+        this.hierarchies = List.copyOf(hierarchies);
+    }
 
     @Override
     public CgroupVersion version() {
@@ -16,11 +24,74 @@ final class CgroupsV1 implements Cgroups {
 
     @Override
     public ContainerCgroup create(String cgroupsPath, String containerId, RuntimeSpec.Resources resources) {
-        throw new UnsupportedOperationException("cgroup V1 support is being written");
+        ContainerCgroupV1 cgroup = open(cgroupsPath, containerId);
+        List<Path> created = new ArrayList<>();
+        try {
+            for (Map.Entry<CgroupHost.Hierarchy, Path> e : cgroup.directories().entrySet()) {
+                makeDirectories(e.getKey(), e.getValue(), created);
+            }
+            if (resources != null) {
+                cgroup.apply(resources, false);
+            }
+            return cgroup;
+        } catch (RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                try {
+                    CgroupFiles.rmdir(created.get(i));
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
     }
 
     @Override
-    public ContainerCgroup open(String cgroupsPath, String containerId) {
-        throw new UnsupportedOperationException("cgroup V1 support is being written");
+    public ContainerCgroupV1 open(String cgroupsPath, String containerId) {
+        CgroupHost.CgroupPath path = CgroupHost.CgroupPath.of(cgroupsPath, containerId);
+        Map<CgroupHost.Hierarchy, Path> dirs = new LinkedHashMap<>();
+        for (CgroupHost.Hierarchy h : hierarchies) {
+            dirs.put(h, path.directoryIn(h, false));
+        }
+        return new ContainerCgroupV1(dirs);
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents below the mount point, recording what it made. In the
+     * cpuset hierarchy a new cgroup starts with empty cpus and mems, and no task can join it until they are
+     * set, so every level gets its parent's values when its own are empty.
+     */
+    private static void makeDirectories(CgroupHost.Hierarchy h, Path dir, List<Path> created) {
+        List<Path> levels = new ArrayList<>();
+        for (Path p = dir; p != null && !p.equals(h.mountPoint()); p = p.getParent()) {
+            levels.add(0, p);
+        }
+        if (Files.isDirectory(dir) && !CgroupFiles.procsRecursive(dir).isEmpty()) {
+            throw new CgroupException("cgroup " + dir + " already exists and has processes in it ("
+                    + CgroupFiles.procsRecursive(dir) + "); choose another linux.cgroupsPath or delete the"
+                    + " container that uses it", dir, null, null);
+        }
+        for (Path level : levels) {
+            if (!Files.isDirectory(level)) {
+                try {
+                    Files.createDirectory(level);
+                } catch (IOException e) {
+                    throw new CgroupException("cannot create cgroup " + level + ": " + e.getMessage(), level,
+                            null, e);
+                }
+                created.add(level);
+            }
+            if (h.has("cpuset")) {
+                inheritFromParent(level, "cpuset.cpus");
+                inheritFromParent(level, "cpuset.mems");
+            }
+        }
+    }
+
+    private static void inheritFromParent(Path dir, String file) {
+        if (CgroupFiles.read(dir.resolve(file)).isEmpty()) {
+            String parentValue = CgroupFiles.read(dir.getParent().resolve(file));
+            CgroupFiles.write(dir.resolve(file), parentValue, null);
+        }
     }
 }

@@ -1,13 +1,19 @@
 package io.berth.runtime.cgroup;
 
 import io.berth.protocol.oci.runtime.RuntimeSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
-/** cgroup V2: work in progress, the API is stable. */
+/** cgroup v2: the container gets one directory; its ancestors hand it every controller they have. */
 final class CgroupsV2 implements Cgroups {
-    CgroupsV2(List<CgroupHost.Hierarchy> hierarchies) {}
+    private final CgroupHost.Hierarchy hierarchy;
 
-    CgroupsV2(CgroupHost.Hierarchy hierarchy) {}
+    CgroupsV2(CgroupHost.Hierarchy hierarchy) {
+        this.hierarchy = hierarchy;
+    }
 
     @Override
     public CgroupVersion version() {
@@ -16,11 +22,70 @@ final class CgroupsV2 implements Cgroups {
 
     @Override
     public ContainerCgroup create(String cgroupsPath, String containerId, RuntimeSpec.Resources resources) {
-        throw new UnsupportedOperationException("cgroup V2 support is being written");
+        ContainerCgroupV2 cgroup = open(cgroupsPath, containerId);
+        Path dir = cgroup.directory();
+        List<Path> created = new ArrayList<>();
+        try {
+            if (Files.isDirectory(dir) && !CgroupFiles.procsRecursive(dir).isEmpty()) {
+                throw new CgroupException("cgroup " + dir + " already exists and has processes in it ("
+                        + CgroupFiles.procsRecursive(dir) + "); choose another linux.cgroupsPath or delete the"
+                        + " container that uses it", dir, null, null);
+            }
+            List<Path> levels = new ArrayList<>();
+            for (Path p = dir; p != null && !p.equals(hierarchy.mountPoint()); p = p.getParent()) {
+                levels.add(0, p);
+            }
+            Path parent = hierarchy.mountPoint();
+            for (Path level : levels) {
+                enableControllers(parent);
+                if (!Files.isDirectory(level)) {
+                    try {
+                        Files.createDirectory(level);
+                    } catch (IOException e) {
+                        throw new CgroupException("cannot create cgroup " + level + ": " + e.getMessage(), level,
+                                null, e);
+                    }
+                    created.add(level);
+                }
+                parent = level;
+            }
+            if (resources != null) {
+                cgroup.apply(resources, false);
+            }
+            return cgroup;
+        } catch (RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                try {
+                    CgroupFiles.rmdir(created.get(i));
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
     }
 
     @Override
-    public ContainerCgroup open(String cgroupsPath, String containerId) {
-        throw new UnsupportedOperationException("cgroup V2 support is being written");
+    public ContainerCgroupV2 open(String cgroupsPath, String containerId) {
+        return new ContainerCgroupV2(CgroupHost.CgroupPath.of(cgroupsPath, containerId).directoryIn(hierarchy, true));
+    }
+
+    /**
+     * Hands every controller {@code dir} has down to its children. A controller that cannot be enabled (a
+     * cgroup with processes of its own, a threaded subtree) is left out; setting a limit that needs it then
+     * fails with a message naming it.
+     */
+    private static void enableControllers(Path dir) {
+        String available = CgroupFiles.read(dir.resolve("cgroup.controllers"));
+        List<String> enabled = List.of(CgroupFiles.read(dir.resolve("cgroup.subtree_control")).split(" "));
+        for (String controller : available.split(" ")) {
+            if (!controller.isEmpty() && !enabled.contains(controller)) {
+                try {
+                    CgroupFiles.write(dir.resolve("cgroup.subtree_control"), "+" + controller, null);
+                } catch (CgroupException e) {
+                    // left out on purpose, see above
+                }
+            }
+        }
     }
 }

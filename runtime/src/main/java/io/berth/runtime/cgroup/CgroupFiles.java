@@ -1,0 +1,167 @@
+package io.berth.runtime.cgroup;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Reading and writing cgroup files, with errors that name the file, the value and the config.json field. */
+final class CgroupFiles {
+    private CgroupFiles() {}
+
+    /**
+     * Writes one value in one write(2), as cgroup files require.
+     *
+     * @param field the config.json field the value comes from, for the message; null for internal writes
+     */
+    static void write(Path file, String value, String field) {
+        try {
+            Files.write(file, value.getBytes(StandardCharsets.UTF_8), StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            throw new CgroupException(prefix(field) + "cannot write \"" + value + "\" to " + file
+                    + ": the file does not exist, so this kernel or hierarchy does not offer that setting", file,
+                    value, e);
+        } catch (IOException e) {
+            throw new CgroupException(prefix(field) + "cannot write \"" + value + "\" to " + file + ": "
+                    + reason(e), file, value, e);
+        }
+    }
+
+    /** The file's content without the trailing newline. */
+    static String read(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new CgroupException("cannot read " + file + ": " + reason(e), file, null, e);
+        }
+    }
+
+    /** A number, with "max" (and v1's page-rounded LONG_MAX) as -1 for unlimited. */
+    static long readLimit(Path file) {
+        String s = read(file);
+        if (s.equals("max")) {
+            return -1;
+        }
+        long v = parse(file, s);
+        return v >= Long.MAX_VALUE - 4096 * 1024 ? -1 : v;
+    }
+
+    static long readLong(Path file) {
+        return parse(file, read(file));
+    }
+
+    /** {@code key value} lines such as memory.stat, cpu.stat or memory.events; non-numeric lines skipped. */
+    static Map<String, Long> readKeyed(Path file) {
+        Map<String, Long> out = new HashMap<>();
+        for (String line : read(file).split("\n")) {
+            String[] kv = line.trim().split("\\s+");
+            if (kv.length == 2 && kv[1].matches("-?\\d+")) {
+                out.put(kv[0], Long.parseLong(kv[1]));
+            }
+        }
+        return out;
+    }
+
+    /** The pids in cgroup.procs of {@code dir} and every cgroup below it; empty when {@code dir} is gone. */
+    static Set<Integer> procsRecursive(Path dir) {
+        Set<Integer> pids = new TreeSet<>();
+        for (Path d : treeTopDown(dir)) {
+            String procs;
+            try {
+                procs = Files.readString(d.resolve("cgroup.procs"));
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                throw new CgroupException("cannot read " + d.resolve("cgroup.procs") + ": " + reason(e),
+                        d.resolve("cgroup.procs"), null, e);
+            }
+            for (String line : procs.split("\n")) {
+                if (!line.isBlank()) {
+                    pids.add(Integer.parseInt(line.trim()));
+                }
+            }
+        }
+        return pids;
+    }
+
+    /** {@code dir} and every cgroup directory below it, parents before children; empty when it is gone. */
+    static List<Path> treeTopDown(Path dir) {
+        List<Path> out = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            out.add(dir);
+            for (int i = 0; i < out.size(); i++) {
+                try (DirectoryStream<Path> children = Files.newDirectoryStream(out.get(i), Files::isDirectory)) {
+                    children.forEach(out::add);
+                } catch (NoSuchFileException e) {
+                    // removed while we walked: nothing below it any more
+                } catch (IOException e) {
+                    throw new CgroupException("cannot list " + out.get(i) + ": " + reason(e), out.get(i), null, e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Removes {@code dir} and every cgroup below it, children first. A cgroup whose last task has just exited
+     * can stay busy for a moment, so EBUSY is retried for a while.
+     */
+    static void removeTree(Path dir) {
+        List<Path> tree = treeTopDown(dir);
+        for (int i = tree.size() - 1; i >= 0; i--) {
+            rmdir(tree.get(i));
+        }
+    }
+
+    /** rmdir(2) of one cgroup; a missing directory is fine. */
+    static void rmdir(Path dir) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        for (int delayMs = 1; ; delayMs = Math.min(delayMs * 2, 100)) {
+            try {
+                Files.deleteIfExists(dir);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new CgroupException("cannot remove cgroup " + dir + ": " + reason(e)
+                            + "; processes may still be in it (see its cgroup.procs)", dir, null, e);
+                }
+            }
+            sleep(delayMs);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CgroupException("interrupted while waiting for a cgroup", null, null, e);
+        }
+    }
+
+    private static long parse(Path file, String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new CgroupException(file + " holds \"" + s + "\", not a number", file, null, e);
+        }
+    }
+
+    private static String prefix(String field) {
+        return field == null ? "" : "cannot apply " + field + ": ";
+    }
+
+    private static String reason(IOException e) {
+        return e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+    }
+}
