@@ -39,6 +39,7 @@ final class Checks {
     /** Down, ineligible and draining nodes take nothing new. */
     static final class NodeState implements FeasibilityCheck {
         static final String DOWN = "node down", INELIGIBLE = "node ineligible", DRAINING = "node draining";
+        private static final String[] REASONS = {null, DOWN, INELIGIBLE, DRAINING};
         private final ClusterSnapshot snapshot;
 
         NodeState(EvalContext ctx) {
@@ -47,52 +48,46 @@ final class Checks {
 
         @Override
         public String reject(int node) {
-            Node n = snapshot.node(node);
-            if (n.status() != Node.Status.READY) {
-                return DOWN;
-            }
-            if (!n.eligible()) {
-                return INELIGIBLE;
-            }
-            return n.draining() ? DRAINING : null;
+            return REASONS[snapshot.state(node)];
         }
     }
 
     /** Only the job's datacenters, when it names any. */
     static final class Datacenter implements FeasibilityCheck {
         static final String REASON = "missing datacenter";
-        private final ClusterSnapshot snapshot;
+        private final String[] values;
         private final Set<String> datacenters;
 
         Datacenter(EvalContext ctx, List<String> datacenters) {
-            this.snapshot = ctx.snapshot;
+            this.values = ctx.snapshot.attributeColumn(io.berth.protocol.job.Attributes.DATACENTER);
             this.datacenters = Set.copyOf(datacenters);
         }
 
         @Override
         public String reject(int node) {
-            return datacenters.contains(snapshot.node(node).datacenter()) ? null : REASON;
+            return datacenters.contains(values[node]) ? null : REASON;
         }
     }
 
     /** Berth runs Linux containers: a Linux node whose architecture the images are built for (when known). */
     static final class Platform implements FeasibilityCheck {
         static final String OS = "attr.os = linux", ARCH = "image architecture";
-        private final ClusterSnapshot snapshot;
+        private final String[] os;
+        private final String[] arch;
         private final Set<String> architectures;
 
         Platform(EvalContext ctx, Set<String> architectures) {
-            this.snapshot = ctx.snapshot;
+            this.os = ctx.snapshot.attributeColumn(io.berth.protocol.job.Attributes.OS);
+            this.arch = ctx.snapshot.attributeColumn(io.berth.protocol.job.Attributes.ARCH);
             this.architectures = architectures;
         }
 
         @Override
         public String reject(int node) {
-            Node n = snapshot.node(node);
-            if (!"linux".equals(n.os())) {
+            if (!"linux".equals(os[node])) {
                 return OS;
             }
-            return architectures.isEmpty() || architectures.contains(n.arch()) ? null : ARCH;
+            return architectures.isEmpty() || architectures.contains(arch[node]) ? null : ARCH;
         }
     }
 
@@ -101,25 +96,24 @@ final class Checks {
      * evaluation, so each node's answer is computed once (regular expressions and version ranges are not free).
      */
     static final class AttributeConstraint implements FeasibilityCheck {
-        private final ClusterSnapshot snapshot;
-        private final String attribute;
+        private final String[] values;
         private final AttributeMatcher matcher;
         private final String reason;
         private final byte[] memo; // 0 unknown, 1 passes, 2 fails
 
         AttributeConstraint(EvalContext ctx, Constraint c) {
-            this.snapshot = ctx.snapshot;
-            this.attribute = c.attribute();
+            this.values = ctx.snapshot.attributeColumn(c.attribute());
             this.matcher = new AttributeMatcher(c.operator(), c.value());
             this.reason = c.toString();
-            this.memo = new byte[ctx.snapshot.size()];
+            this.memo = ctx.snapshot.nodeMemo("constraint " + c.attribute() + " " + c.operator().spelling() + " "
+                    + c.value());
         }
 
         @Override
         public String reject(int node) {
             byte m = memo[node];
             if (m == 0) {
-                m = matcher.matches(snapshot.node(node).attribute(attribute)) ? (byte) 1 : (byte) 2;
+                m = matcher.matches(values[node]) ? (byte) 1 : (byte) 2;
                 memo[node] = m;
             }
             return m == 1 ? null : reason;
@@ -242,7 +236,16 @@ final class Checks {
                     return reasons[i];
                 }
             }
-            return dynamic == 0 || PortPicker.pick(ctx, node, dynamic, staticPorts, null) != null ? null : DYNAMIC;
+            if (dynamic == 0) {
+                return null;
+            }
+            // the exact scan is needed only when the node's ports could fill its dynamic range
+            Node n = ctx.snapshot.node(node);
+            int span = n.dynamicPortMax() - n.dynamicPortMin() + 1;
+            if (ctx.portsTakenBound(node) + staticPorts.length + dynamic <= span) {
+                return null;
+            }
+            return PortPicker.pick(ctx, node, dynamic, staticPorts, null) != null ? null : DYNAMIC;
         }
 
         @Override

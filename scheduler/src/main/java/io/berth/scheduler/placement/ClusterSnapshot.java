@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the scheduler knows of the cluster at one instant: the nodes and every allocation on them. Immutable and
@@ -23,10 +24,28 @@ public final class ClusterSnapshot {
     private final int[] freeMemory;
     private final int[] freeDisk;
     private final int[][] usedPorts;
+    private final byte[] state;
+    private final int[] allocatableCpu;
+    private final int[] allocatableMemory;
+    // Node attributes never change within a node set, so columns and constraint answers computed once are shared
+    // by every snapshot apply() derives (Nomad caches feasibility by computed node class for the same reason).
+    private final Map<String, String[]> attributeColumns;
+    private final Map<String, byte[]> memos;
 
     private ClusterSnapshot(Node[] nodes, Map<String, Integer> indexById, List<Allocation>[] allocationsOn,
             Map<String, List<Allocation>> allocationsOf, int[] freeCpu, int[] freeMemory, int[] freeDisk,
-            int[][] usedPorts) {
+            int[][] usedPorts, Map<String, String[]> attributeColumns, Map<String, byte[]> memos) {
+        this.attributeColumns = attributeColumns;
+        this.memos = memos;
+        this.state = new byte[nodes.length];
+        this.allocatableCpu = new int[nodes.length];
+        this.allocatableMemory = new int[nodes.length];
+        for (int i = 0; i < nodes.length; i++) {
+            Node n = nodes[i];
+            state[i] = n.status() != Node.Status.READY ? (byte) 1 : !n.eligible() ? (byte) 2 : n.draining() ? (byte) 3 : 0;
+            allocatableCpu[i] = n.capacity().cpuMhz() - n.reserved().cpuMhz();
+            allocatableMemory[i] = n.capacity().memoryMb() - n.reserved().memoryMb();
+        }
         this.nodes = nodes;
         this.indexById = indexById;
         this.allocationsOn = allocationsOn;
@@ -66,7 +85,7 @@ public final class ClusterSnapshot {
         }
         of.replaceAll((j, list) -> List.copyOf(list));
         ClusterSnapshot s = new ClusterSnapshot(array, index, on, of, new int[array.length], new int[array.length],
-                new int[array.length], new int[array.length][]);
+                new int[array.length], new int[array.length][], new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
         for (int i = 0; i < array.length; i++) {
             on[i] = on[i] == null ? List.of() : List.copyOf(on[i]);
             s.recompute(i);
@@ -139,6 +158,46 @@ public final class ClusterSnapshot {
         return new Capacity(freeCpu[index], freeMemory[index], freeDisk[index]);
     }
 
+    /** Every node's value of an attribute ({@link Node#attribute}), by node index; shared, do not modify. */
+    String[] attributeColumn(String attribute) {
+        return attributeColumns.computeIfAbsent(attribute, a -> {
+            String[] column = new String[nodes.length];
+            for (int i = 0; i < nodes.length; i++) {
+                column[i] = nodes[i].attribute(a);
+            }
+            return column;
+        });
+    }
+
+    /**
+     * A per-node byte array for memoising an answer that depends only on node attributes, one per key, shared
+     * with derived snapshots. Entries are written without locking: each is a pure function of the node, so a
+     * racing writer writes the same value.
+     */
+    byte[] nodeMemo(String key) {
+        return memos.computeIfAbsent(key, k -> new byte[nodes.length]);
+    }
+
+    /** 0 when the node takes new work; 1 down, 2 ineligible, 3 draining. */
+    byte state(int index) {
+        return state[index];
+    }
+
+    /** Capacity minus reserved CPU. */
+    int allocatableCpu(int index) {
+        return allocatableCpu[index];
+    }
+
+    /** Capacity minus reserved memory. */
+    int allocatableMemory(int index) {
+        return allocatableMemory[index];
+    }
+
+    /** How many host ports non-terminal allocations hold on the node. */
+    int usedPortCount(int index) {
+        return usedPorts[index].length;
+    }
+
     int freeCpu(int index) {
         return freeCpu[index];
     }
@@ -200,7 +259,7 @@ public final class ClusterSnapshot {
             of.put(job, List.copyOf(merged));
         });
         ClusterSnapshot s = new ClusterSnapshot(nodes, indexById, on, of, freeCpu.clone(), freeMemory.clone(),
-                freeDisk.clone(), usedPorts.clone());
+                freeDisk.clone(), usedPorts.clone(), attributeColumns, memos);
         for (int i = 0; i < nodes.length; i++) {
             if (touched[i]) {
                 s.recompute(i);

@@ -71,6 +71,14 @@ final class EvalContext {
         return snapshot.portInUse(node, port) && (freedPorts[node] == null || !freedPorts[node].contains(port));
     }
 
+    /**
+     * An upper bound on the host ports taken on the node: the snapshot's plus the plan's additions (freed ones are
+     * not subtracted, which only makes the bound looser).
+     */
+    int portsTakenBound(int node) {
+        return snapshot.usedPortCount(node) + (addedPorts[node] == null ? 0 : addedPorts[node].size());
+    }
+
     /** Live allocations of this job on the node, the plan's included. */
     int jobCount(int node) {
         return jobCount[node];

@@ -59,15 +59,22 @@ final class GroupPlacer {
         }
         this.rankers = r.toArray(new Ranker[0]);
         if (primary != null) {
-            Map<String, List<Integer>> byValue = new LinkedHashMap<>();
+            // partitions keep the evaluation's random node order; "" holds the nodes without the attribute
+            Map<String, int[]> sizes = new LinkedHashMap<>();
             for (int node : order) {
                 String v = primary.valueOf(node);
-                byValue.computeIfAbsent(v == null ? "" : v, k -> new ArrayList<>()).add(node);
+                sizes.computeIfAbsent(v == null ? "" : v, k -> new int[1])[0]++;
             }
-            byValue.forEach((v, nodes) -> {
-                partitions.put(v, nodes.stream().mapToInt(Integer::intValue).toArray());
+            sizes.forEach((v, n) -> {
+                partitions.put(v, new int[n[0]]);
                 partitionCursors.put(v, new int[1]);
+                n[0] = 0;
             });
+            for (int node : order) {
+                String v = primary.valueOf(node);
+                int[] fill = sizes.get(v == null ? "" : v);
+                partitions.get(v == null ? "" : v)[fill[0]++] = node;
+            }
         }
     }
 

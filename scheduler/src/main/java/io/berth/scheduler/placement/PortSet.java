@@ -7,6 +7,10 @@ final class PortSet {
     private int[] ports = new int[4];
     private int size;
 
+    int size() {
+        return size;
+    }
+
     boolean contains(int port) {
         return Arrays.binarySearch(ports, 0, size, port) >= 0;
     }

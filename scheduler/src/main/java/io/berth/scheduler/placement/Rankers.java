@@ -24,9 +24,8 @@ final class Rankers {
 
         @Override
         public double score(int node) {
-            Node n = ctx.snapshot.node(node);
-            double cpuTotal = n.capacity().cpuMhz() - n.reserved().cpuMhz();
-            double memTotal = n.capacity().memoryMb() - n.reserved().memoryMb();
+            double cpuTotal = ctx.snapshot.allocatableCpu(node);
+            double memTotal = ctx.snapshot.allocatableMemory(node);
             double freeCpu = cpuTotal <= 0 ? 0 : (ctx.freeCpu(node) - ask.cpuMhz()) / cpuTotal;
             double freeMem = memTotal <= 0 ? 0 : (ctx.freeMemory(node) - ask.memoryMb()) / memTotal;
             double raw = 20 - (Math.pow(10, freeCpu) + Math.pow(10, freeMem));

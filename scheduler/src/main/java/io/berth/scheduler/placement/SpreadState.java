@@ -23,12 +23,11 @@ final class SpreadState {
     SpreadState(EvalContext ctx, GroupAsk ask, Spread spread) {
         this.spread = spread;
         ClusterSnapshot s = ctx.snapshot;
-        valueOf = new String[s.size()];
+        valueOf = s.attributeColumn(spread.attribute());
         Set<String> values = new LinkedHashSet<>();
-        for (int i = 0; i < s.size(); i++) {
-            valueOf[i] = s.node(i).attribute(spread.attribute());
-            if (valueOf[i] != null) {
-                values.add(valueOf[i]);
+        for (String v : valueOf) {
+            if (v != null) {
+                values.add(v);
             }
         }
         int count = ask.group.count();
