@@ -128,6 +128,7 @@ final class ImageBuilder {
             int mode = (Integer) a.get("mode");
             int type = mode & 0170000;
             TarArchiveEntry e;
+            boolean content = false;
             String inode = a.get("dev") + ":" + a.get("ino");
             if (type == 0040000) {
                 e = new TarArchiveEntry(name + "/", TarConstants.LF_DIR, true);
@@ -138,6 +139,7 @@ final class ImageBuilder {
                 inodes.putIfAbsent(inode, name);
                 e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
                 e.setSize((Long) a.get("size"));
+                content = true;
             } else if (type == 0120000) {
                 e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
                 e.setLinkName(Files.readSymbolicLink(p).toString());
@@ -156,7 +158,7 @@ final class ImageBuilder {
             e.setGroupId((Integer) a.get("gid"));
             e.setModTime(FileTime.fromMillis(((FileTime) a.get("lastModifiedTime")).toMillis() / 1000 * 1000));
             tar.putArchiveEntry(e);
-            if (e.isFile() && !e.isLink()) {
+            if (content) {
                 try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
                     in.transferTo(tar);
                 }
