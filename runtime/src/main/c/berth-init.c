@@ -51,9 +51,11 @@ enum op {
     OP_SYSCTL = 13, OP_HOSTNAME = 14, OP_DOMAINNAME = 15, OP_RLIMIT = 16, OP_CONSOLE = 17, OP_CHDIR = 18,
     OP_CAPBSET = 19, OP_USER = 20, OP_CAPS = 21, OP_NNP = 22, OP_SECCOMP = 23, OP_RESOLVE_EXEC = 24,
     OP_READY = 25, OP_WAIT_FIFO = 26, OP_UMASK = 27, OP_EXECVE = 28, OP_ROOT_PROPAGATE_AFTER = 29,
+    OP_WAIT_PARENT = 30,
 };
 
 static int sync_fd = -1;
+static int plan_fd = -1;   /* stays open after the plan for OP_WAIT_PARENT */
 static int ready;     /* after OP_READY errors go to stderr: nobody reads the sync pipe any more */
 static int root_fd = -1;
 static const char *current = "start";
@@ -637,7 +639,8 @@ int main(int argc, char **argv)
 {
     if (argc != 5)
         return 2;
-    int plan_fd = atoi(argv[1]), first_own = atoi(argv[3]), last_own = atoi(argv[4]);
+    plan_fd = atoi(argv[1]);
+    int first_own = atoi(argv[3]), last_own = atoi(argv[4]);
     sync_fd = atoi(argv[2]);
     /* Whatever the spawning process leaked (the JVM opens files without O_CLOEXEC) dies here. */
     syscall(SYS_close_range, (unsigned) last_own + 1, ~0U, 0);
@@ -652,7 +655,6 @@ int main(int argc, char **argv)
     if (!plan)
         fail(ENOMEM, "plan of %u bytes", len);
     read_full(plan_fd, plan, len);
-    close(plan_fd);
     cur = plan;
     end = plan + len;
 
@@ -752,6 +754,20 @@ int main(int argc, char **argv)
         case OP_READY: current = "ready"; op_ready(); break;
         case OP_WAIT_FIFO: current = "exec fifo"; op_wait_fifo(); break;
         case OP_UMASK: umask((mode_t) get_i64()); break;
+        case OP_WAIT_PARENT: {
+            /* The runtime sends one byte once we sit in our cgroup (and its hooks ran); EOF means it gave up. */
+            current = "wait for runtime";
+            char go;
+            ssize_t r;
+            do {
+                r = read(plan_fd, &go, 1);
+            } while (r < 0 && errno == EINTR);
+            if (r != 1)
+                fail(r < 0 ? errno : 0, "the runtime closed the plan pipe");
+            close(plan_fd);
+            plan_fd = -1;
+            break;
+        }
         case OP_EXECVE:
             current = "exec";
             if (!exec_argv)

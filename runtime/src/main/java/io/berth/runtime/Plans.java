@@ -19,7 +19,8 @@ import java.util.Set;
 /**
  * Turns a validated config.json into the C init's plan. All policy lives here (defaults, ordering, which
  * namespace is created where); the init only executes. The order follows runc's: namespaces, rootfs and
- * mounts, devices, createContainer hooks, pivot_root, read-only root, hostname, sysctl, readonly and
+ * mounts, devices, (the runtime's go: cgroup joined, prestart and createRuntime hooks run), the cgroup
+ * namespace, createContainer hooks, pivot_root, read-only root, hostname, sysctl, readonly and
  * masked paths, then the process: rlimits, terminal, cwd, seccomp (early only without no_new_privs),
  * bounding set, user, capabilities, umask, no_new_privs, seccomp, and finally the exec.
  */
@@ -174,9 +175,6 @@ final class Plans {
                 plan.setns(ns.path(), namespaceFlag(ns.type()));
             }
         }
-        if (nss.stream().anyMatch(n -> n.type().equals("cgroup") && n.path() == null)) {
-            plan.unshare(Linux.CLONE_NEWCGROUP);  // the runtime placed the init in its cgroup before sending the plan
-        }
         RuntimeSpec.Linux linux = spec.linux();
         String propagation = linux == null ? null : linux.rootfsPropagation();
         long rootProp = propagation == null || propagation.endsWith("shared") ? MS_SLAVE | MS_REC
@@ -187,6 +185,10 @@ final class Plans {
             addMount(plan, m, bundle, cgroupMounts);
         }
         devices(plan, linux);
+        plan.waitParent();
+        if (nss.stream().anyMatch(n -> n.type().equals("cgroup") && n.path() == null)) {
+            plan.unshare(Linux.CLONE_NEWCGROUP);  // only now is the init in its cgroup, which becomes its root
+        }
         hooks(plan, spec.hooks() == null ? null : spec.hooks().createContainer(), stateJson);
         plan.pivot(options.noPivot());
         if (spec.root().readonly() != null && spec.root().readonly()) {

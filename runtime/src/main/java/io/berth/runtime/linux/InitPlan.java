@@ -18,7 +18,7 @@ public final class InitPlan {
             SYMLINK = 7, HOOK = 8, PIVOT = 9, REMOUNT_ROOT_RO = 10, MASK = 11, READONLY = 12, SYSCTL = 13,
             HOSTNAME = 14, DOMAINNAME = 15, RLIMIT = 16, CONSOLE = 17, CHDIR = 18, CAPBSET = 19, USER = 20,
             CAPS = 21, NNP = 22, SECCOMP = 23, RESOLVE_EXEC = 24, READY = 25, WAIT_FIFO = 26, UMASK = 27,
-            EXECVE = 28, ROOT_PROPAGATE_AFTER = 29;
+            EXECVE = 28, ROOT_PROPAGATE_AFTER = 29, WAIT_PARENT = 30;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
     private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
@@ -203,6 +203,14 @@ public final class InitPlan {
     /** Blocks until {@code start} opens the exec FIFO (held as an O_PATH fd), writes one byte, closes it. */
     public InitPlan waitExecFifo(int fifoPathFd) {
         return op(WAIT_FIFO).i64(fifoPathFd);
+    }
+
+    /**
+     * Blocks until the runtime writes one byte on the plan pipe (it has put the init in its cgroup and run
+     * its own hooks), so that work overlaps with the init's mounts.
+     */
+    public InitPlan waitParent() {
+        return op(WAIT_PARENT);
     }
 
     public InitPlan execve() {

@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
@@ -100,32 +102,28 @@ public final class InitSpawner {
      * @throws SyscallException naming the step (setns, unshare, posix_spawn) that failed
      */
     public int spawn(int unshareFlags, String pidNamespace, int[] fds, List<String> args) {
-        int[] pid = new int[1];
-        RuntimeException[] failure = new RuntimeException[1];
+        CompletableFuture<Integer> pid = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
-                pid[0] = spawnOnThisThread(unshareFlags, pidNamespace, fds, args);
-            } catch (RuntimeException e) {
-                failure[0] = e;
+                pid.complete(spawnOnThisThread(unshareFlags, pidNamespace, fds, args));
+            } catch (RuntimeException | Error e) {
+                pid.completeExceptionally(e);
             }
         }, "berth-spawn");
         thread.setDaemon(true);
         thread.start();
+        // No join: the thread's exit (dropping its namespaces) takes milliseconds nobody needs to wait for.
         try {
-            thread.join();
-        } catch (InterruptedException e) {
-            // The thread finishes in microseconds; keep waiting so the result is not lost, then re-flag.
-            try {
-                thread.join();
-            } catch (InterruptedException ignored) {
-                // already re-flagged below
+            return pid.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
             }
-            Thread.currentThread().interrupt();
+            if (e.getCause() instanceof Error) {
+                throw (Error) e.getCause();
+            }
+            throw e;
         }
-        if (failure[0] != null) {
-            throw failure[0];
-        }
-        return pid[0];
     }
 
     private int spawnOnThisThread(int unshareFlags, String pidNamespace, int[] fds, List<String> args) {
