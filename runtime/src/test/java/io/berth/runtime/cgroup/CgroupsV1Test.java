@@ -162,6 +162,42 @@ class CgroupsV1Test {
     }
 
     @Test
+    void hugepageLimitsGoToLimitAndReservationFiles() {
+        host.track(CGROUPS.create(path, id, new RuntimeSpec.Resources(null, null, null, null, null,
+                List.of(new RuntimeSpec.HugepageLimit("2MB", 4 * MIB)), null, null, null)));
+
+        assertThat(read(dir("hugetlb").resolve("hugetlb.2MB.limit_in_bytes"))).isEqualTo(Long.toString(4 * MIB));
+        assertThat(read(dir("hugetlb").resolve("hugetlb.2MB.rsvd.limit_in_bytes"))).isEqualTo(Long.toString(4 * MIB));
+    }
+
+    @Test
+    void anUnknownHugepageSizeNamesTheMissingFile() {
+        assertThatThrownBy(() -> CGROUPS.create(path, id, new RuntimeSpec.Resources(null, null, null, null, null,
+                List.of(new RuntimeSpec.HugepageLimit("3MB", 4 * MIB)), null, null, null)))
+                .isInstanceOf(CgroupException.class)
+                .hasMessageContaining("linux.resources.hugepageLimits[3MB]")
+                .hasMessageContaining("hugetlb.3MB.limit_in_bytes")
+                .hasMessageContaining("does not exist");
+        assertThat(dir("hugetlb")).doesNotExist();
+    }
+
+    @Test
+    void updateReplacesTheDeviceList() {
+        ContainerCgroup cgroup = host.track(CGROUPS.create(path, id, new RuntimeSpec.Resources(
+                List.of(rule(false, null, null, null, "rwm"), rule(true, "c", 1L, 3L, "rwm")),
+                null, null, null, null, null, null, null, null)));
+
+        cgroup.update(new RuntimeSpec.Resources(List.of(rule(false, null, null, null, "rwm"),
+                rule(true, "c", 1L, 5L, "r")), null, null, null, null, null, null, null, null));
+        assertThat(read(dir("devices").resolve("devices.list"))).isEqualTo("c 1:5 r");
+
+        // a list that does not start by denying everything is read against an unrestricted cgroup
+        cgroup.update(new RuntimeSpec.Resources(List.of(rule(false, "c", 1L, 5L, "w")), null, null, null, null,
+                null, null, null, null));
+        assertThat(read(dir("devices").resolve("devices.list"))).isEqualTo("a *:* rwm");
+    }
+
+    @Test
     void newCpusetCgroupInheritsCpusAndMemsSoATaskCanJoin() {
         ContainerCgroup cgroup = host.track(CGROUPS.create(path, id, null));
         Path root = dir("cpuset").getParent().getParent();

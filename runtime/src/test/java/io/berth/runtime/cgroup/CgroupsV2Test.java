@@ -174,6 +174,23 @@ class CgroupsV2Test {
     }
 
     @Test
+    void theVerifierAcceptsEveryShapeOfList() {
+        List<List<RuntimeSpec.DeviceRule>> lists = List.of(
+                List.of(),
+                List.of(rule(true, null, null, null, null)),
+                List.of(rule(false, null, null, null, "rwm")),
+                List.of(rule(false, null, null, null, "rwm"), rule(true, null, null, null, "rwm")),
+                List.of(rule(true, "c", null, null, "rwm"), rule(false, "c", 1L, 3L, "w")),
+                List.of(rule(false, "b", 8L, null, "m"), rule(true, "c", 1L, null, "r"), rule(false, "a", null, 9L, "w")));
+        for (List<RuntimeSpec.DeviceRule> rules : lists) {
+            String listId = HostCgroups.newId();
+            ContainerCgroup cgroup = cgroups.create("/" + HostCgroups.PARENT + "/" + listId, listId,
+                    new RuntimeSpec.Resources(rules, null, null, null, null, null, null, null, null));
+            cgroup.destroy();
+        }
+    }
+
+    @Test
     void updateReplacesTheDeviceProgram() {
         ContainerCgroup cgroup = host.track(cgroups.create(path, id, devices(rule(false, null, null, null, "rwm"),
                 rule(true, "c", 1L, 3L, "rwm"))));
