@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -76,13 +78,17 @@ final class Reconciler {
             if (a.status() == Allocation.Status.COMPLETE && job.type() == JobType.BATCH
                     && a.jobVersion() == evaluation.jobVersion()) {
                 taken.add(a.index()); // batch work that finished stays done
-            } else if (a.status() == Allocation.Status.FAILED || a.status() == Allocation.Status.LOST) {
-                if (!replaced.contains(a.id()) && mayReschedule(g, a) && a.index() < g.count()) {
-                    Set<String> penalty = a.status() == Allocation.Status.FAILED ? Set.of(a.nodeId()) : Set.of();
-                    placements.add(new PlacementRequest(g.name(), a.index(), a.id(), penalty,
-                            a.rescheduleCount() + 1, false, null));
-                    taken.add(a.index());
+            } else if ((a.status() == Allocation.Status.FAILED || a.status() == Allocation.Status.LOST)
+                    && !replaced.contains(a.id()) && a.index() < g.count()) {
+                // a lost allocation is always replaced; a failed one while its reschedule policy allows, and
+                // away from the node it failed on; one that may not be rescheduled keeps its slot, failed
+                boolean failed = a.status() == Allocation.Status.FAILED;
+                if (!failed || mayReschedule(g, a)) {
+                    placements.add(new PlacementRequest(g.name(), a.index(), a.id(),
+                            failed ? Set.of(a.nodeId()) : Set.of(), a.rescheduleCount() + (failed ? 1 : 0), false,
+                            null));
                 }
+                taken.add(a.index());
             } else if (a.status().terminal()) {
                 continue;
             } else if (node.status() == Node.Status.DOWN) {
@@ -102,53 +108,66 @@ final class Reconciler {
                 live.add(a);
             }
         }
-        List<Allocation> current = new ArrayList<>(), outdated = new ArrayList<>();
+        Map<Integer, List<Allocation>> slots = new TreeMap<>();
         for (Allocation a : live) {
-            (a.jobVersion() == evaluation.jobVersion() || update == null ? current : outdated).add(a);
+            if (a.index() >= g.count()) {
+                stops.add(new StopDecision(a, "not needed: the group's count is " + g.count()));
+            } else {
+                slots.computeIfAbsent(a.index(), i -> new ArrayList<>()).add(a);
+            }
         }
+        List<Allocation> current = new ArrayList<>();
+        slots.values().forEach(holders -> holders.stream().filter(a -> isCurrent(a, update)).forEach(current::add));
+        boolean anyOutdated = slots.values().stream().flatMap(List::stream).anyMatch(a -> !isCurrent(a, update));
         List<Allocation> canaries = current.stream().filter(Allocation::canary).toList();
-        boolean canaryPhase = update != null && update.canary() > 0 && !outdated.isEmpty() && !promoted(update, canaries);
+        boolean canaryPhase = update != null && update.canary() > 0 && anyOutdated && !promoted(update, canaries);
+        // Each slot (index) keeps one allocation. An outdated one beside a current one (a promoted canary) is
+        // superseded; slots holding only outdated ones are rolled, max_parallel minus the unhealthy new ones at a
+        // time, so at most max_parallel slots are ever without a healthy allocation.
+        List<Allocation> outdatedOnly = new ArrayList<>();
+        for (int i = 0; i < g.count(); i++) {
+            List<Allocation> holders = slots.getOrDefault(i, List.of());
+            if (holders.isEmpty()) {
+                if (!taken.contains(i)) {
+                    placements.add(PlacementRequest.fresh(g.name(), i));
+                }
+                continue;
+            }
+            List<Allocation> cur = new ArrayList<>(), old = new ArrayList<>();
+            holders.forEach(a -> (isCurrent(a, update) ? cur : old).add(a));
+            cur.sort(Comparator.comparing((Allocation a) -> !Boolean.TRUE.equals(a.healthy())).thenComparing(Allocation::id));
+            old.sort(Comparator.comparing((Allocation a) -> !Boolean.TRUE.equals(a.healthy())).thenComparing(Allocation::id));
+            if (!cur.isEmpty()) {
+                cur.subList(1, cur.size()).forEach(a -> stops.add(new StopDecision(a, "duplicate of " + cur.get(0).id())));
+                if (!canaryPhase) {
+                    old.forEach(a -> stops.add(new StopDecision(a, "replaced by version " + evaluation.jobVersion())));
+                }
+            } else {
+                old.subList(1, old.size()).forEach(a -> stops.add(new StopDecision(a, "duplicate of " + old.get(0).id())));
+                outdatedOnly.add(old.get(0));
+            }
+        }
         if (canaryPhase) {
-            // canaries run beside the old version, each named after an outdated allocation it will stand in for
-            for (int k = canaries.size(); k < update.canary() && k < outdated.size(); k++) {
-                placements.add(new PlacementRequest(g.name(), outdated.get(k).index(), null, Set.of(), 0, true, null));
+            // canaries run beside the old version, each in the slot of an outdated allocation it will supersede
+            for (int k = 0; k < update.canary() - canaries.size() && k < outdatedOnly.size(); k++) {
+                placements.add(new PlacementRequest(g.name(), outdatedOnly.get(k).index(), null, Set.of(), 0, true,
+                        null));
             }
-            fillMissing(g, live, taken);
             return;
         }
-        // stop what exceeds the count: outdated first, then the highest indexes
-        List<Allocation> byPreference = new ArrayList<>(outdated);
-        byPreference.sort(Comparator.comparingInt(Allocation::index).reversed());
-        List<Allocation> currentDesc = new ArrayList<>(current);
-        currentDesc.sort(Comparator.comparing(Allocation::canary).thenComparing(Allocation::index,
-                Comparator.reverseOrder()));
-        byPreference.addAll(currentDesc);
-        int keep = g.count() - taken.size();
-        int extra = live.size() - Math.max(0, keep);
-        for (int i = 0; i < extra; i++) {
-            Allocation a = byPreference.get(i);
-            stops.add(new StopDecision(a, "not needed: the group's count is " + g.count()));
-            live.remove(a);
-            outdated.remove(a);
-            current.remove(a);
-        }
-        fillMissing(g, live, taken);
-        if (outdated.isEmpty() || update == null) {
+        if (update == null) {
             return;
         }
-        long unhealthy = current.stream().filter(a -> !Boolean.TRUE.equals(a.healthy())).count();
-        long budget = update.maxParallel() - unhealthy;
-        Set<Integer> currentIndexes = new HashSet<>();
-        current.forEach(a -> currentIndexes.add(a.index()));
-        outdated.sort(Comparator.comparingInt(Allocation::index));
-        for (int i = 0; i < outdated.size() && budget > 0; i++) {
-            Allocation a = outdated.get(i);
+        long budget = update.maxParallel() - current.stream().filter(a -> !Boolean.TRUE.equals(a.healthy())).count();
+        for (int i = 0; i < outdatedOnly.size() && budget > 0; i++, budget--) {
+            Allocation a = outdatedOnly.get(i);
             stops.add(new StopDecision(a, "replaced by version " + evaluation.jobVersion()));
-            budget--;
-            if (!currentIndexes.contains(a.index())) {
-                placements.add(new PlacementRequest(g.name(), a.index(), a.id(), Set.of(), 0, false, null));
-            }
+            placements.add(new PlacementRequest(g.name(), a.index(), a.id(), Set.of(), 0, false, null));
         }
+    }
+
+    private boolean isCurrent(Allocation a, UpdateStrategy update) {
+        return update == null || a.jobVersion() == evaluation.jobVersion();
     }
 
     private boolean promoted(UpdateStrategy update, List<Allocation> canaries) {
@@ -157,18 +176,6 @@ final class Reconciler {
         }
         return update.autoPromote() && canaries.size() >= update.canary()
                 && canaries.stream().allMatch(a -> Boolean.TRUE.equals(a.healthy()));
-    }
-
-    private void fillMissing(TaskGroup g, List<Allocation> live, Set<Integer> taken) {
-        Set<Integer> used = new HashSet<>(taken);
-        live.forEach(a -> used.add(a.index()));
-        int missing = g.count() - taken.size() - live.size();
-        for (int index = 0; missing > 0; index++) {
-            if (used.add(index)) {
-                placements.add(PlacementRequest.fresh(g.name(), index));
-                missing--;
-            }
-        }
     }
 
     private boolean mayReschedule(TaskGroup g, Allocation failed) {
