@@ -75,6 +75,8 @@ public final class RuntimeCli {
             System.setProperty("logback.configurationFile", "io/berth/runtime/cli/logback-cli.xml");
             System.setProperty("berth.runtime.log.level", Arrays.asList(args).contains("--debug") ? "DEBUG" : "OFF");
         }
+        // Without a logging backend on the class path SLF4J would print three lines of warnings on stderr.
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         int code = commandLine(Stdio.inherit()).execute(args);
         System.out.flush();
         System.exit(code);
@@ -100,8 +102,8 @@ public final class RuntimeCli {
                     cli.log().debug("berth-runtime " + String.join(" ", parseResult.originalArgs()));
                 }
                 if (cli.systemdCgroup) {
-                    throw new CliException("--systemd-cgroup is not supported: Berth manages cgroups through "
-                            + "cgroupfs; drop the option (containerd: SystemdCgroup = false)");
+                    return cli.fail("--systemd-cgroup is not supported: Berth manages cgroups through cgroupfs; "
+                            + "drop the option (containerd: SystemdCgroup = false)", USAGE);
                 }
                 return new CommandLine.RunLast().execute(parseResult);
             } finally {
