@@ -1,7 +1,12 @@
 package io.berth.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.berth.protocol.oci.runtime.ContainerState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class LifecycleTest extends RuntimeTestSupport {
@@ -12,10 +17,133 @@ class LifecycleTest extends RuntimeTestSupport {
     }
 
     @Test
-    void capturesStdoutAndExitCode() {
+    void capturesStdoutStderrAndExitCode() {
         Run r = sh("echo hello; echo oops >&2; exit 7");
         assertThat(r.out()).isEqualTo("hello\n");
         assertThat(r.err()).isEqualTo("oops\n");
         assertThat(r.exit().exitCode()).isEqualTo(7);
+    }
+
+    @Test
+    void statusGoesCreatedRunningStoppedAndDeleteRemovesIt() throws Exception {
+        String id = newId();
+        Path b = bundle("sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.05; done");
+        ContainerState created = runtime.create(CreateOptions.of(id, b, Stdio.discard()));
+        assertThat(created.status()).isEqualTo("created");
+        assertThat(created.pid()).isPositive();
+        assertThat(created.bundle()).isEqualTo(b.toString());
+        assertThat(runtime.state(id).status()).isEqualTo("created");
+        assertThat(runtime.list()).extracting(ContainerState::id).containsExactly(id);
+
+        runtime.start(id);
+        assertThat(runtime.state(id).status()).isEqualTo("running");
+
+        runtime.kill(id, 15, false);
+        ExitStatus exit = runtime.exitFuture(id).get(10, TimeUnit.SECONDS);
+        assertThat(exit).isEqualTo(new ExitStatus(3, 0, false));
+        ContainerState stopped = runtime.state(id);
+        assertThat(stopped.status()).isEqualTo("stopped");
+        assertThat(stopped.pid()).isNull();
+
+        runtime.delete(id, false);
+        assertThatThrownBy(() -> runtime.state(id)).isInstanceOf(ContainerNotFoundException.class);
+        assertThat(stateRoot.resolve(id)).doesNotExist();
+    }
+
+    @Test
+    void aSignalDeathReportsTheSignal() throws Exception {
+        String id = started(bundle("sleep", "30"));
+        runtime.kill(id, 9, false);
+        assertThat(runtime.exitFuture(id).get(10, TimeUnit.SECONDS)).isEqualTo(new ExitStatus(137, 9, false));
+    }
+
+    @Test
+    void killAllSignalsEveryProcessOfTheContainer() throws Exception {
+        String id = started(bundle("sh", "-c", "sleep 30 & sleep 30 & wait"));
+        org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS)
+                .until(() -> runtime.processes(id).size() == 3);
+        runtime.kill(id, 9, true);
+        assertThat(runtime.exitFuture(id).get(10, TimeUnit.SECONDS).signal()).isEqualTo(9);
+        org.awaitility.Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> runtime.processes(id).isEmpty());
+    }
+
+    @Test
+    void startingTwiceFailsAndLeavesItRunning() {
+        String id = started(bundle("sleep", "30"));
+        assertThatThrownBy(() -> runtime.start(id)).isInstanceOf(ContainerStateException.class)
+                .hasMessageContaining(id).hasMessageContaining("running");
+        assertThat(runtime.state(id).status()).isEqualTo("running");
+    }
+
+    @Test
+    void deletingARunningContainerNeedsForce() {
+        String id = started(bundle("sleep", "30"));
+        assertThatThrownBy(() -> runtime.delete(id, false)).isInstanceOf(ContainerStateException.class)
+                .hasMessageContaining("force");
+        assertThat(runtime.state(id).status()).isEqualTo("running");
+        runtime.delete(id, true);
+        assertThat(runtime.list()).isEmpty();
+    }
+
+    @Test
+    void aCreatedContainerCanBeForceDeletedWithoutStarting() {
+        String id = newId();
+        ContainerState s = runtime.create(CreateOptions.of(id, bundle("true"), Stdio.discard()));
+        runtime.delete(id, true);
+        assertThat(Files.exists(Path.of("/proc/" + s.pid()))).isFalse();
+        assertThat(stateRoot.resolve(id)).doesNotExist();
+    }
+
+    @Test
+    void killingAStoppedContainerFails() throws Exception {
+        String id = started(bundle("true"));
+        runtime.exitFuture(id).get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> runtime.kill(id, 15, false)).isInstanceOf(ContainerStateException.class)
+                .hasMessageContaining("stopped");
+    }
+
+    @Test
+    void startingAContainerWhoseInitDiedFails() throws Exception {
+        String id = newId();
+        runtime.create(CreateOptions.of(id, bundle("true"), Stdio.discard()));
+        runtime.kill(id, 9, false);
+        runtime.exitFuture(id).get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> runtime.start(id)).isInstanceOf(ContainerStateException.class)
+                .hasMessageContaining("stopped");
+    }
+
+    @Test
+    void unknownIdsFailWithNotFound() {
+        assertThatThrownBy(() -> runtime.state("nope")).isInstanceOf(ContainerNotFoundException.class)
+                .hasMessageContaining("'nope'");
+        assertThatThrownBy(() -> runtime.start("nope")).isInstanceOf(ContainerNotFoundException.class);
+        assertThatThrownBy(() -> runtime.kill("nope", 9, false)).isInstanceOf(ContainerNotFoundException.class);
+        assertThatThrownBy(() -> runtime.delete("nope", true)).isInstanceOf(ContainerNotFoundException.class);
+    }
+
+    @Test
+    void aDuplicateIdFailsAndLeavesTheFirstAlone() {
+        String id = newId();
+        Path b = bundle("sleep", "30");
+        runtime.create(CreateOptions.of(id, b, Stdio.discard()));
+        assertThatThrownBy(() -> runtime.create(CreateOptions.of(id, b, Stdio.discard())))
+                .isInstanceOf(ContainerExistsException.class).hasMessageContaining(id);
+        assertThat(runtime.state(id).status()).isEqualTo("created");
+    }
+
+    @Test
+    void anInvalidIdIsRefused() {
+        assertThatThrownBy(() -> runtime.create(CreateOptions.of("../escape", bundle("true"), Stdio.discard())))
+                .isInstanceOf(ContainerRuntimeException.class).hasMessageContaining("invalid container id");
+        assertThat(tmp.resolve("escape")).doesNotExist();
+    }
+
+    @Test
+    void writesThePidFile() {
+        String id = newId();
+        Path pidFile = tmp.resolve("pid");
+        ContainerState s = runtime.create(new CreateOptions(id, bundle("true"), null, pidFile, 0, false, false,
+                Stdio.discard()));
+        assertThat(read(pidFile)).isEqualTo(Integer.toString(s.pid()));
     }
 }

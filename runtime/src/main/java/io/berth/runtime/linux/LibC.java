@@ -47,6 +47,14 @@ public interface LibC {
 
     int connect(int fd, Pointer addr, int len);
 
+    int bind(int fd, Pointer addr, int len);
+
+    int listen(int fd, int backlog);
+
+    int accept4(int fd, Pointer addr, Pointer len, int flags);
+
+    long recvmsg(int fd, Pointer msg, int flags);
+
     int sigfillset(Pointer set);
 
     int sigemptyset(Pointer set);

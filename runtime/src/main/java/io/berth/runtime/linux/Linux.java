@@ -234,16 +234,10 @@ public final class Linux {
 
     /** A close-on-exec AF_UNIX stream socket connected to path (a console socket). */
     public int connectUnix(Path path) {
-        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
-        if (name.length >= 108) {
-            throw new SyscallException("connect(" + path + ")", 36, "socket path longer than 107 bytes");
-        }
+        Pointer addr = unixAddress(path);
         int fd = check(libc.socket(1 /* AF_UNIX */, 1 /* SOCK_STREAM */ | 02000000 /* SOCK_CLOEXEC */, 0),
                 "socket(AF_UNIX)");
-        Pointer addr = Memory.allocateDirect(runtime, 110, true);
-        addr.putShort(0, (short) 1);
-        addr.put(2, name, 0, name.length);
-        if (libc.connect(fd, addr, 2 + name.length + 1) < 0) {
+        if (libc.connect(fd, addr, 110) < 0) {
             SyscallException e = error("connect(" + path + ")");
             libc.close(fd);
             throw e;
@@ -262,6 +256,62 @@ public final class Linux {
             throw error("bpf(cmd " + cmd + ")");
         }
         return (int) result;
+    }
+
+    /**
+     * A close-on-exec AF_UNIX stream socket listening at path (a console socket, as runc's recvtty offers);
+     * the path must not exist.
+     */
+    public int listenUnix(Path path) {
+        int fd = check(libc.socket(1, 1 | 02000000, 0), "socket(AF_UNIX)");
+        Pointer addr = unixAddress(path);
+        if (libc.bind(fd, addr, 110) < 0 || libc.listen(fd, 16) < 0) {
+            SyscallException e = error("bind/listen(" + path + ")");
+            libc.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /** Accepts one connection on a listening socket; the returned fd is close-on-exec. */
+    public int accept(int listenFd) {
+        return check(libc.accept4(listenFd, null, null, 02000000), "accept4(" + listenFd + ")");
+    }
+
+    /** Receives one fd sent with SCM_RIGHTS (a pty master from the console socket); -1 at end of stream. */
+    public int receiveFd(int socketFd) {
+        Pointer data = Memory.allocateDirect(runtime, 256, true);
+        Pointer iov = Memory.allocateDirect(runtime, 16, true);
+        iov.putPointer(0, data);
+        iov.putLong(8, 256);
+        Pointer control = Memory.allocateDirect(runtime, 64, true);
+        Pointer msg = Memory.allocateDirect(runtime, 56, true);
+        msg.putPointer(16, iov);
+        msg.putLong(24, 1);
+        msg.putPointer(32, control);
+        msg.putLong(40, 64);
+        long n;
+        do {
+            n = libc.recvmsg(socketFd, msg, 0x40000000 /* MSG_CMSG_CLOEXEC */);
+        } while (n < 0 && errno() == EINTR);
+        if (n < 0) {
+            throw error("recvmsg(" + socketFd + ")");
+        }
+        if (msg.getLong(40) < 20 || control.getInt(8) != 1 /* SOL_SOCKET */ || control.getInt(12) != 1 /* SCM_RIGHTS */) {
+            return -1;
+        }
+        return control.getInt(16);
+    }
+
+    private Pointer unixAddress(Path path) {
+        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (name.length >= 108) {
+            throw new SyscallException("bind/connect(" + path + ")", 36, "socket path longer than 107 bytes");
+        }
+        Pointer addr = Memory.allocateDirect(runtime, 110, true);
+        addr.putShort(0, (short) 1);
+        addr.put(2, name, 0, name.length);
+        return addr;
     }
 
     /** Duplicates fd onto the lowest free fd at or above min, close-on-exec. */
