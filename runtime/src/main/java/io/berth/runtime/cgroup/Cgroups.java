@@ -1,6 +1,8 @@
 package io.berth.runtime.cgroup;
 
 import io.berth.protocol.oci.runtime.RuntimeSpec;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The host's cgroup hierarchy, version 1 or 2, as found in {@code /proc/self/mountinfo}; the factory for
@@ -53,4 +55,14 @@ public interface Cgroups {
      * @throws CgroupException when the path is not valid
      */
     ContainerCgroup open(String cgroupsPath, String containerId);
+
+    /**
+     * Opens a container cgroup from the directories {@link ContainerCgroup#directories()} returned when it was
+     * created. Prefer this to {@link #open(String, String)} in a later process: a relative cgroupsPath
+     * resolves against the calling process's own cgroup, which need not be the creator's.
+     *
+     * @param directories not null, not empty
+     * @throws CgroupException when a directory lies outside this host's cgroup hierarchies
+     */
+    ContainerCgroup open(List<Path> directories);
 }

@@ -27,7 +27,7 @@ final class CgroupsV1 implements Cgroups {
         ContainerCgroupV1 cgroup = open(cgroupsPath, containerId);
         List<Path> created = new ArrayList<>();
         try {
-            for (Map.Entry<CgroupHost.Hierarchy, Path> e : cgroup.directories().entrySet()) {
+            for (Map.Entry<CgroupHost.Hierarchy, Path> e : cgroup.byHierarchy().entrySet()) {
                 makeDirectories(e.getKey(), e.getValue(), created);
             }
             if (resources != null) {
@@ -52,6 +52,23 @@ final class CgroupsV1 implements Cgroups {
         Map<CgroupHost.Hierarchy, Path> dirs = new LinkedHashMap<>();
         for (CgroupHost.Hierarchy h : hierarchies) {
             dirs.put(h, path.directoryIn(h, false));
+        }
+        return new ContainerCgroupV1(dirs);
+    }
+
+    @Override
+    public ContainerCgroupV1 open(List<Path> directories) {
+        Map<CgroupHost.Hierarchy, Path> dirs = new LinkedHashMap<>();
+        for (Path given : directories) {
+            Path d = given.toAbsolutePath().normalize();
+            CgroupHost.Hierarchy h = hierarchies.stream().filter(x -> d.startsWith(x.mountPoint())
+                    && !d.equals(x.mountPoint())).findFirst().orElseThrow(() -> new CgroupException(d
+                    + " is not a cgroup below any cgroup v1 hierarchy of this host (" + hierarchies.stream()
+                    .map(CgroupHost.Hierarchy::mountPoint).toList() + ")", d, null, null));
+            dirs.put(h, d);
+        }
+        if (dirs.isEmpty()) {
+            throw new IllegalArgumentException("no cgroup directories given");
         }
         return new ContainerCgroupV1(dirs);
     }

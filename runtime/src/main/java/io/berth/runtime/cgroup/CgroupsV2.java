@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** cgroup v2: the container gets one directory; its ancestors hand it every controller they have. */
 final class CgroupsV2 implements Cgroups {
+    private static final Logger LOG = LoggerFactory.getLogger(CgroupsV2.class);
     private final CgroupHost.Hierarchy hierarchy;
 
     CgroupsV2(CgroupHost.Hierarchy hierarchy) {
@@ -70,6 +73,19 @@ final class CgroupsV2 implements Cgroups {
         return new ContainerCgroupV2(CgroupHost.CgroupPath.of(cgroupsPath, containerId).directoryIn(hierarchy, true));
     }
 
+    @Override
+    public ContainerCgroupV2 open(List<Path> directories) {
+        if (directories.size() != 1) {
+            throw new CgroupException("a cgroup v2 container has exactly one directory, was given " + directories);
+        }
+        Path d = directories.get(0).toAbsolutePath().normalize();
+        if (!d.startsWith(hierarchy.mountPoint()) || d.equals(hierarchy.mountPoint())) {
+            throw new CgroupException(d + " is not a cgroup below this host's cgroup2 mount "
+                    + hierarchy.mountPoint(), d, null, null);
+        }
+        return new ContainerCgroupV2(d);
+    }
+
     /**
      * Hands every controller {@code dir} has down to its children. A controller that cannot be enabled (a
      * cgroup with processes of its own, a threaded subtree) is left out; setting a limit that needs it then
@@ -83,7 +99,7 @@ final class CgroupsV2 implements Cgroups {
                 try {
                     CgroupFiles.write(dir.resolve("cgroup.subtree_control"), "+" + controller, null);
                 } catch (CgroupException e) {
-                    // left out on purpose, see above
+                    LOG.debug("controller {} stays off below {}: {}", controller, dir, e.getMessage());
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.berth.runtime.cgroup;
 
 import io.berth.protocol.oci.runtime.RuntimeSpec;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -16,6 +17,12 @@ public interface ContainerCgroup {
 
     /** The host's cgroup interface. */
     CgroupVersion version();
+
+    /**
+     * The container's directories (on v1 one per hierarchy, sorted; on v2 one), to store and hand to
+     * {@link Cgroups#open(List)} later.
+     */
+    List<Path> directories();
 
     /**
      * Moves a process (all its threads) into the container's cgroup: on v1 into every hierarchy, on v2 into

@@ -22,8 +22,13 @@ final class ContainerCgroupV1 implements ContainerCgroup {
         this.directories = Map.copyOf(directories);
     }
 
-    Map<CgroupHost.Hierarchy, Path> directories() {
+    Map<CgroupHost.Hierarchy, Path> byHierarchy() {
         return directories;
+    }
+
+    @Override
+    public List<Path> directories() {
+        return directories.values().stream().sorted().toList();
     }
 
     @Override

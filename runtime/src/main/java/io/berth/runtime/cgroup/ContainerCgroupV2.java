@@ -33,6 +33,11 @@ final class ContainerCgroupV2 implements ContainerCgroup {
     }
 
     @Override
+    public List<Path> directories() {
+        return List.of(dir);
+    }
+
+    @Override
     public void addProcess(int pid) {
         CgroupFiles.write(dir.resolve("cgroup.procs"), Integer.toString(pid), null);
     }

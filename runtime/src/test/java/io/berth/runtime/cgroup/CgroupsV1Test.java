@@ -429,9 +429,20 @@ class CgroupsV1Test {
         created.addProcess((int) sleep.pid());
 
         ContainerCgroup opened = Cgroups.detect().open(path, id);
+        ContainerCgroup reopened = Cgroups.detect().open(created.directories());
 
         assertThat(opened.pids()).containsExactly((int) sleep.pid());
         assertThat(opened.mountSources()).isEqualTo(created.mountSources());
+        assertThat(reopened.directories()).isEqualTo(created.directories()).hasSize(mountPoints().size());
+        assertThat(reopened.pids()).containsExactly((int) sleep.pid());
+    }
+
+    @Test
+    void openRefusesDirectoriesOutsideTheHierarchies() {
+        assertThatThrownBy(() -> CGROUPS.open(List.of(Path.of("/tmp/not-a-cgroup"))))
+                .isInstanceOf(CgroupException.class).hasMessageContaining("not a cgroup below");
+        assertThatThrownBy(() -> CGROUPS.open(List.of(mountPoints().get(0).resolve("a/../.."))))
+                .isInstanceOf(CgroupException.class);
     }
 
     @Test

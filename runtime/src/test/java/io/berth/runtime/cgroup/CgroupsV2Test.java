@@ -85,6 +85,9 @@ class CgroupsV2Test {
         assertThat(cgroup.version()).isEqualTo(CgroupVersion.V2);
         assertThat(dir()).isDirectory();
         assertThat(cgroup.mountSources()).containsExactly(new CgroupMount(dir(), "", List.of()));
+        assertThat(cgroup.directories()).containsExactly(dir());
+        assertThat(cgroups.open(cgroup.directories()).directories()).containsExactly(dir());
+        assertThatThrownBy(() -> cgroups.open(List.of(hierarchy.mountPoint()))).isInstanceOf(CgroupException.class);
         cgroup.destroy();
         assertThat(dir()).doesNotExist();
         cgroup.destroy();
