@@ -106,7 +106,49 @@ final class Preemptor {
             mem += a.resources().memoryMb();
             disk += a.resources().diskMb();
         }
-        return cpu >= ask.resources.cpuMhz() && mem >= ask.resources.memoryMb() && disk >= ask.resources.diskMb();
+        return cpu >= ask.resources.cpuMhz() && mem >= ask.resources.memoryMb() && disk >= ask.resources.diskMb()
+                && dynamicPortsFit(node, evicted);
+    }
+
+    /** Whether the node's dynamic range has room for the group's dynamic ports once {@code evicted} are gone. */
+    private boolean dynamicPortsFit(int node, List<Allocation> evicted) {
+        int wanted = ask.dynamicLabels.length;
+        if (wanted == 0) {
+            return true;
+        }
+        Node n = ctx.snapshot.node(node);
+        int span = n.dynamicPortMax() - n.dynamicPortMin() + 1;
+        if (ctx.portsTakenBound(node) + ask.staticPorts.length + wanted <= span) {
+            return true;
+        }
+        int free = 0;
+        for (int port = n.dynamicPortMin(); port <= n.dynamicPortMax() && free < wanted; port++) {
+            if (isStatic(port)) {
+                continue;
+            }
+            if (!ctx.portInUse(node, port) || heldBy(evicted, port)) {
+                free++;
+            }
+        }
+        return free >= wanted;
+    }
+
+    private boolean isStatic(int port) {
+        for (int p : ask.staticPorts) {
+            if (p == port) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean heldBy(List<Allocation> evicted, int port) {
+        for (Allocation a : evicted) {
+            if (a.hostPorts().contains(port)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An allocation's weight for "least resources evicted": memory in MiB plus CPU in MHz. */
