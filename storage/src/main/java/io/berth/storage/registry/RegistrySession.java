@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +37,8 @@ final class RegistrySession {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_REDIRECTS = 5;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** How long the HTTPS probe of a registry that may use plain HTTP waits for a TLS answer. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     /** A token is renewed this long before the registry said it expires. */
     private static final Duration TOKEN_MARGIN = Duration.ofSeconds(10);
 
@@ -139,15 +140,16 @@ final class RegistrySession {
             }
             try {
                 HttpResponse<Void> probe = client.send(HttpRequest.newBuilder(https.resolve("/v2/"))
-                        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding());
+                        .timeout(PROBE_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.discarding());
                 log.debug("{} answered {} over HTTPS", hostPort, probe.statusCode());
                 base = https;
             } catch (SSLHandshakeException e) {
                 // A TLS server whose certificate we do not trust: falling back to plain HTTP would be a downgrade.
                 throw new RegistryException("TLS handshake with registry " + hostPort + " failed: " + e.getMessage()
                         + " (if it uses a private CA, give its certificate with --ca-file)", e);
-            } catch (SSLException e) {
-                // The server answered the TLS hello in plain HTTP: it does not speak TLS at all.
+            } catch (IOException e) {
+                // The server answered the TLS hello in plain HTTP, or not at all: it does not speak TLS. (A refused
+                // connection lands here too; the plain HTTP request will then report it.)
                 log.debug("{} does not speak HTTPS ({}); using plain HTTP as it is loopback or insecure", hostPort, e.toString());
                 base = URI.create("http://" + hostPort);
             } catch (InterruptedException e) {
