@@ -137,6 +137,10 @@ final class ContainerCgroupV1 implements ContainerCgroup {
      *     device list is replaced and enables memory.checkBeforeUpdate
      */
     void apply(RuntimeSpec.Resources r, boolean live) {
+        if (r.unified() != null && !r.unified().isEmpty()) {
+            throw new CgroupException("cannot apply " + R + "unified: it needs cgroup v2 and this host runs cgroup v1"
+                    + "; express the limits in the other linux.resources fields");
+        }
         if (r.cpu() != null && (r.cpu().cpus() != null || r.cpu().mems() != null)) {
             Path cpuset = need("cpuset", R + "cpu.cpus");
             writeIfSet(cpuset, "cpuset.cpus", r.cpu().cpus(), R + "cpu.cpus");
@@ -162,6 +166,7 @@ final class ContainerCgroupV1 implements ContainerCgroup {
         if (r.hugepageLimits() != null) {
             for (RuntimeSpec.HugepageLimit h : r.hugepageLimits()) {
                 Path hugetlb = need("hugetlb", R + "hugepageLimits");
+                Conversions.checkPageSize(h.pageSize());
                 String value = Long.toUnsignedString(h.limit());
                 CgroupFiles.write(hugetlb.resolve("hugetlb." + h.pageSize() + ".limit_in_bytes"), value,
                         R + "hugepageLimits[" + h.pageSize() + "]");
@@ -186,13 +191,9 @@ final class ContainerCgroupV1 implements ContainerCgroup {
         }
         if (r.rdma() != null) {
             for (Map.Entry<String, RuntimeSpec.Rdma> e : r.rdma().entrySet()) {
-                CgroupFiles.write(need("rdma", R + "rdma").resolve("rdma.max"), Conversions.rdmaLine(e.getKey(), e.getValue()),
-                        R + "rdma." + e.getKey());
+                CgroupFiles.write(need("rdma", R + "rdma").resolve("rdma.max"),
+                        Conversions.rdmaLine(e.getKey(), e.getValue()), R + "rdma." + e.getKey());
             }
-        }
-        if (r.unified() != null && !r.unified().isEmpty()) {
-            throw new CgroupException("cannot apply " + R + "unified: it needs cgroup v2 and this host runs cgroup v1"
-                    + "; express the limits in the other linux.resources fields");
         }
     }
 

@@ -110,6 +110,7 @@ final class ContainerCgroupV2 implements ContainerCgroup {
         }
         if (r.hugepageLimits() != null) {
             for (RuntimeSpec.HugepageLimit h : r.hugepageLimits()) {
+                Conversions.checkPageSize(h.pageSize());
                 String field = R + "hugepageLimits[" + h.pageSize() + "]";
                 String value = Long.toUnsignedString(h.limit());
                 write("hugetlb", "hugetlb." + h.pageSize() + ".max", value, field);

@@ -63,6 +63,17 @@ final class Conversions {
         return 1 + (blkioWeight - 10) * 9999 / 990;
     }
 
+    /**
+     * Checks a hugepage size as the hugetlb files spell it ({@code 2MB}, {@code 1GB}, {@code 64KB}), since it
+     * becomes part of a file name.
+     */
+    static void checkPageSize(String pageSize) {
+        if (pageSize == null || !pageSize.matches("[1-9][0-9]*[KMG]B")) {
+            throw new CgroupException("cannot apply linux.resources.hugepageLimits: pageSize \"" + pageSize
+                    + "\" is not a size such as 2MB or 1GB");
+        }
+    }
+
     /** One line of {@code rdma.max}; an absent count is {@code max}. */
     static String rdmaLine(String device, RuntimeSpec.Rdma limit) {
         return device + " hca_handle=" + (limit.hcaHandles() == null ? "max" : limit.hcaHandles())

@@ -52,6 +52,15 @@ class ConversionsTest {
     }
 
     @Test
+    void pageSizesThatAreNotSizesAreRefusedBeforeTheyBecomeFileNames() {
+        Conversions.checkPageSize("2MB");
+        Conversions.checkPageSize("1GB");
+        assertThatThrownBy(() -> Conversions.checkPageSize("2MB/../../x")).isInstanceOf(CgroupException.class)
+                .hasMessageContaining("pageSize \"2MB/../../x\"");
+        assertThatThrownBy(() -> Conversions.checkPageSize(null)).isInstanceOf(CgroupException.class);
+    }
+
+    @Test
     void rdmaLineUsesMaxForAnAbsentCount() {
         assertThat(Conversions.rdmaLine("mlx5_0", new RuntimeSpec.Rdma(3, null)))
                 .isEqualTo("mlx5_0 hca_handle=3 hca_object=max");
