@@ -344,6 +344,85 @@ class LocalImageStoreTest {
         store = LocalImageStore.open(dir.resolve("store"), ImageStoreOptions.defaults().withPlatform(AMD64));
     }
 
+    @Test
+    void concurrentUnpacksOfTheSameChainUnpackItOnce() throws Exception {
+        byte[] base = new Tars().file("base", "b".repeat(100_000), 0644).tar();
+        store.putImage("example.com/a:1", TestImages.manifest(store.content(), List.of(base), AMD64));
+        store.putImage("example.com/b:1", TestImages.manifest(store.content(), List.of(base, new Tars().file("b", "b", 0644).tar()), AMD64));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<List<Snapshot>>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String name = i % 2 == 0 ? "example.com/a:1" : "example.com/b:1";
+                results.add(pool.submit(() -> store.ensureSnapshots(name)));
+            }
+            java.util.Set<Path> baseDirs = new java.util.HashSet<>();
+            for (var f : results) {
+                baseDirs.add(f.get().get(0).dir());
+            }
+            assertThat(baseDirs).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Stream<Path> s = Files.list(dir.resolve("store/snapshots"))) {
+            assertThat(s).hasSize(2);
+        }
+    }
+
+    @Test
+    void expiredLeasesAndStaleIngestsAreCollected() throws Exception {
+        MutableClock clock = new MutableClock();
+        store.close();
+        store = LocalImageStore.open(dir.resolve("store"), ImageStoreOptions.defaults().withPlatform(AMD64), clock);
+        Descriptor held = TestImages.put(store.content(), "held".getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_LAYER_GZIP);
+        store.content().leases().acquire("pull-crashed", Duration.ofMinutes(5)).addBlob(held.digest());
+        byte[] partial = "partial".getBytes(StandardCharsets.UTF_8);
+        try (var w = store.content().writer("pull-interrupted", null, Duration.ofSeconds(1))) {
+            w.write(partial, 0, partial.length);
+        }
+        assertThat(store.prune().blobsRemoved()).isEmpty();
+        assertThat(store.content().ingests()).hasSize(1);
+        for (int i = 0; i < 10; i++) {
+            clock.advance();
+        }
+        PruneResult r = store.prune();
+        assertThat(r.blobsRemoved()).as("the lease expired").containsExactly(held.digest());
+        assertThat(store.content().leases().active()).isEmpty();
+        assertThat(store.content().ingests()).as("the ingest is only minutes old").hasSize(1);
+        store.close();
+        store = LocalImageStore.open(dir.resolve("store"), new ImageStoreOptions(AMD64, Long.MAX_VALUE, Duration.ofMinutes(1), 1 << 20), clock);
+        Files.setLastModifiedTime(findIngestData(), java.nio.file.attribute.FileTime.from(clock.instant().minusSeconds(600)));
+        assertThat(store.prune().ingestsRemoved()).containsExactly("pull-interrupted");
+        assertThat(store.content().ingests()).isEmpty();
+    }
+
+    private Path findIngestData() throws Exception {
+        try (Stream<Path> s = Files.walk(dir.resolve("store/ingest"))) {
+            return s.filter(p -> p.getFileName().toString().equals("data")).findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void reopeningRemovesOrphanContainerDirectoriesAndDanglingRecords() throws Exception {
+        store.putImage("example.com/a:1", TestImages.manifest(store.content(), List.of(new Tars().file("a", "a", 0644).tar()), AMD64));
+        RootfsMount kept = store.prepareRootfs("example.com/a:1", "kept");
+        RootfsMount lost = store.prepareRootfs("example.com/a:1", "lost");
+        store.close();
+        io.berth.storage.content.LocalContentStore.deleteTree(lost.upperDir().getParent());
+        Path orphan = Files.createDirectories(dir.resolve("store/containers/orphan/upper"));
+        Path strayImport = Files.createDirectories(dir.resolve("store/import-12345"));
+        store = LocalImageStore.open(dir.resolve("store"), ImageStoreOptions.defaults().withPlatform(AMD64));
+        assertThat(orphan.getParent()).doesNotExist();
+        assertThat(strayImport).doesNotExist();
+        assertThat(kept.upperDir()).isDirectory();
+        store.remove("example.com/a:1");
+        store.prune();
+        assertThat(store.snapshots()).as("only the kept container holds the snapshot").hasSize(1);
+        store.releaseRootfs("kept");
+        store.prune();
+        assertThat(store.snapshots()).isEmpty();
+    }
+
     /** A clock the test moves forward a minute at a time. */
     static final class MutableClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");
