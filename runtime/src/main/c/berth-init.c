@@ -68,18 +68,17 @@ static void fail(int err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    char line[1300];
-    int n;
+    char text[1200], line[1300];
     if (err)
-        n = snprintf(line, sizeof line, "ERR\t%d\t%s: %s: %s\n", err, current, msg, strerror(err));
+        snprintf(text, sizeof text, "%s: %s: %s", current, msg, strerror(err));
     else
-        n = snprintf(line, sizeof line, "ERR\t0\t%s: %s\n", current, msg);
-    if (n > (int) sizeof line - 1)
-        n = sizeof line - 1;
+        snprintf(text, sizeof text, "%s: %s", current, msg);
     if (!ready && sync_fd >= 0) {
-        if (write(sync_fd, line, n) < 0) { /* the runtime is gone: nothing left to tell */ }
+        int n = snprintf(line, sizeof line, "ERR\t%d\t%s\n", err, text);
+        if (write(sync_fd, line, n < (int) sizeof line ? n : (int) sizeof line - 1) < 0) { /* runtime gone */ }
     } else {
-        if (write(2, "berth-init: ", 12) < 0 || write(2, line + 4, n - 4) < 0) { /* stderr closed */ }
+        int n = snprintf(line, sizeof line, "berth-init: %s\n", text);
+        if (write(2, line, n < (int) sizeof line ? n : (int) sizeof line - 1) < 0) { /* stderr closed */ }
     }
     _exit(ready ? 127 : 1);
 }
@@ -532,6 +531,10 @@ static void op_user(void)
         fail(errno, "setresgid %u", gid);
     if (setresuid(uid, uid, uid) < 0)
         fail(errno, "setresuid %u", uid);
+    /* A uid change makes us non-dumpable, which would close /proc/self/fd (the exec FIFO) to us; execve
+     * recomputes dumpability for the container's process anyway. */
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+        fail(errno, "PR_SET_DUMPABLE");
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
         fail(errno, "PR_SET_KEEPCAPS");
 }
@@ -733,7 +736,9 @@ int main(int argc, char **argv)
         case OP_RLIMIT: {
             current = "rlimits";
             int res = (int) get_i64();
-            struct rlimit rl = {.rlim_cur = (rlim_t) get_i64(), .rlim_max = (rlim_t) get_i64()};
+            struct rlimit rl;
+            rl.rlim_cur = (rlim_t) get_i64();  /* separate statements: initialisers are unsequenced */
+            rl.rlim_max = (rlim_t) get_i64();
             if (setrlimit(res, &rl) < 0)
                 fail(errno, "setrlimit %d soft=%llu hard=%llu", res, (unsigned long long) rl.rlim_cur,
                      (unsigned long long) rl.rlim_max);

@@ -199,6 +199,7 @@ public final class ContainerRuntime implements AutoCloseable {
         ContainerState run(byte[] configBytes) {
             Path fifo = dir.resolve(FIFO);
             linux.mkfifo(fifo, 0622);
+            setMode(fifo, "rw--w--w-");  // mkfifo applied our umask; a non-root container user must open it
             RuntimeSpec.Linux l = spec.linux();
             cgroup = cgroups.create(l == null ? null : l.cgroupsPath(), id, Plans.resources(spec));
 
@@ -725,6 +726,14 @@ public final class ContainerRuntime implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new ContainerRuntimeException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void setMode(Path file, String mode) {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot chmod " + file + ": " + e.getMessage(), e);
         }
     }
 

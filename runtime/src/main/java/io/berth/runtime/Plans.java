@@ -76,8 +76,12 @@ final class Plans {
     private Plans() {}
 
     private static int lastCap() {
-        try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
+        // One read with a large buffer: sysctl files return nothing to a read at a non-zero offset, which
+        // is what Files.readString does after its first byte on a file whose size reads as 0.
+        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/sys/kernel/cap_last_cap")) {
+            byte[] buf = new byte[32];
+            int n = in.read(buf);
+            return Integer.parseInt(new String(buf, 0, Math.max(n, 0), java.nio.charset.StandardCharsets.US_ASCII).trim());
         } catch (IOException | NumberFormatException e) {
             return LinuxNames.CAPABILITIES.size() - 1;
         }
