@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -94,22 +95,43 @@ final class CgroupFiles {
         return pids;
     }
 
-    /** {@code dir} and every cgroup directory below it, parents before children; empty when it is gone. */
+    /**
+     * {@code dir} and every cgroup directory below it, parents before children; empty when it is gone. The
+     * cgroup filesystems keep a directory's link count at 2 plus its subdirectories, so a leaf costs one stat
+     * instead of a listing that stats each of its dozens of files.
+     */
     static List<Path> treeTopDown(Path dir) {
         List<Path> out = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            out.add(dir);
-            for (int i = 0; i < out.size(); i++) {
-                try (DirectoryStream<Path> children = Files.newDirectoryStream(out.get(i), Files::isDirectory)) {
-                    children.forEach(out::add);
-                } catch (NoSuchFileException e) {
-                    // removed while we walked: nothing below it any more
-                } catch (IOException e) {
-                    throw new CgroupException("cannot list " + out.get(i) + ": " + reason(e), out.get(i), null, e);
-                }
+        int subdirectories = subdirectories(dir);
+        if (subdirectories < 0) {
+            return out;
+        }
+        out.add(dir);
+        for (int i = 0; i < out.size(); i++) {
+            Path d = out.get(i);
+            if ((i == 0 ? subdirectories : subdirectories(d)) <= 0) {
+                continue;
+            }
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(d, Files::isDirectory)) {
+                children.forEach(out::add);
+            } catch (NoSuchFileException e) {
+                // removed while we walked: nothing below it any more
+            } catch (IOException e) {
+                throw new CgroupException("cannot list " + d + ": " + reason(e), d, null, e);
             }
         }
         return out;
+    }
+
+    /** How many directories {@code dir} holds, from its link count; -1 when it does not exist. */
+    private static int subdirectories(Path dir) {
+        try {
+            return (Integer) Files.getAttribute(dir, "unix:nlink", LinkOption.NOFOLLOW_LINKS) - 2;
+        } catch (NoSuchFileException e) {
+            return -1;
+        } catch (IOException e) {
+            throw new CgroupException("cannot stat " + dir + ": " + reason(e), dir, null, e);
+        }
     }
 
     /**

@@ -2,7 +2,9 @@ package io.berth.runtime.cgroup;
 
 import io.berth.protocol.oci.runtime.RuntimeSpec;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,41 +76,46 @@ final class CgroupsV1 implements Cgroups {
     }
 
     /**
-     * Creates {@code dir} and its missing parents below the mount point, recording what it made. In the
-     * cpuset hierarchy a new cgroup starts with empty cpus and mems, and no task can join it until they are
-     * set, so every level gets its parent's values when its own are empty.
+     * Creates {@code dir} and its missing parents below the mount point, recording what it made (parents
+     * first). In the cpuset hierarchy a new cgroup starts with empty cpus and mems, and no task can join it
+     * until they are set, so they are copied down from the nearest ancestor that has them.
      */
     private static void makeDirectories(CgroupHost.Hierarchy h, Path dir, List<Path> created) {
-        List<Path> levels = new ArrayList<>();
-        for (Path p = dir; p != null && !p.equals(h.mountPoint()); p = p.getParent()) {
-            levels.add(0, p);
-        }
-        if (Files.isDirectory(dir) && !CgroupFiles.procsRecursive(dir).isEmpty()) {
+        if (!makeDirectory(h.mountPoint(), dir, created) && !CgroupFiles.procsRecursive(dir).isEmpty()) {
             throw new CgroupException("cgroup " + dir + " already exists and has processes in it ("
                     + CgroupFiles.procsRecursive(dir) + "); choose another linux.cgroupsPath or delete the"
                     + " container that uses it", dir, null, null);
         }
-        for (Path level : levels) {
-            if (!Files.isDirectory(level)) {
-                try {
-                    Files.createDirectory(level);
-                } catch (IOException e) {
-                    throw new CgroupException("cannot create cgroup " + level + ": " + e.getMessage(), level,
-                            null, e);
-                }
-                created.add(level);
-            }
-            if (h.has("cpuset")) {
-                inheritFromParent(level, "cpuset.cpus");
-                inheritFromParent(level, "cpuset.mems");
-            }
+        if (h.has("cpuset")) {
+            inheritFromAncestors(h.mountPoint(), dir, "cpuset.cpus");
+            inheritFromAncestors(h.mountPoint(), dir, "cpuset.mems");
         }
     }
 
-    private static void inheritFromParent(Path dir, String file) {
-        if (CgroupFiles.read(dir.resolve(file)).isEmpty()) {
-            String parentValue = CgroupFiles.read(dir.getParent().resolve(file));
-            CgroupFiles.write(dir.resolve(file), parentValue, null);
+    /** mkdir(2) of {@code dir}, and first of its missing parents; false when {@code dir} already existed. */
+    private static boolean makeDirectory(Path mountPoint, Path dir, List<Path> created) {
+        try {
+            Files.createDirectory(dir);
+            created.add(dir);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (NoSuchFileException e) {
+            if (dir.getParent() == null || dir.getParent().equals(mountPoint)) {
+                throw new CgroupException("cannot create cgroup " + dir + ": " + mountPoint + " is gone", dir, null,
+                        e);
+            }
+            makeDirectory(mountPoint, dir.getParent(), created);
+            return makeDirectory(mountPoint, dir, created);
+        } catch (IOException e) {
+            throw new CgroupException("cannot create cgroup " + dir + ": " + e.getMessage(), dir, null, e);
+        }
+    }
+
+    private static void inheritFromAncestors(Path mountPoint, Path dir, String file) {
+        if (CgroupFiles.read(dir.resolve(file)).isEmpty() && !dir.equals(mountPoint)) {
+            inheritFromAncestors(mountPoint, dir.getParent(), file);
+            CgroupFiles.write(dir.resolve(file), CgroupFiles.read(dir.getParent().resolve(file)), null);
         }
     }
 }

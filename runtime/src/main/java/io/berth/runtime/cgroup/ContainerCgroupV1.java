@@ -63,13 +63,19 @@ final class ContainerCgroupV1 implements ContainerCgroup {
         }
     }
 
+    /**
+     * Reads one hierarchy: every process of the container is in all of them, and a process a container moves
+     * into a cgroup of its own stays below the container's directory in each.
+     */
     @Override
     public Set<Integer> pids() {
-        Set<Integer> pids = new TreeSet<>();
-        for (Path d : directories.values()) {
-            pids.addAll(CgroupFiles.procsRecursive(d));
+        for (String controller : List.of("pids", "freezer", "memory", "cpu")) {
+            Path d = dir(controller);
+            if (d != null) {
+                return CgroupFiles.procsRecursive(d);
+            }
         }
-        return pids;
+        return CgroupFiles.procsRecursive(directories.values().iterator().next());
     }
 
     @Override
