@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,14 +37,13 @@ final class EventsCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print one stats event and exit.")
     boolean stats;
 
-    @Option(names = "--interval", paramLabel = "SECONDS", description = "Seconds between events (default: ${DEFAULT-VALUE}).")
-    int intervalSeconds = 5;
+    @Option(names = "--interval", paramLabel = "DURATION",
+            description = "Time between events, as runc takes it: 5s, 500ms, 1m, or plain seconds (default: ${DEFAULT-VALUE}).")
+    String interval = "5s";
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if (intervalSeconds <= 0) {
-            throw new CliException("--interval must be a positive number of seconds, was " + intervalSeconds);
-        }
+        Duration every = parseInterval(interval);
         ContainerRuntime runtime = cli.runtime();
         requireLive(runtime);
         RuntimeSpec spec = runtime.spec(id);
@@ -56,11 +57,31 @@ final class EventsCommand implements Callable<Integer> {
             if (stats) {
                 return 0;
             }
-            Thread.sleep(Duration.ofSeconds(intervalSeconds).toMillis());
+            Thread.sleep(every.toMillis());
             if (runtime.status(id) == ContainerStatus.STOPPED) {
                 return 0;
             }
         }
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+
+    static Duration parseInterval(String text) {
+        Matcher m = DURATION.matcher(text.strip());
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            Duration d = switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+            };
+            if (!d.isZero()) {
+                return d;
+            }
+        }
+        throw new CliException("--interval '" + text + "': give a positive duration such as 5s, 500ms or 1m");
     }
 
     private void requireLive(ContainerRuntime runtime) {
