@@ -1,0 +1,145 @@
+package io.berth.ops.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.ops.Berth;
+import io.berth.protocol.oci.image.Platform;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code berth image ...} end to end: an umoci layout imported, pushed to a real docker-registry, pulled back. */
+class ImageCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One run of the command line. */
+    record Result(int exit, String out, String err) { }
+
+    private static Result berth(Path store, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Berth.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(2, "--store=" + store);
+        int exit = cli.execute(all.toArray(String[]::new));
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
+    }
+
+    @Test
+    void importListPushRemovePullInspectExportAndPruneAgainstARealRegistry(@TempDir Path dir) throws Exception {
+        // an OCI layout written by umoci, with busybox inside
+        Path layout = dir.resolve("layout");
+        run("umoci", "init", "--layout", layout.toString());
+        run("umoci", "new", "--image", layout + ":v1");
+        run("umoci", "unpack", "--image", layout + ":v1", dir.resolve("bundle").toString());
+        Files.createDirectories(dir.resolve("bundle/rootfs/bin"));
+        Files.copy(Path.of("/bin/busybox"), dir.resolve("bundle/rootfs/bin/busybox"));
+        run("umoci", "repack", "--image", layout + ":v1", dir.resolve("bundle").toString());
+        run("umoci", "config", "--image", layout + ":v1", "--os", "linux", "--architecture", Platform.current().architecture());
+
+        Process registry = startRegistry(dir.resolve("registry"));
+        try {
+            String port = Files.readString(dir.resolve("registry/port"));
+            String name = "127.0.0.1:" + port + "/cli/app:v1";
+            Path store = dir.resolve("store");
+
+            Result imported = berth(store, "image", "import", layout.toString(), "--repository", "127.0.0.1:" + port + "/cli/app");
+            assertThat(imported.exit()).as(imported.err()).isZero();
+            assertThat(imported.out()).contains("imported " + name);
+
+            JsonNode listed = JSON.readTree(berth(store, "image", "ls", "--json").out());
+            assertThat(listed).hasSize(1);
+            assertThat(listed.get(0).get("name").asText()).isEqualTo(name);
+            assertThat(listed.get(0).get("size").asLong()).isGreaterThan(500_000);
+
+            Result pushed = berth(store, "image", "push", name);
+            assertThat(pushed.exit()).as(pushed.err()).isZero();
+            assertThat(pushed.out()).contains("pushed " + name);
+            assertThat(pushed.err()).contains("uploaded");
+
+            assertThat(berth(store, "image", "rm", name).exit()).isZero();
+            assertThat(JSON.readTree(berth(store, "image", "ls", "--json").out())).isEmpty();
+
+            Result pulled = berth(store, "image", "pull", name);
+            assertThat(pulled.exit()).as(pulled.err()).isZero();
+            assertThat(pulled.out()).contains("pulled " + name);
+            // the layers were removed only by name, so they are still in the content store
+            assertThat(pulled.err()).contains("already there");
+
+            JsonNode inspected = JSON.readTree(berth(store, "image", "inspect", "--json", name).out());
+            assertThat(inspected.get("platform").asText()).startsWith("linux/" + Platform.current().architecture());
+            assertThat(inspected.get("layers")).hasSize(1);
+            assertThat(inspected.get("layers").get(0).get("chainId").asText()).startsWith("sha256:");
+
+            Path exported = dir.resolve("export.tar");
+            assertThat(berth(store, "image", "export", "--tar", "-o", exported.toString(), name).exit()).isZero();
+            assertThat(exported).isNotEmptyFile();
+
+            JsonNode pruned = JSON.readTree(berth(store, "image", "prune", "--json").out());
+            assertThat(pruned.has("bytesFreed")).isTrue();
+
+            Result badRef = berth(store, "image", "pull", "Not A/Reference");
+            assertThat(badRef.exit()).isEqualTo(2);
+            assertThat(badRef.err()).contains("invalid image reference 'Not A/Reference'");
+
+            Result unknown = berth(store, "image", "inspect", "no/such:image");
+            assertThat(unknown.exit()).isEqualTo(1);
+            assertThat(unknown.err()).contains("docker.io/no/such:image").contains("not in the local store");
+
+            Result notInRegistry = berth(store, "image", "pull", "127.0.0.1:" + port + "/cli/app:missing");
+            assertThat(notInRegistry.exit()).isEqualTo(1);
+            assertThat(notInRegistry.err()).contains("manifest unknown").contains("cli/app:missing");
+        } finally {
+            registry.destroy();
+            registry.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A real docker-registry on a free loopback port (written to dir/port), without auth. */
+    private static Process startRegistry(Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("data"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("port"), String.valueOf(port));
+        Files.writeString(dir.resolve("config.yml"), "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
+                + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n"
+                + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: berth-test\n");
+        Process p = new ProcessBuilder("/usr/bin/docker-registry", "serve", dir.resolve("config.yml").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        for (int i = 0; i < 200; i++) {
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                return p;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        p.destroy();
+        throw new IOException("docker-registry did not start: " + Files.readString(dir.resolve("registry.log")));
+    }
+}
