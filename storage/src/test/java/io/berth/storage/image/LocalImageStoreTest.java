@@ -423,6 +423,41 @@ class LocalImageStoreTest {
         assertThat(store.snapshots()).isEmpty();
     }
 
+    @Test
+    void anImageIsCreatedFromARootfsTarWrittenByGnuTar() throws Exception {
+        Path rootfs = busyboxRootfs(dir.resolve("rootfs"));
+        Path tar = dir.resolve("rootfs.tar.gz");
+        Tmpfs.run("tar", "-C", rootfs.toString(), "-czf", tar.toString(), ".");
+        store.createImage("example.com/fromtar:1", tar, null);
+        Path snapshot = store.ensureSnapshots("example.com/fromtar:1").get(0).dir();
+        assertThat(Files.mismatch(snapshot.resolve("bin/busybox"), Path.of("/bin/busybox"))).isEqualTo(-1L);
+        assertThat(Files.readSymbolicLink(snapshot.resolve("bin/sh"))).hasToString("busybox");
+        assertThat(Files.getAttribute(snapshot.resolve("etc/motd.link"), "unix:ino")).isEqualTo(Files.getAttribute(snapshot.resolve("etc/motd"), "unix:ino"));
+    }
+
+    @Test
+    void aLayoutWithACorruptBlobIsRefusedAndNothingIsNamed() throws Exception {
+        Image image = store.createImage("example.com/busybox:1", busyboxRootfs(dir.resolve("rootfs")), null);
+        store.exportLayout(List.of("example.com/busybox:1"), dir.resolve("layout"), false);
+        Manifest m = OciJson.manifest(store.content().readAll(image.target().digest(), 1 << 20), "m");
+        Path layer = dir.resolve("layout/blobs/sha256").resolve(m.layers().get(0).digest().hex());
+        byte[] bytes = Files.readAllBytes(layer);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(layer, bytes);
+        try (LocalImageStore other = LocalImageStore.open(dir.resolve("other"), ImageStoreOptions.defaults().withPlatform(AMD64))) {
+            assertThatThrownBy(() -> other.importLayout(dir.resolve("layout"), null))
+                    .isInstanceOfSatisfying(BlobVerificationException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(BlobVerificationException.Kind.DIGEST);
+                        assertThat(e.expected()).isEqualTo(m.layers().get(0).digest().toString());
+                    });
+            assertThat(other.list()).isEmpty();
+            assertThat(other.content().exists(m.layers().get(0).digest())).isFalse();
+            assertThat(other.content().ingests()).isEmpty();
+            assertThatThrownBy(() -> other.importLayout(dir.resolve("rootfs"), null)).isInstanceOf(InvalidImageException.class)
+                    .hasMessageContaining("not an OCI image layout");
+        }
+    }
+
     /** A clock the test moves forward a minute at a time. */
     static final class MutableClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");
