@@ -240,8 +240,7 @@ final class Checks {
                 return null;
             }
             // the exact scan is needed only when the node's ports could fill its dynamic range
-            Node n = ctx.snapshot.node(node);
-            int span = n.dynamicPortMax() - n.dynamicPortMin() + 1;
+            int span = ctx.snapshot.dynamicPortMax(node) - ctx.snapshot.dynamicPortMin(node) + 1;
             if (ctx.portsTakenBound(node) + staticPorts.length + dynamic <= span) {
                 return null;
             }

@@ -16,38 +16,61 @@ import java.util.concurrent.ConcurrentHashMap;
  * nodes it touches.
  */
 public final class ClusterSnapshot {
+    /**
+     * Everything derived from the nodes alone. Node attributes never change within a node set, so this is shared
+     * by every snapshot {@link #apply} derives, caches included (Nomad caches feasibility by computed node class
+     * for the same reason).
+     */
+    private static final class NodeTable {
+        final Node[] nodes;
+        final Map<String, Integer> indexById;
+        final byte[] state;
+        final int[] allocatableCpu;
+        final int[] allocatableMemory;
+        final int[] dynamicMin;
+        final int[] dynamicMax;
+        final Map<String, String[]> attributeColumns = new ConcurrentHashMap<>();
+        final Map<String, Map<String, int[]>> partitions = new ConcurrentHashMap<>();
+        final Map<String, byte[]> memos = new ConcurrentHashMap<>();
+
+        NodeTable(Node[] nodes) {
+            this.nodes = nodes;
+            int n = nodes.length;
+            indexById = new HashMap<>(n * 2);
+            state = new byte[n];
+            allocatableCpu = new int[n];
+            allocatableMemory = new int[n];
+            dynamicMin = new int[n];
+            dynamicMax = new int[n];
+            for (int i = 0; i < n; i++) {
+                Node node = nodes[i];
+                if (indexById.put(node.id(), i) != null) {
+                    throw new IllegalArgumentException("two nodes have the id " + node.id());
+                }
+                state[i] = node.status() != Node.Status.READY ? (byte) 1
+                        : !node.eligible() ? (byte) 2 : node.draining() ? (byte) 3 : 0;
+                allocatableCpu[i] = node.capacity().cpuMhz() - node.reserved().cpuMhz();
+                allocatableMemory[i] = node.capacity().memoryMb() - node.reserved().memoryMb();
+                dynamicMin[i] = node.dynamicPortMin();
+                dynamicMax[i] = node.dynamicPortMax();
+            }
+        }
+    }
+
+    private final NodeTable table;
     private final Node[] nodes;
-    private final Map<String, Integer> indexById;
     private final List<Allocation>[] allocationsOn;
     private final Map<String, List<Allocation>> allocationsOf;
     private final int[] freeCpu;
     private final int[] freeMemory;
     private final int[] freeDisk;
     private final int[][] usedPorts;
-    private final byte[] state;
-    private final int[] allocatableCpu;
-    private final int[] allocatableMemory;
-    // Node attributes never change within a node set, so columns and constraint answers computed once are shared
-    // by every snapshot apply() derives (Nomad caches feasibility by computed node class for the same reason).
-    private final Map<String, String[]> attributeColumns;
-    private final Map<String, byte[]> memos;
 
-    private ClusterSnapshot(Node[] nodes, Map<String, Integer> indexById, List<Allocation>[] allocationsOn,
+    private ClusterSnapshot(NodeTable table, List<Allocation>[] allocationsOn,
             Map<String, List<Allocation>> allocationsOf, int[] freeCpu, int[] freeMemory, int[] freeDisk,
-            int[][] usedPorts, Map<String, String[]> attributeColumns, Map<String, byte[]> memos) {
-        this.attributeColumns = attributeColumns;
-        this.memos = memos;
-        this.state = new byte[nodes.length];
-        this.allocatableCpu = new int[nodes.length];
-        this.allocatableMemory = new int[nodes.length];
-        for (int i = 0; i < nodes.length; i++) {
-            Node n = nodes[i];
-            state[i] = n.status() != Node.Status.READY ? (byte) 1 : !n.eligible() ? (byte) 2 : n.draining() ? (byte) 3 : 0;
-            allocatableCpu[i] = n.capacity().cpuMhz() - n.reserved().cpuMhz();
-            allocatableMemory[i] = n.capacity().memoryMb() - n.reserved().memoryMb();
-        }
-        this.nodes = nodes;
-        this.indexById = indexById;
+            int[][] usedPorts) {
+        this.table = table;
+        this.nodes = table.nodes;
         this.allocationsOn = allocationsOn;
         this.allocationsOf = allocationsOf;
         this.freeCpu = freeCpu;
@@ -63,17 +86,12 @@ public final class ClusterSnapshot {
      */
     @SuppressWarnings("unchecked")
     public static ClusterSnapshot of(Collection<Node> nodes, Collection<Allocation> allocations) {
-        Node[] array = nodes.toArray(new Node[0]);
-        Map<String, Integer> index = new HashMap<>(array.length * 2);
-        for (int i = 0; i < array.length; i++) {
-            if (index.put(array[i].id(), i) != null) {
-                throw new IllegalArgumentException("two nodes have the id " + array[i].id());
-            }
-        }
-        List<Allocation>[] on = new List[array.length];
+        NodeTable table = new NodeTable(nodes.toArray(new Node[0]));
+        int n = table.nodes.length;
+        List<Allocation>[] on = new List[n];
         Map<String, List<Allocation>> of = new HashMap<>();
         for (Allocation a : allocations) {
-            Integer i = index.get(a.nodeId());
+            Integer i = table.indexById.get(a.nodeId());
             if (i == null) {
                 throw new IllegalArgumentException("allocation " + a.id() + " is on unknown node " + a.nodeId());
             }
@@ -84,9 +102,8 @@ public final class ClusterSnapshot {
             of.computeIfAbsent(a.jobId(), j -> new ArrayList<>()).add(a);
         }
         of.replaceAll((j, list) -> List.copyOf(list));
-        ClusterSnapshot s = new ClusterSnapshot(array, index, on, of, new int[array.length], new int[array.length],
-                new int[array.length], new int[array.length][], new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
-        for (int i = 0; i < array.length; i++) {
+        ClusterSnapshot s = new ClusterSnapshot(table, on, of, new int[n], new int[n], new int[n], new int[n][]);
+        for (int i = 0; i < n; i++) {
             on[i] = on[i] == null ? List.of() : List.copyOf(on[i]);
             s.recompute(i);
         }
@@ -139,7 +156,7 @@ public final class ClusterSnapshot {
 
     /** The index of the node with that id, or -1. */
     public int indexOf(String nodeId) {
-        Integer i = indexById.get(nodeId);
+        Integer i = table.indexById.get(nodeId);
         return i == null ? -1 : i;
     }
 
@@ -160,7 +177,7 @@ public final class ClusterSnapshot {
 
     /** Every node's value of an attribute ({@link Node#attribute}), by node index; shared, do not modify. */
     String[] attributeColumn(String attribute) {
-        return attributeColumns.computeIfAbsent(attribute, a -> {
+        return table.attributeColumns.computeIfAbsent(attribute, a -> {
             String[] column = new String[nodes.length];
             for (int i = 0; i < nodes.length; i++) {
                 column[i] = nodes[i].attribute(a);
@@ -175,22 +192,52 @@ public final class ClusterSnapshot {
      * racing writer writes the same value.
      */
     byte[] nodeMemo(String key) {
-        return memos.computeIfAbsent(key, k -> new byte[nodes.length]);
+        return table.memos.computeIfAbsent(key, k -> new byte[nodes.length]);
+    }
+
+    /**
+     * The node indexes by value of an attribute, each list in index order, nodes without the attribute under "";
+     * shared, do not modify.
+     */
+    Map<String, int[]> partition(String attribute) {
+        return table.partitions.computeIfAbsent(attribute, a -> {
+            String[] column = attributeColumn(a);
+            Map<String, int[]> sizes = new java.util.LinkedHashMap<>();
+            for (String v : column) {
+                sizes.computeIfAbsent(v == null ? "" : v, k -> new int[1])[0]++;
+            }
+            Map<String, int[]> parts = new java.util.LinkedHashMap<>();
+            sizes.forEach((v, size) -> parts.put(v, new int[size[0]]));
+            Map<String, int[]> fill = new HashMap<>();
+            for (int i = 0; i < column.length; i++) {
+                String v = column[i] == null ? "" : column[i];
+                parts.get(v)[fill.computeIfAbsent(v, k -> new int[1])[0]++] = i;
+            }
+            return Collections.unmodifiableMap(parts);
+        });
     }
 
     /** 0 when the node takes new work; 1 down, 2 ineligible, 3 draining. */
     byte state(int index) {
-        return state[index];
+        return table.state[index];
     }
 
     /** Capacity minus reserved CPU. */
     int allocatableCpu(int index) {
-        return allocatableCpu[index];
+        return table.allocatableCpu[index];
     }
 
     /** Capacity minus reserved memory. */
     int allocatableMemory(int index) {
-        return allocatableMemory[index];
+        return table.allocatableMemory[index];
+    }
+
+    int dynamicPortMin(int index) {
+        return table.dynamicMin[index];
+    }
+
+    int dynamicPortMax(int index) {
+        return table.dynamicMax[index];
     }
 
     /** How many host ports non-terminal allocations hold on the node. */
@@ -258,8 +305,8 @@ public final class ClusterSnapshot {
             merged.addAll(added);
             of.put(job, List.copyOf(merged));
         });
-        ClusterSnapshot s = new ClusterSnapshot(nodes, indexById, on, of, freeCpu.clone(), freeMemory.clone(),
-                freeDisk.clone(), usedPorts.clone(), attributeColumns, memos);
+        ClusterSnapshot s = new ClusterSnapshot(table, on, of, freeCpu.clone(), freeMemory.clone(), freeDisk.clone(),
+                usedPorts.clone());
         for (int i = 0; i < nodes.length; i++) {
             if (touched[i]) {
                 s.recompute(i);

@@ -89,6 +89,11 @@ final class EvalContext {
         return groupCount(group)[node];
     }
 
+    /** The live allocations of this job's group per node, updated as the plan grows; do not modify. */
+    int[] groupCounts(String group) {
+        return groupCount(group);
+    }
+
     private int[] groupCount(String group) {
         return groupCount.computeIfAbsent(group, g -> new int[snapshot.size()]);
     }

@@ -59,22 +59,11 @@ final class GroupPlacer {
         }
         this.rankers = r.toArray(new Ranker[0]);
         if (primary != null) {
-            // partitions keep the evaluation's random node order; "" holds the nodes without the attribute
-            Map<String, int[]> sizes = new LinkedHashMap<>();
-            for (int node : order) {
-                String v = primary.valueOf(node);
-                sizes.computeIfAbsent(v == null ? "" : v, k -> new int[1])[0]++;
-            }
-            sizes.forEach((v, n) -> {
-                partitions.put(v, new int[n[0]]);
+            // each value's nodes in a random order of their own; "" holds the nodes without the attribute
+            ctx.snapshot.partition(primary.spread.attribute()).forEach((v, nodes) -> {
+                partitions.put(v, Scheduler.shuffle(nodes.clone(), ctx.random));
                 partitionCursors.put(v, new int[1]);
-                n[0] = 0;
             });
-            for (int node : order) {
-                String v = primary.valueOf(node);
-                int[] fill = sizes.get(v == null ? "" : v);
-                partitions.get(v == null ? "" : v)[fill[0]++] = node;
-            }
         }
     }
 

@@ -38,19 +38,17 @@ final class Rankers {
      * in Nomad, so losing a node loses fewer instances. No opinion on nodes running none.
      */
     static final class JobAntiAffinity implements Ranker {
-        private final EvalContext ctx;
-        private final String group;
+        private final int[] running;
         private final int desired;
 
         JobAntiAffinity(EvalContext ctx, GroupAsk ask) {
-            this.ctx = ctx;
-            this.group = ask.group.name();
+            this.running = ctx.groupCounts(ask.group.name());
             this.desired = Math.max(1, ask.group.count());
         }
 
         @Override
         public double score(int node) {
-            int c = ctx.groupCount(group, node);
+            int c = running[node];
             return c == 0 ? Double.NaN : Math.max(-1, -(double) (c + 1) / desired);
         }
     }
@@ -121,21 +119,27 @@ final class Rankers {
     static final class ImageLocality implements Ranker {
         private final ClusterSnapshot snapshot;
         private final List<String> images;
+        private final byte[][] memos; // per image and node: 0 unknown, 1 held, 2 not
 
         ImageLocality(EvalContext ctx, GroupAsk ask) {
             this.snapshot = ctx.snapshot;
             this.images = ask.images;
+            this.memos = new byte[images.size()][];
+            for (int i = 0; i < memos.length; i++) {
+                memos[i] = ctx.snapshot.nodeMemo("image " + images.get(i));
+            }
         }
 
         @Override
         public double score(int node) {
-            Set<String> held = snapshot.node(node).images();
-            if (held.isEmpty()) {
-                return Double.NaN;
-            }
             int n = 0;
-            for (String image : images) {
-                if (held.contains(image)) {
+            for (int i = 0; i < memos.length; i++) {
+                byte m = memos[i][node];
+                if (m == 0) {
+                    m = snapshot.node(node).images().contains(images.get(i)) ? (byte) 1 : (byte) 2;
+                    memos[i][node] = m;
+                }
+                if (m == 1) {
                     n++;
                 }
             }

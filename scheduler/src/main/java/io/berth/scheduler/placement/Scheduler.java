@@ -74,12 +74,17 @@ public final class Scheduler {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        for (int i = order.length - 1; i > 0; i--) {
+        return shuffle(order, random);
+    }
+
+    /** Fisher-Yates, in place; returns its argument. */
+    static int[] shuffle(int[] a, Random random) {
+        for (int i = a.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
         }
-        return order;
+        return a;
     }
 }

@@ -24,12 +24,8 @@ final class SpreadState {
         this.spread = spread;
         ClusterSnapshot s = ctx.snapshot;
         valueOf = s.attributeColumn(spread.attribute());
-        Set<String> values = new LinkedHashSet<>();
-        for (String v : valueOf) {
-            if (v != null) {
-                values.add(v);
-            }
-        }
+        Set<String> values = new LinkedHashSet<>(s.partition(spread.attribute()).keySet());
+        values.remove("");
         int count = ask.group.count();
         if (spread.targets().isEmpty()) {
             values.forEach(v -> desired.put(v, (double) count / values.size()));

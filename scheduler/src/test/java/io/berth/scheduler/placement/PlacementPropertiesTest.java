@@ -25,7 +25,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.statistics.Statistics;
 
 /** Properties of the engine over seeded random clusters and jobs: each try builds its world from the seed. */
-class PlacementProperties {
+class PlacementPropertiesTest {
     private static final String[] DCS = {"dc1", "dc2", "dc3"};
 
     @Property(tries = 200)
