@@ -147,7 +147,7 @@ public final class LocalContentStore implements ContentStore {
     public void touch(Digest digest) throws IOException {
         Optional<BlobRecord> r = index.get(Family.BLOBS, digest.toString(), BlobRecord.class);
         if (r.isPresent()) {
-            index.put(Family.BLOBS, digest.toString(), r.get().usedAt(clock.millis()));
+            index.putRelaxed(Family.BLOBS, digest.toString(), r.get().usedAt(clock.millis()));
         }
     }
 

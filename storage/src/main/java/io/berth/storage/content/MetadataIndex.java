@@ -58,6 +58,7 @@ public final class MetadataIndex implements AutoCloseable {
     private final List<ColumnFamilyHandle> handles = new ArrayList<>();
     private final Map<Family, ColumnFamilyHandle> families = new LinkedHashMap<>();
     private final WriteOptions syncWrites = new WriteOptions().setSync(true);
+    private final WriteOptions relaxedWrites = new WriteOptions().setSync(false);
     private final RocksDB db;
 
     private MetadataIndex(Path dir) throws IOException {
@@ -76,6 +77,7 @@ public final class MetadataIndex implements AutoCloseable {
             dbOptions.close();
             cfOptions.close();
             syncWrites.close();
+            relaxedWrites.close();
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("lock")) {
                 throw new StoreException("store index " + dir + " is in use by another process (" + msg
@@ -115,6 +117,18 @@ public final class MetadataIndex implements AutoCloseable {
     public void put(Family family, String key, Object value) throws IOException {
         try {
             db.put(families.get(family), syncWrites, utf8(key), OciJson.write(value));
+        } catch (RocksDBException e) {
+            throw failure("write " + family.cfName + "/" + key, e);
+        }
+    }
+
+    /**
+     * Writes without waiting for the disk: for advisory fields (last-used times) where losing the update in
+     * a power cut is harmless and a synced write per read would cost milliseconds.
+     */
+    public void putRelaxed(Family family, String key, Object value) throws IOException {
+        try {
+            db.put(families.get(family), relaxedWrites, utf8(key), OciJson.write(value));
         } catch (RocksDBException e) {
             throw failure("write " + family.cfName + "/" + key, e);
         }
@@ -163,6 +177,7 @@ public final class MetadataIndex implements AutoCloseable {
         }
         db.close();
         syncWrites.close();
+        relaxedWrites.close();
         dbOptions.close();
         cfOptions.close();
     }

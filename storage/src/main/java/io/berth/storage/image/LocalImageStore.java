@@ -140,10 +140,15 @@ public final class LocalImageStore implements ImageStore {
         try {
             resolveTarget(name, target, 0);
             long now = clock.millis();
-            long created = index.get(Family.IMAGES, name, ImageRecord.class).map(ImageRecord::created).orElse(now);
-            ImageRecord record = new ImageRecord(target, created, now);
-            index.put(Family.IMAGES, name, record);
-            log.info("stored image {} -> {}", name, target.digest());
+            Optional<ImageRecord> old = index.get(Family.IMAGES, name, ImageRecord.class);
+            ImageRecord record = new ImageRecord(target, old.map(ImageRecord::created).orElse(now), now);
+            if (old.isPresent() && old.get().target().equals(target)) {
+                // Same target (a warm pull): only the last-used time changes, which need not wait for the disk.
+                index.putRelaxed(Family.IMAGES, name, record);
+            } else {
+                index.put(Family.IMAGES, name, record);
+                log.info("stored image {} -> {}", name, target.digest());
+            }
             return record.image(name);
         } finally {
             gcLock.readLock().unlock();
@@ -190,7 +195,7 @@ public final class LocalImageStore implements ImageStore {
     private void touchImage(String name) throws IOException {
         Optional<ImageRecord> r = index.get(Family.IMAGES, name, ImageRecord.class);
         if (r.isPresent()) {
-            index.put(Family.IMAGES, name, new ImageRecord(r.get().target(), r.get().created(), clock.millis()));
+            index.putRelaxed(Family.IMAGES, name, new ImageRecord(r.get().target(), r.get().created(), clock.millis()));
         }
     }
 
