@@ -64,18 +64,16 @@ final class ContainerCgroupV1 implements ContainerCgroup {
     }
 
     /**
-     * Reads one hierarchy: every process of the container is in all of them, and a process a container moves
-     * into a cgroup of its own stays below the container's directory in each.
+     * The union over all hierarchies: a process is normally in every one, but one moved out of a hierarchy
+     * behind the runtime's back is still in the others, and destroy must find it.
      */
     @Override
     public Set<Integer> pids() {
-        for (String controller : List.of("pids", "freezer", "memory", "cpu")) {
-            Path d = dir(controller);
-            if (d != null) {
-                return CgroupFiles.procsRecursive(d);
-            }
+        Set<Integer> pids = new TreeSet<>();
+        for (Path d : directories.values()) {
+            pids.addAll(CgroupFiles.procsRecursive(d));
         }
-        return CgroupFiles.procsRecursive(directories.values().iterator().next());
+        return pids;
     }
 
     @Override
