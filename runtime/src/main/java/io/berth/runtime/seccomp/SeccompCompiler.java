@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  *       {@code SCMP_CMP_MASKED_EQ} is {@code (arg & value) == valueTwo}.</li>
  *   <li>{@code SCMP_ACT_KILL} is {@code SCMP_ACT_KILL_THREAD}; {@code errnoRet} (default EPERM) is the errno of
  *       {@code SCMP_ACT_ERRNO} and the message of {@code SCMP_ACT_TRACE}. {@code SCMP_ACT_NOTIFY} and listeners
- *       are not supported. Unlike runc, newer system calls than the profile mentions are not turned into ENOSYS:
- *       they get the default action.</li>
+ *       are not supported.</li>
+ *   <li>As runc does, unless the default action lets calls through (ALLOW, LOG, TRACE), a call numbered above
+ *       every call the profile names for an architecture fails with ENOSYS instead of the default action: such a
+ *       call is newer than the profile, and ENOSYS lets libc fall back to an older call where EPERM would not.</li>
  * </ul>
  *
  * <h2>Shape of the filter</h2>
@@ -62,6 +64,7 @@ public final class SeccompCompiler {
     static final int OFFSET_ARGS = 16;
 
     private static final int EPERM = 1;
+    private static final int ENOSYS = 38;
     private static final int MAX_ERRNO = 4095;
     private static final long WORD = 0xFFFFFFFFL;
     private static final String ROOT = "$.linux.seccomp";
@@ -125,8 +128,12 @@ public final class SeccompCompiler {
         }
     }
 
-    /** The architectures in dispatch order (native first) and, per architecture, its rules by call number. */
-    record Policy(int defaultAction, Map<SeccompArch, TreeMap<Integer, List<Rule>>> rules) {
+    /**
+     * The default action, whether calls above the last named one get ENOSYS, and the architectures in dispatch
+     * order (native first), each with its rules by call number.
+     */
+    record Policy(int defaultAction, boolean enosysAboveLast,
+            Map<SeccompArch, TreeMap<Integer, List<Rule>>> rules) {
         static Policy of(RuntimeSpec.Seccomp profile, SeccompArch nativeArch) {
             if (profile == null) {
                 throw new InvalidSeccompProfileException(ROOT, "must not be null");
@@ -171,7 +178,9 @@ public final class SeccompCompiler {
                     addRule(rules, syscall.names().get(j), at + ".names[" + j + "]", nativeArch, rule);
                 }
             }
-            return new Policy(defaultAction, rules);
+            boolean permissive = defaultAction == RET_ALLOW || defaultAction == RET_LOG
+                    || (defaultAction & 0xFFFF0000) == RET_TRACE;
+            return new Policy(defaultAction, !permissive, rules);
         }
 
         private static void addRule(Map<SeccompArch, TreeMap<Integer, List<Rule>>> rules, String name, String at,
@@ -356,7 +365,8 @@ public final class SeccompCompiler {
                 cursor = nr + 1;
             }
             if (cursor <= WORD) {
-                add(starts, outcomes, cursor, policy.defaultAction());
+                boolean newer = policy.enosysAboveLast() && cursor > 0;
+                add(starts, outcomes, cursor, newer ? RET_ERRNO | ENOSYS : policy.defaultAction());
             }
             return search(arch, starts, outcomes, 0, starts.size() - 1);
         }

@@ -49,7 +49,25 @@ final class ProfileOracle {
                 }
             }
         }
-        return action(profile.defaultAction(), profile.defaultErrnoRet());
+        int defaultAction = action(profile.defaultAction(), profile.defaultErrnoRet());
+        boolean permissive = defaultAction == 0x7fff0000 || defaultAction == 0x7ffc0000
+                || (defaultAction & 0xFFFF0000) == 0x7ff00000;
+        if (!permissive && profile.syscalls() != null) {
+            // runc's rule: a call numbered above every call the profile names for this ABI is newer than it.
+            long last = -1;
+            for (RuntimeSpec.Syscall rule : profile.syscalls()) {
+                for (String name : rule.names()) {
+                    Integer n = abi.numbers().get(name);
+                    if (n != null) {
+                        last = Math.max(last, n);
+                    }
+                }
+            }
+            if (last >= 0 && Integer.toUnsignedLong(nr) > last) {
+                return 0x00050000 | 38;
+            }
+        }
+        return defaultAction;
     }
 
     private static boolean matches(List<RuntimeSpec.SeccompArg> conditions, SeccompArch abi, long[] args) {

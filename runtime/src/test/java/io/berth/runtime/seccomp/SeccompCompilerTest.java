@@ -42,8 +42,27 @@ class SeccompCompilerTest {
         assertThat(verdict(p, SeccompArch.X86_64, "write")).isEqualTo(ALLOW);
         assertThat(verdict(p, SeccompArch.X86_64, "exit_group")).isEqualTo(ALLOW);
         assertThat(verdict(p, SeccompArch.X86_64, "mkdir")).isEqualTo(errno(1));
-        assertThat(verdict(p, AUDIT_X86_64, 999)).isEqualTo(errno(1));
-        assertThat(verdict(p, AUDIT_X86_64, 0x3FFFFFFF)).isEqualTo(errno(1));
+        assertThat(verdict(p, SeccompArch.X86_64, "getpid")).isEqualTo(errno(1));
+    }
+
+    @Test
+    void callsNumberedAboveEveryNamedCallFailWithEnosysUnlessTheDefaultLetsCallsThrough() {
+        // exit_group (231) is the highest call named; 232 and above are newer than this profile.
+        for (String deny : List.of("SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP")) {
+            SeccompProgram p = compile(profile(deny, NATIVE_ONLY,
+                    rule("SCMP_ACT_ALLOW", List.of("read", "exit_group"))));
+            assertThat(verdict(p, AUDIT_X86_64, 231)).isEqualTo(ALLOW);
+            assertThat(verdict(p, AUDIT_X86_64, 230)).isEqualTo(ProfileOracle.action(deny, null));
+            assertThat(verdict(p, AUDIT_X86_64, 232)).isEqualTo(errno(38));
+            assertThat(verdict(p, AUDIT_X86_64, 999)).isEqualTo(errno(38));
+            assertThat(verdict(p, AUDIT_X86_64, 0x3FFFFFFF)).isEqualTo(errno(38));
+        }
+        for (String through : List.of("SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE")) {
+            SeccompProgram p = compile(profile(through, NATIVE_ONLY, errnoRule(5, List.of("read", "exit_group"))));
+            assertThat(verdict(p, AUDIT_X86_64, 999)).isEqualTo(ProfileOracle.action(through, null));
+        }
+        SeccompProgram noRules = compile(profile("SCMP_ACT_ERRNO", NATIVE_ONLY));
+        assertThat(verdict(noRules, AUDIT_X86_64, 999)).isEqualTo(errno(1));
     }
 
     @ParameterizedTest
@@ -244,7 +263,8 @@ class SeccompCompilerTest {
                 "SCMP_ARCH_RISCV64"), rule("SCMP_ACT_ALLOW", List.of("read", "set_tls", "riscv_flush_icache"))));
 
         assertThat(verdict(p, SeccompArch.AARCH64, "read")).isEqualTo(ALLOW);
-        assertThat(verdict(p, SeccompArch.AARCH64, "write")).isEqualTo(errno(1));
+        assertThat(verdict(p, SeccompArch.AARCH64, "openat")).isEqualTo(errno(1));
+        assertThat(verdict(p, SeccompArch.AARCH64, "write")).isEqualTo(errno(38)); // above read, the last named
         assertThat(verdict(p, SeccompArch.ARM, "read")).isEqualTo(ALLOW);
         assertThat(verdict(p, SeccompArch.ARM, "set_tls")).isEqualTo(ALLOW);
         assertThat(verdict(p, SeccompArch.RISCV64, "riscv_flush_icache")).isEqualTo(ALLOW);
