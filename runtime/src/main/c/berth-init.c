@@ -175,35 +175,75 @@ static int open_in_root(const char *path, int flags, mode_t mode)
     return (int) syscall(SYS_openat2, root_fd, path, &how, sizeof how);
 }
 
-/* mkdir -p inside the rootfs; each existing component (even a symlink) is resolved inside the root. */
+/*
+ * mkdir -p inside the rootfs. Symlinks met on the way are followed as if the rootfs were "/" (an absolute
+ * target restarts at the rootfs, ".." stops at it), and missing directories are created where they resolve,
+ * so a link pointing out of the rootfs creates its target inside the rootfs instead.
+ */
 static void mkdir_in_root(const char *path)
 {
-    char prefix[PATH_MAX];
-    size_t len = strlen(path);
-    if (len >= sizeof prefix)
+    char todo[PATH_MAX * 2], resolved[PATH_MAX] = "";
+    if (strlen(path) >= PATH_MAX)
         fail(ENAMETOOLONG, "%s", path);
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && path[i] == '/')
-            i++;
-        size_t start = i;
-        while (i < len && path[i] != '/')
-            i++;
-        if (i == start)
+    snprintf(todo, sizeof todo, "%s", path);
+    int links = 0;
+    char *rest = todo;
+    while (*rest) {
+        while (*rest == '/')
+            rest++;
+        if (!*rest)
             break;
-        memcpy(prefix, path, start);
-        prefix[start] = '\0';
-        int parent = open_in_root(prefix, O_PATH | O_DIRECTORY, 0);
-        if (parent < 0)
-            fail(errno, "open %s in rootfs", prefix);
-        char name[NAME_MAX + 1];
-        if (i - start > NAME_MAX)
+        char *slash = strchr(rest, '/');
+        size_t n = slash ? (size_t) (slash - rest) : strlen(rest);
+        char comp[NAME_MAX + 1];
+        if (n > NAME_MAX)
             fail(ENAMETOOLONG, "%s", path);
-        memcpy(name, path + start, i - start);
-        name[i - start] = '\0';
-        if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
-            fail(errno, "mkdir %s in rootfs", path);
+        memcpy(comp, rest, n);
+        comp[n] = '\0';
+        rest += n;
+        if (strcmp(comp, ".") == 0)
+            continue;
+        if (strcmp(comp, "..") == 0) {
+            char *last = strrchr(resolved, '/');
+            if (last)
+                *last = '\0';
+            continue;
+        }
+        int parent = open_in_root(*resolved ? resolved : "/", O_PATH | O_DIRECTORY, 0);
+        if (parent < 0)
+            fail(errno, "open %s in rootfs", *resolved ? resolved : "/");
+        struct stat st;
+        if (fstatat(parent, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT)
+                fail(errno, "stat %s/%s in rootfs", resolved, comp);
+            if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST)
+                fail(errno, "mkdir %s/%s in rootfs", resolved, comp);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t len = readlinkat(parent, comp, target, sizeof target - 1);
+            if (len < 0)
+                fail(errno, "readlink %s/%s in rootfs", resolved, comp);
+            target[len] = '\0';
+            if (++links > 40)
+                fail(ELOOP, "%s", path);
+            char next[PATH_MAX * 2];
+            if (snprintf(next, sizeof next, "%s/%s", target, rest) >= (int) sizeof next)
+                fail(ENAMETOOLONG, "%s", path);
+            strcpy(todo, next);
+            rest = todo;
+            if (target[0] == '/')
+                resolved[0] = '\0';
+            close(parent);
+            continue;
+        } else if (!S_ISDIR(st.st_mode)) {
+            fail(ENOTDIR, "%s/%s in rootfs", resolved, comp);
+        }
         close(parent);
+        size_t rl = strlen(resolved);
+        if (rl + 1 + n >= sizeof resolved)
+            fail(ENAMETOOLONG, "%s", path);
+        resolved[rl] = '/';
+        strcpy(resolved + rl + 1, comp);
     }
 }
 

@@ -238,30 +238,42 @@ public final class ContainerRuntime implements AutoCloseable {
                 linux.closeQuietly(fd);
                 fds.remove((Integer) fd);
             }
-            // The init does its mounts while the cgroup join (an RCU grace period on cgroup v1) and hooks run.
-            stored = stored.withPid(pid, Procs.startTime(pid));
-            InitPlan initPlan = Plans.create(spec, bundle, rootfs, options, cgroup.mountSources(),
-                    terminal ? first + 3 : -1, first + 2,
-                    new String(RuntimeSpecs.toJson(toState(stored, ContainerStatus.CREATED)), StandardCharsets.UTF_8));
-            linux.writeAll(plan[1], initPlan.encode());
-            cgroup.addProcess(pid);
-            Integer oomScoreAdj = spec.process().oomScoreAdj();
-            if (oomScoreAdj != null) {
-                writeFile(Path.of("/proc/" + pid + "/oom_score_adj"), oomScoreAdj.toString().getBytes(StandardCharsets.US_ASCII));
-            }
-            writeState(dir, stored);
-            ContainerState creating = toState(stored, ContainerStatus.CREATING);
-            if (spec.hooks() != null) {
-                JavaHooks.run("prestart", spec.hooks().prestart(), creating);
-                JavaHooks.run("createRuntime", spec.hooks().createRuntime(), creating);
-            }
             try {
-                linux.writeAll(plan[1], new byte[] {1});
-            } catch (io.berth.runtime.linux.SyscallException e) {
-                // EPIPE: the init failed during its mounts; its report below says why
+                // The init does its mounts while the cgroup join (an RCU grace period on cgroup v1) and hooks run.
+                stored = stored.withPid(pid, Procs.startTime(pid));
+                InitPlan initPlan = Plans.create(spec, bundle, rootfs, options, cgroup.mountSources(),
+                        terminal ? first + 3 : -1, first + 2,
+                        new String(RuntimeSpecs.toJson(toState(stored, ContainerStatus.CREATED)), StandardCharsets.UTF_8));
+                linux.writeAll(plan[1], initPlan.encode());
+                cgroup.addProcess(pid);
+                Integer oomScoreAdj = spec.process().oomScoreAdj();
+                if (oomScoreAdj != null) {
+                    writeFile(Path.of("/proc/" + pid + "/oom_score_adj"), oomScoreAdj.toString().getBytes(StandardCharsets.US_ASCII));
+                }
+                writeState(dir, stored);
+                ContainerState creating = toState(stored, ContainerStatus.CREATING);
+                if (spec.hooks() != null) {
+                    JavaHooks.run("prestart", spec.hooks().prestart(), creating);
+                    JavaHooks.run("createRuntime", spec.hooks().createRuntime(), creating);
+                }
+                try {
+                    linux.writeAll(plan[1], new byte[] {1});
+                } catch (io.berth.runtime.linux.SyscallException e) {
+                    // EPIPE: the init failed during its mounts; its report below says why
+                }
+                linux.closeQuietly(plan[1]);
+                fds.remove((Integer) plan[1]);
+            } catch (RuntimeException e) {
+                // The init may have failed first (and caused this): its report is the better message.
+                linux.kill(pid, 9);
+                String reply = readReply(sync[0], true);
+                if (reply.startsWith("ERR")) {
+                    ContainerRuntimeException failure = initFailure("create container '" + id + "'", reply);
+                    failure.addSuppressed(e);
+                    throw failure;
+                }
+                throw e;
             }
-            linux.closeQuietly(plan[1]);
-            fds.remove((Integer) plan[1]);
             String reply = readReply(sync[0], true);
             linux.closeQuietly(sync[0]);
             fds.remove((Integer) sync[0]);
