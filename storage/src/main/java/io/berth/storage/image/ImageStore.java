@@ -100,7 +100,8 @@ public interface ImageStore extends AutoCloseable {
     /**
      * Collects garbage: marks everything reachable from image names, live leases and container rootfs uses,
      * deletes every other blob and snapshot and stale ingests; then, while blobs plus snapshots exceed the
-     * quota, evicts the least recently used image no container uses and collects again.
+     * quota, evicts the least recently used image no container uses and collects again. Storing, unpacking
+     * or preparing an image that takes the store over its quota runs this too, sparing that image.
      */
     PruneResult prune() throws IOException;
 

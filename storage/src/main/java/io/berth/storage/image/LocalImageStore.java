@@ -136,6 +136,7 @@ public final class LocalImageStore implements ImageStore {
             throw new InvalidImageException("image " + name + ": media type '" + target.mediaType()
                     + "' is not a manifest or index (expected one of " + MediaTypes.ACCEPTED_MANIFESTS + ")");
         }
+        Image image;
         gcLock.readLock().lock();
         try {
             resolveTarget(name, target, 0);
@@ -149,10 +150,12 @@ public final class LocalImageStore implements ImageStore {
                 index.put(Family.IMAGES, name, record);
                 log.info("stored image {} -> {}", name, target.digest());
             }
-            return record.image(name);
+            image = record.image(name);
         } finally {
             gcLock.readLock().unlock();
         }
+        enforceQuota(name);
+        return image;
     }
 
     /** Checks that {@code target} could be stored under {@code name} (see {@link #putImage}) without storing it. */
@@ -300,18 +303,19 @@ public final class LocalImageStore implements ImageStore {
 
     @Override
     public List<Snapshot> ensureSnapshots(String name) throws IOException {
+        List<Snapshot> chain = new ArrayList<>();
         gcLock.readLock().lock();
         try {
             ResolvedImage image = resolve(name);
-            List<Snapshot> chain = new ArrayList<>();
             for (int i = 0; i < image.chainIds().size(); i++) {
                 chain.add(ensureSnapshot(image, i));
             }
             touchImage(name);
-            return chain;
         } finally {
             gcLock.readLock().unlock();
         }
+        enforceQuota(name);
+        return chain;
     }
 
     private Snapshot ensureSnapshot(ResolvedImage image, int i) throws IOException {
@@ -367,6 +371,7 @@ public final class LocalImageStore implements ImageStore {
     @Override
     public RootfsMount prepareRootfs(String name, String containerId) throws IOException {
         ImageNames.validateContainerId(containerId);
+        RootfsMount mount;
         gcLock.readLock().lock();
         try {
             Optional<UseRecord> use = index.get(Family.USES, containerId, UseRecord.class);
@@ -390,10 +395,12 @@ public final class LocalImageStore implements ImageStore {
             for (int i = chain.size() - 1; i >= 0; i--) {
                 lower.add(chain.get(i).dir());
             }
-            return new RootfsMount(containerId, lower, upper, work);
+            mount = new RootfsMount(containerId, lower, upper, work);
         } finally {
             gcLock.readLock().unlock();
         }
+        enforceQuota(name);
+        return mount;
     }
 
     @Override
@@ -407,6 +414,21 @@ public final class LocalImageStore implements ImageStore {
 
     @Override
     public PruneResult prune() throws IOException {
+        return prune(Set.of());
+    }
+
+    /**
+     * Evicts when over the quota, sparing {@code keep} (the image just stored or unpacked: evicting it would
+     * undo the caller's work). Runs only at the outermost call, since the write lock cannot be taken while
+     * this thread holds the read lock.
+     */
+    private void enforceQuota(String keep) throws IOException {
+        if (options.quotaBytes() != Long.MAX_VALUE && gcLock.getReadHoldCount() == 0 && diskUsage() > options.quotaBytes()) {
+            prune(Set.of(keep));
+        }
+    }
+
+    private PruneResult prune(Set<String> keep) throws IOException {
         gcLock.writeLock().lock();
         try {
             List<String> evicted = new ArrayList<>();
@@ -414,10 +436,10 @@ public final class LocalImageStore implements ImageStore {
             while (diskUsage() > options.quotaBytes()) {
                 Set<String> inUse = index.all(Family.USES, UseRecord.class).values().stream()
                         .map(UseRecord::image).collect(Collectors.toSet());
-                Optional<Image> victim = list().stream().filter(i -> !inUse.contains(i.name()))
+                Optional<Image> victim = list().stream().filter(i -> !inUse.contains(i.name()) && !keep.contains(i.name()))
                         .min(Comparator.comparing(Image::lastUsed));
                 if (victim.isEmpty()) {
-                    log.warn("image store {} uses {} bytes, over its quota of {}, but every image is in use",
+                    log.warn("image store {} uses {} bytes, over its quota of {}, but every image left is in use",
                             root, diskUsage(), options.quotaBytes());
                     break;
                 }
@@ -541,12 +563,17 @@ public final class LocalImageStore implements ImageStore {
         }
         try (Lease lease = content.leases().acquire("import-" + clock.millis() + "-" + Thread.currentThread().getId(),
                 java.time.Duration.ofHours(1))) {
+            List<Image> images;
             gcLock.readLock().lock();
             try {
-                return new OciLayouts(this, lease).importLayout(layout, repository);
+                images = new OciLayouts(this, lease).importLayout(layout, repository);
             } finally {
                 gcLock.readLock().unlock();
             }
+            for (Image i : images) {
+                enforceQuota(i.name());
+            }
+            return images;
         }
     }
 
@@ -572,13 +599,16 @@ public final class LocalImageStore implements ImageStore {
         ImageNames.validate(name);
         try (Lease lease = content.leases().acquire("create-" + clock.millis() + "-" + Thread.currentThread().getId(),
                 java.time.Duration.ofHours(1))) {
+            Image image;
             gcLock.readLock().lock();
             try {
                 Descriptor manifest = new ImageBuilder(content, lease, options.platform(), clock).build(rootfs, defaults);
-                return putImage(name, manifest);
+                image = putImage(name, manifest);
             } finally {
                 gcLock.readLock().unlock();
             }
+            enforceQuota(name);
+            return image;
         }
     }
 

@@ -234,6 +234,15 @@ class LocalImageStoreTest {
         assertThat(r.imagesRemoved()).containsExactly("example.com/old:1", "example.com/new:1");
         assertThat(store.list()).extracting(Image::name).containsExactly("example.com/mid:1", "example.com/used:1");
         assertThat(store.diskUsage()).isLessThanOrEqualTo(perImage * 2 + perImage / 2);
+
+        // Storing and unpacking one more goes over the quota again: the store evicts by itself, never the new one.
+        clock.advance();
+        byte[] data = new byte[100_000];
+        random.nextBytes(data);
+        store.putImage("example.com/newest:1", TestImages.manifest(store.content(),
+                List.of(new Tars().file("data", java.util.HexFormat.of().formatHex(data), 0644).tar()), AMD64));
+        store.ensureSnapshots("example.com/newest:1");
+        assertThat(store.list()).extracting(Image::name).containsExactly("example.com/newest:1", "example.com/used:1");
     }
 
     @Test
