@@ -3,12 +3,4 @@ package io.berth.scheduler.placement;
 /** An amount of the resources the engine accounts: CPU in MHz, memory and disk in MiB. */
 public record Capacity(int cpuMhz, int memoryMb, int diskMb) {
     public static final Capacity ZERO = new Capacity(0, 0, 0);
-
-    public Capacity plus(Capacity o) {
-        return new Capacity(cpuMhz + o.cpuMhz, memoryMb + o.memoryMb, diskMb + o.diskMb);
-    }
-
-    public Capacity minus(Capacity o) {
-        return new Capacity(cpuMhz - o.cpuMhz, memoryMb - o.memoryMb, diskMb - o.diskMb);
-    }
 }

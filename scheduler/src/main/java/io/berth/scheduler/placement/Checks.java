@@ -1,9 +1,10 @@
 package io.berth.scheduler.placement;
 
 import io.berth.protocol.job.Constraint;
-import io.berth.protocol.job.Operator;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -141,45 +142,43 @@ final class Checks {
     }
 
     /**
-     * At most {@code value} (default 1) live allocations of the job per value of the attribute. Counts are taken
-     * from the snapshot and the plan at each call, so placements in this plan count.
+     * At most {@code value} (default 1) live allocations of the job per value of the attribute. The counts are
+     * taken once from the snapshot (after the plan's stops, which the reconciler makes before any placement) and
+     * then follow the plan's placements as they are made.
      */
     static final class DistinctProperty implements FeasibilityCheck {
         private final EvalContext ctx;
-        private final String attribute;
+        private final String[] values;
         private final int limit;
         private final String reason;
+        private final Map<String, Integer> counts = new HashMap<>();
+        private int placementsCounted;
 
         DistinctProperty(EvalContext ctx, GroupAsk ask, Constraint c) {
             this.ctx = ctx;
-            this.attribute = c.attribute();
+            this.values = ctx.snapshot.attributeColumn(c.attribute());
             this.limit = c.value() == null ? 1 : Integer.parseInt(c.value());
             this.reason = c.toString();
+            for (Allocation a : ctx.snapshot.allocationsOf(ctx.job.id())) {
+                if (!a.status().terminal() && !ctx.isStopped(a.id())) {
+                    count(ctx.snapshot.indexOf(a.nodeId()));
+                }
+            }
         }
 
         @Override
         public String reject(int node) {
-            String value = ctx.snapshot.node(node).attribute(attribute);
-            if (value == null) {
-                return reason;
+            for (; placementsCounted < ctx.placements.size(); placementsCounted++) {
+                count(ctx.snapshot.indexOf(ctx.placements.get(placementsCounted).nodeId()));
             }
-            return used(value) >= limit ? reason : null;
+            String value = values[node];
+            return value == null || counts.getOrDefault(value, 0) >= limit ? reason : null;
         }
 
-        private int used(String value) {
-            int n = 0;
-            for (Allocation a : ctx.snapshot.allocationsOf(ctx.job.id())) {
-                if (!a.status().terminal() && !ctx.isStopped(a.id())
-                        && value.equals(ctx.snapshot.node(ctx.snapshot.indexOf(a.nodeId())).attribute(attribute))) {
-                    n++;
-                }
+        private void count(int node) {
+            if (values[node] != null) {
+                counts.merge(values[node], 1, Integer::sum);
             }
-            for (Plan.Placement p : ctx.placements) {
-                if (value.equals(ctx.snapshot.node(ctx.snapshot.indexOf(p.nodeId())).attribute(attribute))) {
-                    n++;
-                }
-            }
-            return n;
         }
     }
 

@@ -237,6 +237,24 @@ class SchedulerTest {
     }
 
     @Test
+    void distinctPropertyCapsAllocationsPerRackWithinOnePlan() {
+        List<Node> list = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            list.add(node("n" + i, "dc1", Map.of("rack", "r" + (i % 3))));
+        }
+        Constraint perRack = new Constraint("meta.rack", Operator.DISTINCT_PROPERTY, null);
+        TaskGroup g = Fixtures.group(5, Fixtures.task(100, 100), List.of(perRack), List.of(), List.of(), null);
+        Plan plan = plan(ClusterSnapshot.of(list, List.of()), Fixtures.job("j", JobType.SERVICE, 50, g), 1);
+        assertThat(plan.placements()).hasSize(3);
+        assertThat(plan.placements()).extracting(p -> list.get(Integer.parseInt(p.nodeId().substring(1))).labels()
+                .get("rack")).containsExactlyInAnyOrder("r0", "r1", "r2");
+        assertThat(plan.failures()).singleElement().satisfies(f -> {
+            assertThat(f.unplaced()).isEqualTo(2);
+            assertThat(f.filtered()).containsEntry("meta.rack distinct_property", 6);
+        });
+    }
+
+    @Test
     void theSameSeedGivesTheSamePlan() {
         Job job = JobSpecs.parse(EXAMPLES.resolve("canary.json"));
         List<Node> list = new ArrayList<>();
