@@ -235,6 +235,22 @@ class CgroupsV1Test {
     }
 
     @Test
+    void destroyKillsAProcessMovedOutOfOneHierarchy() throws Exception {
+        ContainerCgroup cgroup = host.track(CGROUPS.create(path, id, null));
+        Process sleep = host.start("sleep", "60");
+        cgroup.addProcess((int) sleep.pid());
+        Path pidsRoot = dir("pids").getParent().getParent();
+        Files.writeString(pidsRoot.resolve("cgroup.procs"), Long.toString(sleep.pid()));
+
+        cgroup.destroy();
+
+        assertThat(sleep.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        for (Path m : mountPoints()) {
+            assertThat(m.resolve(HostCgroups.PARENT).resolve(id)).doesNotExist();
+        }
+    }
+
+    @Test
     void countsARealOomKill() throws Exception {
         ContainerCgroup cgroup = host.track(CGROUPS.create(path, id,
                 resources(memory(32 * MIB, 32 * MIB), null, null)));
