@@ -1,7 +1,5 @@
 package io.berth.runtime.cli;
 
-import io.berth.protocol.oci.runtime.InvalidSpecException;
-import io.berth.runtime.ContainerRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -22,8 +20,9 @@ final class Errors {
             t = t.getCause();
         }
         String message;
-        if (t instanceof CliException || t instanceof ContainerRuntimeException || t instanceof InvalidSpecException
-                || t instanceof CommandLine.ParameterException) {
+        if (t instanceof CommandLine.ParameterException || t.getClass().getName().startsWith("io.berth.")) {
+            // Berth's own exceptions (the runtime's, cgroups', seccomp's, config.json's) carry a message
+            // written for the user.
             message = t.getMessage();
         } else if (t instanceof NoSuchFileException) {
             message = t.getMessage() + ": no such file or directory";
