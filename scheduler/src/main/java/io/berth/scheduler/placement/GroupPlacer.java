@@ -4,9 +4,11 @@ import io.berth.protocol.job.Spread;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Places the allocations of one group, one at a time: feasibility chain, rankers, limit-and-select, preemption as
@@ -29,6 +31,9 @@ final class GroupPlacer {
     private final int[] cursor = new int[1];
     private final Map<String, int[]> partitions = new LinkedHashMap<>();
     private final Map<String, int[]> partitionCursors = new HashMap<>();
+    // Within an evaluation a group's feasibility only shrinks (placements take room; stops came first), so a spread
+    // value with no feasible node is not searched again.
+    private final Set<String> exhaustedValues = new HashSet<>();
     private final int limit;
     private final Metrics metrics = new Metrics();
     private final int[] skipped = new int[MAX_SKIP];
@@ -115,13 +120,17 @@ final class GroupPlacer {
         return p;
     }
 
-    /** Tries the spread's values furthest below their share first; nodes without the attribute come last. */
+    /**
+     * Tries the spread's values furthest below their share first; nodes without the attribute come last. When none
+     * has room, every node is checked once more so that the failure's explanation covers the whole cluster.
+     */
     private int selectBySpread() {
         List<String> values = new ArrayList<>(partitions.keySet());
         values.remove("");
+        values.removeAll(exhaustedValues);
         values.sort(Comparator.comparingDouble((String v) -> -primary.deficit(v))
                 .thenComparingInt(primary::count).thenComparing(Comparator.naturalOrder()));
-        if (partitions.containsKey("")) {
+        if (partitions.containsKey("") && !exhaustedValues.contains("")) {
             values.add("");
         }
         for (String v : values) {
@@ -129,6 +138,11 @@ final class GroupPlacer {
             if (node >= 0) {
                 return node;
             }
+            exhaustedValues.add(v);
+        }
+        metrics.reset();
+        for (int node : order) {
+            feasible(node);
         }
         return -1;
     }
