@@ -38,6 +38,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
@@ -72,6 +76,11 @@ public final class LocalImageStore implements ImageStore {
     private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
     private final Map<Digest, Object> unpackLocks = new ConcurrentHashMap<>();
     private final AtomicLong nextSnapshotId = new AtomicLong(1);
+    private final ExecutorService unpackers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+        Thread t = new Thread(r, "berth-unpack");
+        t.setDaemon(true);
+        return t;
+    });
 
     private LocalImageStore(Path root, ImageStoreOptions options, Clock clock, MetadataIndex index) throws IOException {
         this.root = root;
@@ -307,8 +316,30 @@ public final class LocalImageStore implements ImageStore {
         gcLock.readLock().lock();
         try {
             ResolvedImage image = resolve(name);
+            // Each layer unpacks into its own directory without needing its parent, so layers unpack in
+            // parallel. Every task is waited for, so none is still writing when this returns or throws.
+            List<Future<Snapshot>> tasks = new ArrayList<>();
             for (int i = 0; i < image.chainIds().size(); i++) {
-                chain.add(ensureSnapshot(image, i));
+                int layer = i;
+                tasks.add(unpackers.submit(() -> ensureSnapshot(image, layer)));
+            }
+            Exception failure = null;
+            for (Future<Snapshot> task : tasks) {
+                try {
+                    chain.add(task.get());
+                } catch (ExecutionException e) {
+                    failure = failure != null ? failure : (Exception) e.getCause();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    tasks.forEach(t -> t.cancel(true));
+                    throw new java.io.InterruptedIOException("interrupted while unpacking " + name);
+                }
+            }
+            if (failure instanceof IOException io) {
+                throw io;
+            }
+            if (failure != null) {
+                throw (RuntimeException) failure;
             }
             touchImage(name);
         } finally {
@@ -616,6 +647,7 @@ public final class LocalImageStore implements ImageStore {
 
     @Override
     public void close() throws IOException {
+        unpackers.shutdownNow();
         content.close();
         index.close();
     }
