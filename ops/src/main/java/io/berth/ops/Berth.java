@@ -1,6 +1,7 @@
 package io.berth.ops;
 
 import io.berth.ops.bench.BenchCommand;
+import io.berth.ops.demo.DemoCommand;
 import io.berth.ops.image.ImageCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Berth.Version.class,
         description = "Berth: a distributed container scheduler for OCI containers.",
-        subcommands = {BenchCommand.class, ImageCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, BenchCommand.class, ImageCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the operation failed", "2:invalid arguments"})
 public final class Berth {
