@@ -351,40 +351,47 @@ public final class SeccompCompiler {
             return bpf.load(OFFSET_NR, bpf.jump(Bpf.JGE_K, SeccompArch.X32_SYSCALL_BIT, high, x8664));
         }
 
+        /** What decides the calls of one interval of numbers: a fixed action, or rules to test first. */
+        private sealed interface Outcome permits Fixed, Checked {}
+
+        private record Fixed(int action) implements Outcome {}
+
+        /** Conditional rules tried in order, then {@code otherwise} when none matches. */
+        private record Checked(List<Rule> rules, int otherwise) implements Outcome {}
+
+        /** Numbers from {@code start} up to the next interval's start share one outcome. */
+        private record Interval(long start, Outcome outcome) {}
+
         /** The search over one architecture's call numbers; expects the number in A. */
         private int body(SeccompArch arch) {
-            List<Long> starts = new ArrayList<>();
-            List<Object> outcomes = new ArrayList<>();
+            List<Interval> intervals = new ArrayList<>();
             long cursor = 0;
             for (Map.Entry<Integer, List<Rule>> e : policy.rules().get(arch).entrySet()) {
                 long nr = e.getKey() & WORD;
                 if (nr > cursor) {
-                    add(starts, outcomes, cursor, policy.defaultAction());
+                    add(intervals, new Interval(cursor, new Fixed(policy.defaultAction())));
                 }
-                add(starts, outcomes, nr, outcome(e.getValue()));
+                add(intervals, new Interval(nr, outcome(e.getValue())));
                 cursor = nr + 1;
             }
             if (cursor <= WORD) {
                 boolean newer = policy.enosysAboveLast() && cursor > 0;
-                add(starts, outcomes, cursor, newer ? RET_ERRNO | ENOSYS : policy.defaultAction());
+                add(intervals, new Interval(cursor, new Fixed(newer ? RET_ERRNO | ENOSYS : policy.defaultAction())));
             }
-            return search(arch, starts, outcomes, 0, starts.size() - 1);
+            return search(arch, intervals, 0, intervals.size() - 1);
         }
 
-        /** Appends an interval, merging it into the previous one when both return the same action. */
-        private static void add(List<Long> starts, List<Object> outcomes, long start, Object outcome) {
-            if (!outcomes.isEmpty() && outcome instanceof Integer && outcome.equals(outcomes.get(outcomes.size() - 1))) {
-                return;
+        /** Appends an interval, merging it into the previous one when both return the same fixed action. */
+        private static void add(List<Interval> intervals, Interval interval) {
+            boolean same = !intervals.isEmpty() && interval.outcome() instanceof Fixed
+                    && interval.outcome().equals(intervals.get(intervals.size() - 1).outcome());
+            if (!same) {
+                intervals.add(interval);
             }
-            starts.add(start);
-            outcomes.add(outcome);
         }
 
-        /**
-         * A call's rules reduced to what can decide: an action (Integer) if no condition matters, else the
-         * conditional rules (a List) that precede the action taken when none matches.
-         */
-        private Object outcome(List<Rule> rules) {
+        /** A call's rules reduced to what can decide: dead rules and trailing rules that change nothing go. */
+        private Outcome outcome(List<Rule> rules) {
             List<Rule> conditional = new ArrayList<>();
             int otherwise = policy.defaultAction();
             for (Rule rule : rules) {
@@ -397,32 +404,27 @@ public final class SeccompCompiler {
             while (!conditional.isEmpty() && conditional.get(conditional.size() - 1).action() == otherwise) {
                 conditional.remove(conditional.size() - 1);
             }
-            if (conditional.isEmpty()) {
-                return otherwise;
-            }
-            conditional.add(new Rule(List.of(), otherwise));
-            return conditional;
+            return conditional.isEmpty() ? new Fixed(otherwise) : new Checked(conditional, otherwise);
         }
 
-        private int search(SeccompArch arch, List<Long> starts, List<Object> outcomes, int from, int to) {
+        private int search(SeccompArch arch, List<Interval> intervals, int from, int to) {
             if (from == to) {
-                return leaf(arch, outcomes.get(from));
+                return leaf(arch, intervals.get(from).outcome());
             }
             int mid = (from + to + 1) >>> 1;
-            int above = search(arch, starts, outcomes, mid, to);
-            int below = search(arch, starts, outcomes, from, mid - 1);
-            return bpf.jump(Bpf.JGE_K, (int) (long) starts.get(mid), above, below);
+            int above = search(arch, intervals, mid, to);
+            int below = search(arch, intervals, from, mid - 1);
+            return bpf.jump(Bpf.JGE_K, (int) intervals.get(mid).start(), above, below);
         }
 
-        @SuppressWarnings("unchecked")
-        private int leaf(SeccompArch arch, Object outcome) {
-            if (outcome instanceof Integer) {
-                return bpf.ret((Integer) outcome);
+        private int leaf(SeccompArch arch, Outcome outcome) {
+            if (outcome instanceof Fixed fixed) {
+                return bpf.ret(fixed.action());
             }
-            List<Rule> rules = (List<Rule>) outcome;
-            int next = bpf.ret(rules.get(rules.size() - 1).action());
-            for (int i = rules.size() - 2; i >= 0; i--) {
-                Rule rule = rules.get(i);
+            Checked checked = (Checked) outcome;
+            int next = bpf.ret(checked.otherwise());
+            for (int i = checked.rules().size() - 1; i >= 0; i--) {
+                Rule rule = checked.rules().get(i);
                 int pass = bpf.ret(rule.action());
                 for (int c = rule.conditions().size() - 1; c >= 0; c--) {
                     pass = condition(arch, rule.conditions().get(c), pass, next);
