@@ -34,8 +34,21 @@ final class CgroupFiles {
                     value, e);
         } catch (IOException e) {
             throw new CgroupException(prefix(field) + "cannot write \"" + value + "\" to " + file + ": "
-                    + reason(e), file, value, e);
+                    + reason(e) + hint(reason(e)), file, value, e);
         }
+    }
+
+    /** What a refused write usually means, so the message says what to change. */
+    private static String hint(String reason) {
+        return switch (reason) {
+            case "Invalid argument" -> " (the kernel refused the value: out of range for this file, or in conflict"
+                    + " with a related limit or with the parent cgroup's)";
+            case "Device or resource busy" -> " (the cgroup's current use or its child cgroups conflict with the"
+                    + " value; give a larger one or empty the cgroup first)";
+            case "Permission denied", "Operation not permitted" -> " (the runtime needs root, or write access"
+                    + " delegated to this cgroup)";
+            default -> "";
+        };
     }
 
     /** The file's content without the trailing newline. */

@@ -81,7 +81,11 @@ final class ContainerCgroupV2 implements ContainerCgroup {
         apply(resources, true);
     }
 
-    /** Writes every non-null setting of {@code r}; {@code unified} last, so it has the final word. */
+    /**
+     * Writes every non-null setting of {@code r}; {@code unified} last, so it has the final word.
+     *
+     * @param live whether this is an update of a cgroup that may hold processes (enables checkBeforeUpdate)
+     */
     void apply(RuntimeSpec.Resources r, boolean live) {
         RuntimeSpec.Cpu c = r.cpu();
         if (c != null) {
@@ -93,7 +97,7 @@ final class ContainerCgroupV2 implements ContainerCgroup {
             }
         }
         if (r.devices() != null) {
-            DeviceProgram.install(dir, DeviceRules.program(r.devices()), live);
+            DeviceProgram.install(dir, DeviceRules.program(r.devices()));
         }
         if (r.memory() != null) {
             applyMemory(r.memory(), live);

@@ -32,14 +32,14 @@ final class DeviceProgram {
     private DeviceProgram() {}
 
     /**
-     * Loads {@code program} and attaches it to {@code dir}. With {@code replace}, the programs attached before
-     * are detached once the new one is on, so no moment lacks a device policy.
+     * Loads {@code program} and attaches it to {@code dir}. Programs attached to it before (an update, or a
+     * reused directory) are detached once the new one is on, so no moment lacks a device policy.
      */
-    static void install(Path dir, byte[] program, boolean replace) {
+    static void install(Path dir, byte[] program) {
         Linux linux = Linux.get();
         int cgroupFd = linux.open(dir.toString(), Linux.O_RDONLY | Linux.O_DIRECTORY, 0);
         try {
-            int[] old = replace ? attachedIds(linux, cgroupFd, dir) : new int[0];
+            int[] old = attachedIds(linux, cgroupFd, dir);
             int progFd = load(linux, program, dir);
             try {
                 Pointer attr = attr();
