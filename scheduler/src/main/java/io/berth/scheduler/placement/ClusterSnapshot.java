@@ -65,10 +65,11 @@ public final class ClusterSnapshot {
     private final int[] freeMemory;
     private final int[] freeDisk;
     private final int[][] usedPorts;
+    private final int[] usedPortCount; // usedPorts[i].length, without touching the array in the hot loop
 
     private ClusterSnapshot(NodeTable table, List<Allocation>[] allocationsOn,
             Map<String, List<Allocation>> allocationsOf, int[] freeCpu, int[] freeMemory, int[] freeDisk,
-            int[][] usedPorts) {
+            int[][] usedPorts, int[] usedPortCount) {
         this.table = table;
         this.nodes = table.nodes;
         this.allocationsOn = allocationsOn;
@@ -77,6 +78,7 @@ public final class ClusterSnapshot {
         this.freeMemory = freeMemory;
         this.freeDisk = freeDisk;
         this.usedPorts = usedPorts;
+        this.usedPortCount = usedPortCount;
     }
 
     /**
@@ -102,7 +104,8 @@ public final class ClusterSnapshot {
             of.computeIfAbsent(a.jobId(), j -> new ArrayList<>()).add(a);
         }
         of.replaceAll((j, list) -> List.copyOf(list));
-        ClusterSnapshot s = new ClusterSnapshot(table, on, of, new int[n], new int[n], new int[n], new int[n][]);
+        ClusterSnapshot s = new ClusterSnapshot(table, on, of, new int[n], new int[n], new int[n], new int[n][],
+                new int[n]);
         for (int i = 0; i < n; i++) {
             on[i] = on[i] == null ? List.of() : List.copyOf(on[i]);
             s.recompute(i);
@@ -138,6 +141,7 @@ public final class ClusterSnapshot {
         freeMemory[i] = mem;
         freeDisk[i] = disk;
         usedPorts[i] = used;
+        usedPortCount[i] = used.length;
     }
 
     /** The number of nodes; node indexes run from 0 to size - 1. */
@@ -242,7 +246,7 @@ public final class ClusterSnapshot {
 
     /** How many host ports non-terminal allocations hold on the node. */
     int usedPortCount(int index) {
-        return usedPorts[index].length;
+        return usedPortCount[index];
     }
 
     int freeCpu(int index) {
@@ -306,7 +310,7 @@ public final class ClusterSnapshot {
             of.put(job, List.copyOf(merged));
         });
         ClusterSnapshot s = new ClusterSnapshot(table, on, of, freeCpu.clone(), freeMemory.clone(), freeDisk.clone(),
-                usedPorts.clone());
+                usedPorts.clone(), usedPortCount.clone());
         for (int i = 0; i < nodes.length; i++) {
             if (touched[i]) {
                 s.recompute(i);

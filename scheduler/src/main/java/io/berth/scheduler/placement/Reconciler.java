@@ -16,14 +16,15 @@ import java.util.TreeSet;
 
 /**
  * Desired against actual for one job: which allocations to stop and which to place so that each group converges
- * on its count (or, for system jobs, one per ready node). In order: allocations of removed groups stop; lost
- * ones (down node) and migrating ones (draining node) are replaced; failed ones are rescheduled while their
- * policy allows, away from the nodes they failed on; missing ones are placed and extra ones stopped, outdated
- * first; and a new version rolls through: canaries first, held until promoted (by hand or, with
- * {@code auto_promote}, once all are healthy), then at most {@code max_parallel} outdated allocations replaced,
- * minus the new ones not yet healthy, so the group never drops more than {@code max_parallel} below its count of
- * healthy allocations. Reschedule delays are the evaluation queue's business (it re-evaluates when one is due),
- * not this class's. Pure: reads the snapshot, returns decisions.
+ * on its count (or, for system jobs, one per ready, eligible, undrained node). Each allocation holds a slot, its
+ * index, 0 to count - 1. In order: allocations of removed groups stop; lost ones (down node) are replaced, and
+ * migrating ones (draining node) max_parallel at a time; failed ones are rescheduled while their policy allows,
+ * away from the node they failed on; allocations beyond the count stop and empty slots are filled; and a new
+ * version rolls through: canaries first, beside the old allocations whose slots they will take, held until promoted
+ * (by hand, or with {@code auto_promote} once all are healthy), then at most {@code max_parallel} outdated
+ * allocations replaced, minus the new ones not yet healthy, so the group never has more than {@code max_parallel}
+ * slots without a healthy allocation. Reschedule delays are the evaluation queue's business (it re-evaluates when
+ * one is due), not this class's. Pure: reads the snapshot, returns decisions.
  */
 final class Reconciler {
     /** An allocation to stop, and why. */
