@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +60,7 @@ public final class LayerUnpacker {
     private final Path root;
     private final String layer;
     private final List<DirTime> dirTimes = new ArrayList<>();
+    private TarStream tarBytes;
     private long size;
     private int entries;
 
@@ -102,7 +102,7 @@ public final class LayerUnpacker {
     private UnpackResult run(InputStream blob, Digest expectedDiffId) throws IOException {
         MessageDigest md = expectedDiffId != null ? expectedDiffId.newMessageDigest() : Digest.newSha256();
         try {
-            DigestInputStream tarBytes = new DigestInputStream(decompress(blob), md);
+            tarBytes = new TarStream(decompress(blob), md);
             TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes);
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
@@ -314,9 +314,22 @@ public final class LayerUnpacker {
             // After chown: chown clears setuid/setgid.
             Native.chmod(target, e.getMode());
         }
-        for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
-            if (h.getKey().startsWith(XATTR_PAX)) {
-                setXattr(target, e.getName(), h.getKey().substring(XATTR_PAX.length()), h.getValue());
+        Map<String, byte[]> raw = tarBytes.xattrs(e);
+        if (raw != null) {
+            for (Map.Entry<String, byte[]> x : raw.entrySet()) {
+                setXattr(target, e.getName(), x.getKey(), x.getValue());
+            }
+        } else {
+            for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
+                if (h.getKey().startsWith(XATTR_PAX)) {
+                    String value = h.getValue();
+                    if (value.indexOf('\uFFFD') >= 0) {
+                        // commons-compress decoded a binary value as UTF-8: writing it would set a wrong value.
+                        log.warn("{}: entry '{}': skipping xattr {} whose binary value cannot be read", layer, e.getName(), h.getKey());
+                        continue;
+                    }
+                    setXattr(target, e.getName(), h.getKey().substring(XATTR_PAX.length()), value.getBytes(StandardCharsets.UTF_8));
+                }
             }
         }
         if (!isDirectory(e)) {
@@ -325,17 +338,11 @@ public final class LayerUnpacker {
         }
     }
 
-    private void setXattr(Path target, String entry, String xattr, String value) throws IOException {
-        if (value.indexOf('\uFFFD') >= 0) {
-            // commons-compress decodes PAX values as UTF-8, so a binary value (e.g. security.capability
-            // written by some tools) arrives mangled; writing it would set a wrong value.
-            log.warn("{}: entry '{}': skipping xattr {} whose binary value cannot be read", layer, entry, xattr);
-            return;
-        }
+    private void setXattr(Path target, String entry, String xattr, byte[] value) throws IOException {
         if (xattr.startsWith("trusted.overlay.")) {
             throw new UnsafeLayerException(layer, entry, "it sets the overlayfs xattr " + xattr);
         }
-        Native.lsetxattr(target, xattr, value.getBytes(StandardCharsets.UTF_8));
+        Native.lsetxattr(target, xattr, value);
     }
 
     /**

@@ -74,6 +74,43 @@ class LayerUnpackerTest {
     }
 
     @Test
+    void binaryXattrValuesArriveByteForByte() throws Exception {
+        byte[] tar = new Tars().file("cap", "x", 0755, e -> e.addPaxHeader("SCHILY.xattr.user.bin", "AAAAAAAA"))
+                .file("other", "y", 0644, e -> e.addPaxHeader("SCHILY.xattr.user.text", "plain")).tar();
+        byte[] binary = {0x00, (byte) 0xff, (byte) 0xfe, 0x01, (byte) 0x80, 0x7f, 0x00, (byte) 0xc3};
+        int at = indexOf(tar, "user.bin=AAAAAAAA".getBytes(StandardCharsets.US_ASCII)) + "user.bin=".length();
+        System.arraycopy(binary, 0, tar, at, binary.length); // what Go's archive/tar writes for security.capability
+        LayerUnpacker.unpack(new ByteArrayInputStream(tar), dir, Tars.diffId(tar), "test layer");
+        assertThat(xattr(dir.resolve("cap"), "bin")).isEqualTo(binary);
+        assertThat(xattr(dir.resolve("other"), "text")).isEqualTo("plain".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void entryDataThatIsSkippedStillCountsInTheDiffId() throws Exception {
+        byte[] tar = new Tars().file("a/.wh.gone", "whiteouts have no content, but this one does", 0644)
+                .file(".wh..wh.plnk", "x".repeat(5000), 0644).file("kept", "k", 0644).tar();
+        UnpackResult r = LayerUnpacker.unpack(new ByteArrayInputStream(tar), dir, Tars.diffId(tar), "test layer");
+        assertThat(r.diffId()).isEqualTo(Tars.diffId(tar));
+        assertThat(dir.resolve("kept")).hasContent("k");
+    }
+
+    private static byte[] xattr(Path p, String name) throws Exception {
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
+        ByteBuffer b = ByteBuffer.allocate(view.size(name));
+        view.read(name, b);
+        return b.array();
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            if (Arrays.equals(hay, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
     void whiteoutsBecomeOverlayCharDevicesAndOpaqueMarkersAreConsumed() throws Exception {
         byte[] tar = new Tars().file("a/.wh.gone", "", 0644).dir("b", 0755).file("b/.wh..wh..opq", "", 0644)
                 .file("b/new", "n", 0644).file(".wh..wh.plnk", "", 0644).tar();
