@@ -85,17 +85,21 @@ class CgroupsV1Test {
 
     @Test
     void appliesEveryLimitAndTheKernelFilesHoldThem() {
+        String[] disk = HostCgroups.disk();
+        long major = Long.parseLong(disk[0]);
+        long minor = Long.parseLong(disk[1]);
+        String dev = major + ":" + minor;
         RuntimeSpec.Resources r = new RuntimeSpec.Resources(
                 List.of(rule(false, null, null, null, "rwm"), rule(true, "c", 1L, 3L, "rwm"),
-                        rule(true, "c", 1L, 5L, "r"), rule(true, "b", 254L, null, "m")),
+                        rule(true, "c", 1L, 5L, "r"), rule(true, "b", major, null, "m")),
                 new RuntimeSpec.Memory(64 * MIB, 32 * MIB, 96 * MIB, null, 8 * MIB, 10L, true, true, null),
                 new RuntimeSpec.Cpu(512L, 50_000L, 1_000L, 100_000L, null, null, "0", "0", 0L),
                 new RuntimeSpec.Pids(32L),
                 new RuntimeSpec.BlockIo(200, null, null,
-                        List.of(new RuntimeSpec.ThrottleDevice(254L, 0L, MIB)),
-                        List.of(new RuntimeSpec.ThrottleDevice(254L, 0L, 2 * MIB)),
-                        List.of(new RuntimeSpec.ThrottleDevice(254L, 0L, 100L)),
-                        List.of(new RuntimeSpec.ThrottleDevice(254L, 0L, 200L))),
+                        List.of(new RuntimeSpec.ThrottleDevice(major, minor, MIB)),
+                        List.of(new RuntimeSpec.ThrottleDevice(major, minor, 2 * MIB)),
+                        List.of(new RuntimeSpec.ThrottleDevice(major, minor, 100L)),
+                        List.of(new RuntimeSpec.ThrottleDevice(major, minor, 200L))),
                 null, null, null, null);
 
         host.track(CGROUPS.create(path, id, r));
@@ -120,12 +124,12 @@ class CgroupsV1Test {
         Path blkio = dir("blkio");
         String weightFile = Files.exists(blkio.resolve("blkio.weight")) ? "blkio.weight" : "blkio.bfq.weight";
         assertThat(read(blkio.resolve(weightFile))).contains("200");
-        assertThat(read(blkio.resolve("blkio.throttle.read_bps_device"))).isEqualTo("254:0 " + MIB);
-        assertThat(read(blkio.resolve("blkio.throttle.write_bps_device"))).isEqualTo("254:0 " + 2 * MIB);
-        assertThat(read(blkio.resolve("blkio.throttle.read_iops_device"))).isEqualTo("254:0 100");
-        assertThat(read(blkio.resolve("blkio.throttle.write_iops_device"))).isEqualTo("254:0 200");
+        assertThat(read(blkio.resolve("blkio.throttle.read_bps_device"))).isEqualTo(dev + " " + MIB);
+        assertThat(read(blkio.resolve("blkio.throttle.write_bps_device"))).isEqualTo(dev + " " + 2 * MIB);
+        assertThat(read(blkio.resolve("blkio.throttle.read_iops_device"))).isEqualTo(dev + " 100");
+        assertThat(read(blkio.resolve("blkio.throttle.write_iops_device"))).isEqualTo(dev + " 200");
         assertThat(read(dir("devices").resolve("devices.list")).lines())
-                .containsExactlyInAnyOrder("c 1:3 rwm", "c 1:5 r", "b 254:* m");
+                .containsExactlyInAnyOrder("c 1:3 rwm", "c 1:5 r", "b " + major + ":* m");
     }
 
     @Test
@@ -195,6 +199,27 @@ class CgroupsV1Test {
         cgroup.update(new RuntimeSpec.Resources(List.of(rule(false, "c", 1L, 5L, "w")), null, null, null, null,
                 null, null, null, null));
         assertThat(read(dir("devices").resolve("devices.list"))).isEqualTo("a *:* rwm");
+    }
+
+    @Test
+    void aPerDeviceWeightNeedsBfqOnThatDisk() {
+        String[] disk = HostCgroups.disk();
+        RuntimeSpec.Resources r = new RuntimeSpec.Resources(null, null, null, null, new RuntimeSpec.BlockIo(null,
+                null, List.of(new RuntimeSpec.WeightDevice(Long.parseLong(disk[0]), Long.parseLong(disk[1]), 300, null)),
+                null, null, null, null), null, null, null, null);
+
+        if (disk[2].equals("bfq")) {
+            host.track(CGROUPS.create(path, id, r));
+            assertThat(read(dir("blkio").resolve("blkio.bfq.weight_device"))).contains(disk[0] + ":" + disk[1] + " 300");
+        } else {
+            // the kernel refuses per-device weights for a disk another scheduler drives
+            assertThatThrownBy(() -> CGROUPS.create(path, id, r))
+                    .isInstanceOf(CgroupException.class)
+                    .hasMessageContaining("linux.resources.blockIO.weightDevice[0]")
+                    .hasMessageContaining("weight_device")
+                    .hasMessageContaining(disk[0] + ":" + disk[1] + " 300");
+            assertThat(dir("blkio")).doesNotExist();
+        }
     }
 
     @Test

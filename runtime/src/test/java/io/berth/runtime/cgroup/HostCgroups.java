@@ -35,6 +35,26 @@ final class HostCgroups implements AutoCloseable {
         return new CgroupsV1(hierarchies);
     }
 
+    /**
+     * A real disk of this host as {major, minor, scheduler}: the first in /sys/block that is not a loop, ram
+     * or zram device and has a size.
+     */
+    static String[] disk() {
+        try (var disks = Files.list(Path.of("/sys/block"))) {
+            Path disk = disks.sorted()
+                    .filter(d -> !d.getFileName().toString().matches("(loop|ram|zram).*"))
+                    .filter(d -> !read(d.resolve("size")).equals("0"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no disk in /sys/block"));
+            String[] majorMinor = read(disk.resolve("dev")).split(":");
+            String scheduler = read(disk.resolve("queue/scheduler"));
+            String active = scheduler.contains("[") ? scheduler.substring(scheduler.indexOf('[') + 1,
+                    scheduler.indexOf(']')) : scheduler;
+            return new String[] {majorMinor[0], majorMinor[1], active};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static String newId() {
         return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
