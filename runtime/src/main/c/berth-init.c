@@ -663,18 +663,18 @@ static void op_ready(void)
     ready = 1;
 }
 
+/* The exec FIFO, open for writing once `start` opened it for reading; closed by the execve (O_CLOEXEC). */
+static int fifo_write_fd = -1;
+
 static void op_wait_fifo(void)
 {
     int fifo = (int) get_i64();
     char p[64];
     fd_path(p, fifo);
     /* Blocks until `start` opens the FIFO for reading. */
-    int fd = open(p, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
+    fifo_write_fd = open(p, O_WRONLY | O_CLOEXEC);
+    if (fifo_write_fd < 0)
         fail(errno, "open exec fifo");
-    if (write(fd, "0", 1) != 1)
-        fail(errno, "write exec fifo");
-    close(fd);
     close(fifo);
 }
 
@@ -817,6 +817,9 @@ int main(int argc, char **argv)
             current = "exec";
             if (!exec_argv)
                 fail(0, "exec before the executable was resolved");
+            /* `start` reads this byte, then waits for EOF: the execve closing the FIFO means the process runs. */
+            if (fifo_write_fd >= 0 && write(fifo_write_fd, "0", 1) != 1)
+                fail(errno, "write exec fifo");
             execve(exec_path, exec_argv, exec_envp);
             fail(errno, "exec %s", exec_path);
         default:

@@ -242,8 +242,8 @@ public final class ContainerRuntime implements AutoCloseable {
                 // The init does its mounts while the cgroup join (an RCU grace period on cgroup v1) and hooks run.
                 stored = stored.withPid(pid, Procs.startTime(pid));
                 InitPlan initPlan = Plans.create(spec, bundle, rootfs, options, cgroup.mountSources(),
-                        terminal ? first + 3 : -1, first + 2,
-                        new String(RuntimeSpecs.toJson(toState(stored, ContainerStatus.CREATED)), StandardCharsets.UTF_8));
+                        terminal ? first + 3 : -1, first + 2, JavaHooks.stateJson(toState(stored, ContainerStatus.CREATING)),
+                        JavaHooks.stateJson(toState(stored, ContainerStatus.CREATED)));
                 linux.writeAll(plan[1], initPlan.encode());
                 cgroup.addProcess(pid);
                 Integer oomScoreAdj = spec.process().oomScoreAdj();
@@ -375,13 +375,27 @@ public final class ContainerRuntime implements AutoCloseable {
             Path fifo = dir.resolve(FIFO);
             int fd = linux.open(fifo.toString(), Linux.O_RDONLY | Linux.O_NONBLOCK, 0);
             try {
-                // The init is blocked opening the FIFO for writing: our open releases it, then it writes one byte.
-                while (!linux.pollIn(new int[] {fd}, 100)[0]) {
-                    if (!Procs.alive(s.pid(), s.pidStartTime())) {
-                        throw new ContainerRuntimeException("cannot start container '" + id + "': its init exited");
+                // Our open releases the init blocked opening the FIFO for writing. It runs the startContainer
+                // hooks, writes one byte and execs, which closes its end: EOF means the process runs.
+                boolean sawByte = false;
+                while (true) {
+                    if (linux.pollIn(new int[] {fd}, 100)[0]) {
+                        byte[] b = linux.readNonBlocking(fd, 16);
+                        if (b == null) {
+                            continue;
+                        }
+                        if (b.length == 0 && (sawByte || !Procs.alive(s.pid(), s.pidStartTime()))) {
+                            break;
+                        }
+                        sawByte |= b.length > 0;
+                    } else if (!Procs.alive(s.pid(), s.pidStartTime())) {
+                        break;
                     }
                 }
-                linux.read(fd, 1);
+                if (!sawByte) {
+                    throw new ContainerRuntimeException("cannot start container '" + id + "': its init exited "
+                            + "before running the process (a startContainer hook failed?)");
+                }
             } finally {
                 linux.closeQuietly(fd);
             }

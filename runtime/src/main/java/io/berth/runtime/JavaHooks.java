@@ -19,14 +19,26 @@ import org.slf4j.LoggerFactory;
 final class JavaHooks {
     private static final Logger LOG = LoggerFactory.getLogger(JavaHooks.class);
 
+    private static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
+            RuntimeSpecs.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+
     private JavaHooks() {}
+
+    /** The state as hooks get it on stdin: one line of JSON. */
+    static String stateJson(ContainerState state) {
+        try {
+            return COMPACT.writeValueAsString(state);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the state of " + state.id(), e);
+        }
+    }
 
     /** Runs hooks in order; the first that fails (non-zero exit, timeout, cannot start) throws. */
     static void run(String phase, List<RuntimeSpec.Hook> hooks, ContainerState state) {
         if (hooks == null) {
             return;
         }
-        byte[] json = RuntimeSpecs.toJson(state);
+        byte[] json = stateJson(state).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int i = 0; i < hooks.size(); i++) {
             runOne(phase + "[" + i + "]", hooks.get(i), json);
         }
@@ -37,7 +49,7 @@ final class JavaHooks {
         if (hooks == null) {
             return;
         }
-        byte[] json = RuntimeSpecs.toJson(state);
+        byte[] json = stateJson(state).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int i = 0; i < hooks.size(); i++) {
             try {
                 runOne(phase + "[" + i + "]", hooks.get(i), json);

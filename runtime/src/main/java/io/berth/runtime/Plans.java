@@ -171,7 +171,7 @@ final class Plans {
 
     /** The plan that creates a container; the init then waits on the exec FIFO and execs process.args. */
     static InitPlan create(RuntimeSpec spec, Path bundle, Path rootfs, CreateOptions options,
-            List<CgroupMount> cgroupMounts, int consoleFd, int fifoFd, String stateJson) {
+            List<CgroupMount> cgroupMounts, int consoleFd, int fifoFd, String creatingState, String createdState) {
         InitPlan plan = new InitPlan();
         List<RuntimeSpec.Namespace> nss = namespaces(spec);
         for (RuntimeSpec.Namespace ns : nss) {  // joined by path: all but pid (the spawn thread) and mount (last)
@@ -193,7 +193,7 @@ final class Plans {
         if (nss.stream().anyMatch(n -> n.type().equals("cgroup") && n.path() == null)) {
             plan.unshare(Linux.CLONE_NEWCGROUP);  // only now is the init in its cgroup, which becomes its root
         }
-        hooks(plan, spec.hooks() == null ? null : spec.hooks().createContainer(), stateJson);
+        hooks(plan, spec.hooks() == null ? null : spec.hooks().createContainer(), creatingState);
         plan.pivot(options.noPivot());
         if (spec.root().readonly() != null && spec.root().readonly()) {
             plan.remountRootReadOnly();
@@ -219,7 +219,7 @@ final class Plans {
         process(plan, spec.process(), linux == null ? null : linux.seccomp(), consoleFd);
         plan.ready();
         plan.waitExecFifo(fifoFd);
-        hooks(plan, spec.hooks() == null ? null : spec.hooks().startContainer(), stateJson);
+        hooks(plan, spec.hooks() == null ? null : spec.hooks().startContainer(), createdState);
         return plan.execve();
     }
 
@@ -231,7 +231,8 @@ final class Plans {
         namespaces(spec).forEach(n -> present.add(n.type()));
         for (String type : order) {
             if (present.contains(type)) {
-                plan.setns("/proc/" + initPid + "/ns/" + (type.equals("network") ? "net" : type),
+                String file = type.equals("network") ? "net" : type.equals("mount") ? "mnt" : type;
+                plan.setns("/proc/" + initPid + "/ns/" + file,
                         namespaceFlag(type));
             }
         }

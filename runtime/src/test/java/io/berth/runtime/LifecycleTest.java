@@ -27,8 +27,9 @@ class LifecycleTest extends RuntimeTestSupport {
     @Test
     void statusGoesCreatedRunningStoppedAndDeleteRemovesIt() throws Exception {
         String id = newId();
-        Path b = bundle("sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.05; done");
-        ContainerState created = runtime.create(CreateOptions.of(id, b, Stdio.discard()));
+        Path b = bundle("sh", "-c", "trap 'exit 3' TERM; echo ready; while true; do sleep 0.05; done");
+        Path out = tmp.resolve("out");
+        ContainerState created = runtime.create(CreateOptions.of(id, b, Stdio.files(null, out, null)));
         assertThat(created.status()).isEqualTo("created");
         assertThat(created.pid()).isPositive();
         assertThat(created.bundle()).isEqualTo(b.toString());
@@ -38,6 +39,8 @@ class LifecycleTest extends RuntimeTestSupport {
         runtime.start(id);
         assertThat(runtime.state(id).status()).isEqualTo("running");
 
+        // pid 1 of a pid namespace only gets the signals it handles: wait until the trap is set
+        org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> read(out).contains("ready"));
         runtime.kill(id, 15, false);
         ExitStatus exit = runtime.exitFuture(id).get(10, TimeUnit.SECONDS);
         assertThat(exit).isEqualTo(new ExitStatus(3, 0, false));

@@ -61,6 +61,17 @@ abstract class RuntimeTestSupport {
         return BusyboxBundle.create(tmp.resolve("bundle-" + SEQ.incrementAndGet()), spec);
     }
 
+    /** Rewrites a bundle's config.json through a JSON-tree edit. */
+    static void editConfig(Path bundle, Consumer<ObjectNode> edit) {
+        try {
+            ObjectNode json = (ObjectNode) RuntimeSpecs.JSON.readTree(bundle.resolve("config.json").toFile());
+            edit.accept(json);
+            BusyboxBundle.writeConfig(bundle, RuntimeSpecs.JSON.convertValue(json, RuntimeSpec.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     Path bundle(String... args) {
         return bundle(List.of(args), j -> { });
     }

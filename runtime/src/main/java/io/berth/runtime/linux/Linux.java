@@ -212,6 +212,24 @@ public final class Linux {
         return out;
     }
 
+    /** Reads up to max bytes from a non-blocking fd: null when nothing is available (EAGAIN), empty at EOF. */
+    public byte[] readNonBlocking(int fd, int max) {
+        Pointer buf = Memory.allocateDirect(runtime, max);
+        long n;
+        do {
+            n = libc.read(fd, buf, max);
+        } while (n < 0 && errno() == EINTR);
+        if (n < 0) {
+            if (errno() == EAGAIN) {
+                return null;
+            }
+            throw error("read(" + fd + ")");
+        }
+        byte[] out = new byte[(int) n];
+        buf.get(0, out, 0, out.length);
+        return out;
+    }
+
     /** Writes all of data. Retries on EINTR and short writes. */
     public void writeAll(int fd, byte[] data) {
         if (data.length == 0) {

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *       Architectures libseccomp knows but Berth has no table for (ppc, s390, mips...) are skipped with a warning:
  *       such processes cannot run natively on a host Berth supports, and the filter kills them anyway.</li>
  *   <li>A name unknown on one listed architecture but known on another is skipped for that architecture, as
- *       runc does; a name no table knows is an error.</li>
+ *       runc does; a name no table knows is an error. On x86 an unconditional rule for a socket or SysV IPC call
+ *       also covers its socketcall(2)/ipc(2) form, as in libseccomp (see {@link #X86_MULTIPLEXED}).</li>
  *   <li>The conditions of one rule are ANDed (also when two compare the same argument, where runc would OR them);
  *       the rules for one system call are tried in profile order and the first that matches decides. A rule
  *       without conditions always matches, so rules after it for that call are dead.</li>
@@ -86,6 +87,31 @@ public final class SeccompCompiler {
             "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
             "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_SH",
             "SCMP_ARCH_SHEB");
+
+    /**
+     * i386 reaches the socket and SysV IPC calls also through socketcall(2) (102) and ipc(2) (117), with the call
+     * as the first argument: {name: {multiplexer, call}}. As libseccomp does, a rule for such a call also covers
+     * its multiplexed form, but only when the rule has no conditions: the multiplexed call's real arguments are in
+     * memory a filter cannot read, so a conditional rule applies to the direct call alone.
+     */
+    private static final int X86_IPC = 117;
+    static final Map<String, int[]> X86_MULTIPLEXED = Map.ofEntries(
+            Map.entry("socket", new int[] {102, 1}), Map.entry("bind", new int[] {102, 2}),
+            Map.entry("connect", new int[] {102, 3}), Map.entry("listen", new int[] {102, 4}),
+            Map.entry("accept", new int[] {102, 5}), Map.entry("getsockname", new int[] {102, 6}),
+            Map.entry("getpeername", new int[] {102, 7}), Map.entry("socketpair", new int[] {102, 8}),
+            Map.entry("send", new int[] {102, 9}), Map.entry("recv", new int[] {102, 10}),
+            Map.entry("sendto", new int[] {102, 11}), Map.entry("recvfrom", new int[] {102, 12}),
+            Map.entry("shutdown", new int[] {102, 13}), Map.entry("setsockopt", new int[] {102, 14}),
+            Map.entry("getsockopt", new int[] {102, 15}), Map.entry("sendmsg", new int[] {102, 16}),
+            Map.entry("recvmsg", new int[] {102, 17}), Map.entry("accept4", new int[] {102, 18}),
+            Map.entry("recvmmsg", new int[] {102, 19}), Map.entry("sendmmsg", new int[] {102, 20}),
+            Map.entry("semop", new int[] {117, 1}), Map.entry("semget", new int[] {117, 2}),
+            Map.entry("semctl", new int[] {117, 3}), Map.entry("semtimedop", new int[] {117, 4}),
+            Map.entry("msgsnd", new int[] {117, 11}), Map.entry("msgrcv", new int[] {117, 12}),
+            Map.entry("msgget", new int[] {117, 13}), Map.entry("msgctl", new int[] {117, 14}),
+            Map.entry("shmat", new int[] {117, 21}), Map.entry("shmdt", new int[] {117, 22}),
+            Map.entry("shmget", new int[] {117, 23}), Map.entry("shmctl", new int[] {117, 24}));
 
     private SeccompCompiler() {}
 
@@ -188,14 +214,21 @@ public final class SeccompCompiler {
             if (name == null || name.isEmpty()) {
                 throw new InvalidSeccompProfileException(at, "must be a system call name");
             }
-            boolean known = false;
             for (Map.Entry<SeccompArch, TreeMap<Integer, List<Rule>>> e : rules.entrySet()) {
                 Integer nr = e.getKey().number(name).orElse(null);
                 if (nr != null) {
                     e.getValue().computeIfAbsent(nr, n -> new ArrayList<>()).add(rule);
-                    known = true;
+                }
+                int[] muxed = e.getKey() == SeccompArch.X86 ? X86_MULTIPLEXED.get(name) : null;
+                if (muxed != null && rule.conditions().isEmpty()) {
+                    // ipc(2) takes the call from the low 16 bits only (the rest is a version): compare just those.
+                    Condition call = muxed[0] == X86_IPC ? new Condition(0, Op.MASKED_EQ, 0xFFFF, muxed[1])
+                            : new Condition(0, Op.EQ, muxed[1], 0);
+                    Rule viaMux = new Rule(List.of(call), rule.action());
+                    e.getValue().computeIfAbsent(muxed[0], n -> new ArrayList<>()).add(viaMux);
                 }
             }
+            boolean known = X86_MULTIPLEXED.containsKey(name);
             for (SeccompArch arch : SeccompArch.values()) {
                 known |= arch.number(name).isPresent();
             }
