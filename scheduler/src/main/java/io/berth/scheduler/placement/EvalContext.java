@@ -29,6 +29,7 @@ final class EvalContext {
     final List<Plan.Placement> placements = new ArrayList<>();
     final List<Plan.Stop> stops = new ArrayList<>();
     final List<Plan.Stop> evictions = new ArrayList<>();
+    private int[] nodeOrder;
 
     EvalContext(ClusterSnapshot snapshot, Evaluation evaluation, Random random) {
         this.snapshot = snapshot;
@@ -49,6 +50,21 @@ final class EvalContext {
                 groupCount(a.group())[i]++;
             }
         }
+    }
+
+    /**
+     * Every node index in one random order for the whole evaluation, drawn on first use (a job placed purely by
+     * spread partitions never needs it).
+     */
+    int[] nodeOrder() {
+        if (nodeOrder == null) {
+            int[] order = new int[snapshot.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            nodeOrder = Scheduler.shuffle(order, random);
+        }
+        return nodeOrder;
     }
 
     int freeCpu(int node) {

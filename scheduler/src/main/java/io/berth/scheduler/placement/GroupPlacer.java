@@ -27,7 +27,6 @@ final class GroupPlacer {
     private final Rankers.ReschedulePenalty penalty;
     private final SpreadState primary;
     private final List<SpreadState> spreads = new ArrayList<>();
-    private final int[] order;
     private final int[] cursor = new int[1];
     private final Map<String, int[]> partitions = new LinkedHashMap<>();
     private final Map<String, int[]> partitionCursors = new HashMap<>();
@@ -40,10 +39,9 @@ final class GroupPlacer {
     private final double[] skippedScores = new double[MAX_SKIP];
     private double lastScore;
 
-    GroupPlacer(EvalContext ctx, GroupAsk ask, int[] order) {
+    GroupPlacer(EvalContext ctx, GroupAsk ask) {
         this.ctx = ctx;
         this.ask = ask;
-        this.order = order;
         this.checks = Checks.chain(ctx, ask);
         this.limit = GroupAsk.limit(ctx.job.type(), ctx.snapshot.size());
         for (Spread s : ask.spreads) {
@@ -92,7 +90,7 @@ final class GroupPlacer {
         } else if (primary != null) {
             node = selectBySpread();
         } else {
-            node = select(order, cursor);
+            node = select(ctx.nodeOrder(), cursor);
         }
         if (node < 0 && metrics.anyExhausted()) {
             node = preempt(request);
@@ -141,7 +139,7 @@ final class GroupPlacer {
             exhaustedValues.add(v);
         }
         metrics.reset();
-        for (int node : order) {
+        for (int node : ctx.nodeOrder()) {
             feasible(node);
         }
         return -1;
@@ -219,7 +217,7 @@ final class GroupPlacer {
             int pinned = ctx.snapshot.indexOf(request.node());
             best = pinned < 0 ? null : preemptor.evictionsFor(pinned);
         } else {
-            for (int node : order) {
+            for (int node : ctx.nodeOrder()) {
                 Preemptor.Choice c = preemptor.evictionsFor(node);
                 if (c != null && (best == null || c.cheaperThan(best))) {
                     best = c;

@@ -41,11 +41,10 @@ public final class Scheduler {
         for (PlacementRequest r : decisions.placements()) {
             byGroup.computeIfAbsent(r.group(), g -> new ArrayList<>()).add(r);
         }
-        int[] order = shuffledNodes();
         List<Plan.Failure> failures = new ArrayList<>();
         for (Map.Entry<String, List<PlacementRequest>> e : byGroup.entrySet()) {
             TaskGroup group = evaluation.job().group(e.getKey());
-            GroupPlacer placer = new GroupPlacer(ctx, new GroupAsk(evaluation.job(), group), order);
+            GroupPlacer placer = new GroupPlacer(ctx, new GroupAsk(evaluation.job(), group));
             int unplaced = 0;
             Plan.Failure failure = null;
             for (PlacementRequest request : e.getValue()) {
@@ -67,14 +66,6 @@ public final class Scheduler {
             }
         }
         return ctx.plan(failures);
-    }
-
-    private int[] shuffledNodes() {
-        int[] order = new int[snapshot.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        return shuffle(order, random);
     }
 
     /** Fisher-Yates, in place; returns its argument. */
