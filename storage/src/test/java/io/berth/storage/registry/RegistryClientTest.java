@@ -109,9 +109,11 @@ class RegistryClientTest {
             ImageReference ref = ImageReference.parse(registry.hostPort() + "/private/app:v1");
 
             RegistryClient good = client(CredentialStore.empty().with(registry.hostPort(), new Credentials("alice", "s3cret")));
+            good.ping(registry.hostPort());
             assertThat(good.resolve(ref).mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
 
             RegistryClient wrong = client(CredentialStore.empty().with(registry.hostPort(), new Credentials("alice", "wrong")));
+            assertThatThrownBy(() -> wrong.ping(registry.hostPort())).isInstanceOf(RegistryException.Unauthorized.class);
             assertThatThrownBy(() -> wrong.resolve(ref))
                     .isInstanceOf(RegistryException.Unauthorized.class)
                     .hasMessageContaining("refused").hasMessageContaining("alice").hasMessageContaining("401");

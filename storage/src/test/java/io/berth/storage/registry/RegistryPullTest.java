@@ -160,6 +160,24 @@ class RegistryPullTest {
     }
 
     @Test
+    void pullsThroughAMirrorFirstAndFallsBackToTheRegistryWhenTheMirrorIsDown(@TempDir Path dir) throws Exception {
+        // a registry that does not exist, mirrored by the test registry: only the mirror can serve the pull
+        RegistryClient mirrored = RegistryClient.builder().retry(FAST)
+                .host(new RegistryHost("registry.invalid", false, null, List.of(registry.hostPort()))).build();
+        try (LocalImageStore store = store(dir.resolve("mirrored"), Platform.current())) {
+            Image image = new ImagePuller(mirrored, store, 2, FAST).pull(ImageReference.parse("registry.invalid/pull/oci:v1"), TransferListener.NONE);
+            assertThat(image.name()).isEqualTo("registry.invalid/pull/oci:v1");
+        }
+        // a dead mirror in front of the real registry: the pull still succeeds from the registry
+        RegistryClient deadMirror = RegistryClient.builder().retry(FAST)
+                .host(new RegistryHost(registry.hostPort(), false, null, List.of("127.0.0.1:" + DockerRegistry.freePort()))).build();
+        try (LocalImageStore store = store(dir.resolve("fallback"), Platform.current())) {
+            new ImagePuller(deadMirror, store, 2, FAST).pull(ImageReference.parse(registry.hostPort() + "/pull/oci:v1"), TransferListener.NONE);
+            assertThat(store.list()).hasSize(1);
+        }
+    }
+
+    @Test
     void pushesAPulledImageToAnotherRepositoryMountingItsBlobsAndPullsItBack(@TempDir Path dir) throws Exception {
         try (LocalImageStore store = store(dir.resolve("a"), Platform.current())) {
             String name = registry.hostPort() + "/pull/oci:v1";
