@@ -44,7 +44,8 @@ final class ProfileOracle {
         }
         if (profile.syscalls() != null) {
             for (RuntimeSpec.Syscall rule : profile.syscalls()) {
-                if (rule.names().stream().anyMatch(names::contains) && matches(rule.args(), abi, args)) {
+                boolean direct = rule.names().stream().anyMatch(names::contains) && matches(rule.args(), abi, args);
+                if (direct || abi == SeccompArch.X86 && multiplexedMatch(rule, nr, args[0] & 0xFFFFFFFFL)) {
                     return action(rule.action(), rule.errnoRet());
                 }
             }
@@ -61,6 +62,9 @@ final class ProfileOracle {
                     if (n != null) {
                         last = Math.max(last, n);
                     }
+                    if (abi == SeccompArch.X86 && multiplexer(name) > 0 && unconditional(rule)) {
+                        last = Math.max(last, multiplexer(name));
+                    }
                 }
             }
             if (last >= 0 && Integer.toUnsignedLong(nr) > last) {
@@ -68,6 +72,39 @@ final class ProfileOracle {
             }
         }
         return defaultAction;
+    }
+
+    private static final List<String> SOCKET_CALLS = List.of("socket", "bind", "connect", "listen", "accept",
+            "getsockname", "getpeername", "socketpair", "send", "recv", "sendto", "recvfrom", "shutdown", "setsockopt",
+            "getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg", "sendmmsg");
+    private static final Map<String, Integer> IPC_CALLS = Map.ofEntries(Map.entry("semop", 1), Map.entry("semget", 2),
+            Map.entry("semctl", 3), Map.entry("semtimedop", 4), Map.entry("msgsnd", 11), Map.entry("msgrcv", 12),
+            Map.entry("msgget", 13), Map.entry("msgctl", 14), Map.entry("shmat", 21), Map.entry("shmdt", 22),
+            Map.entry("shmget", 23), Map.entry("shmctl", 24));
+
+    /** i386's socketcall(2) is 102, ipc(2) 117; 0 when the call is not multiplexed. */
+    private static int multiplexer(String name) {
+        return SOCKET_CALLS.contains(name) ? 102 : IPC_CALLS.containsKey(name) ? 117 : 0;
+    }
+
+    /** An unconditional rule for a multiplexed call also decides that call made through its multiplexer. */
+    private static boolean multiplexedMatch(RuntimeSpec.Syscall rule, int nr, long call) {
+        if (!unconditional(rule)) {
+            return false;
+        }
+        for (String name : rule.names()) {
+            if (nr == 102 && multiplexer(name) == 102 && call == SOCKET_CALLS.indexOf(name) + 1) {
+                return true;
+            }
+            if (nr == 117 && multiplexer(name) == 117 && (call & 0xFFFF) == IPC_CALLS.get(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean unconditional(RuntimeSpec.Syscall rule) {
+        return rule.args() == null || rule.args().isEmpty();
     }
 
     private static boolean matches(List<RuntimeSpec.SeccompArg> conditions, SeccompArch abi, long[] args) {

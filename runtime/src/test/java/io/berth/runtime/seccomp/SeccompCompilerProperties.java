@@ -26,11 +26,11 @@ class SeccompCompilerProperties {
             "personality", "mkdirat", "getpid", "getppid", "socket", "ioctl", "futex", "exit_group", "clone3",
             "mkdir", "open", "fork", "socketcall", "_llseek", "waitpid", "set_tls", "arm_fadvise64_64",
             "arm_sync_file_range", "sync_file_range2", "riscv_flush_icache", "cachestat", "file_setattr",
-            "io_setup", "io_destroy", "restart_syscall", "rt_sigreturn");
+            "io_setup", "io_destroy", "restart_syscall", "rt_sigreturn", "connect", "recv", "shmget", "semop", "ipc");
     private static final List<Integer> AUDIT = List.of(0xC000003E, 0x40000003, 0xC00000B7, 0x40000028,
             0xC00000F3, 0x80000015);
     private static final List<Long> EDGES = List.of(0L, 1L, 2L, 9L, 0x7FFFFFFFL, 0x80000000L, 0xFFFFFFFFL,
-            0x1_0000_0000L, 0x1_0000_0001L, 0xFFFF_FFFF_0000_0000L, 0x8000_0000_0000_0000L, -1L, 0x7E020000L);
+            0x1_0000_0000L, 0x1_0000_0001L, 0xFFFF_FFFF_0000_0000L, 0x8000_0000_0000_0000L, -1L, 0x7E020000L, 23L, 0x1_0017L);
 
     @Property(tries = 400)
     void filterVerdictEqualsTheProfilesOwnDecision(@ForAll("profiles") RuntimeSpec.Seccomp profile,

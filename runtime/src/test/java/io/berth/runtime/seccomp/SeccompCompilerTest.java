@@ -258,6 +258,27 @@ class SeccompCompilerTest {
     }
 
     @Test
+    void onX86AnUnconditionalSocketOrIpcRuleAlsoCoversItsMultiplexedForm() {
+        SeccompProgram p = compile(profile("SCMP_ACT_ALLOW", List.of("SCMP_ARCH_X86"),
+                errnoRule(13, List.of("connect", "shmget")),
+                errnoRule(14, List.of("socket"), arg(0, "EQ", 40)),
+                errnoRule(15, List.of("recv"))));
+
+        assertThat(verdict(p, SeccompArch.X86, "socketcall", 3)).isEqualTo(errno(13)); // SYS_CONNECT
+        assertThat(verdict(p, SeccompArch.X86, "socketcall", 2)).isEqualTo(ALLOW); // SYS_BIND
+        assertThat(verdict(p, SeccompArch.X86, "socketcall", 10)).isEqualTo(errno(15)); // SYS_RECV, no direct call
+        assertThat(verdict(p, SeccompArch.X86, "connect")).isEqualTo(errno(13));
+        assertThat(verdict(p, SeccompArch.X86, "ipc", 23)).isEqualTo(errno(13)); // SHMGET
+        assertThat(verdict(p, SeccompArch.X86, "ipc", 0x1_0017)).isEqualTo(errno(13)); // version bits are ignored
+        assertThat(verdict(p, SeccompArch.X86, "ipc", 21)).isEqualTo(ALLOW); // SHMAT
+        // A conditional rule cannot see socketcall's arguments (they are in memory): direct call only.
+        assertThat(verdict(p, SeccompArch.X86, "socket", 40)).isEqualTo(errno(14));
+        assertThat(verdict(p, SeccompArch.X86, "socketcall", 1, 40)).isEqualTo(ALLOW);
+        assertThat(verdict(p, SeccompArch.X86_64, "connect")).isEqualTo(errno(13));
+        assertThat(verdict(p, SeccompArch.X86_64, "getuid")).isEqualTo(ALLOW); // 102, socketcall on i386
+    }
+
+    @Test
     void theOtherArchitecturesCompileWithTheirTables() {
         SeccompProgram p = compile(profile("SCMP_ACT_ERRNO", List.of("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",
                 "SCMP_ARCH_RISCV64"), rule("SCMP_ACT_ALLOW", List.of("read", "set_tls", "riscv_flush_icache"))));

@@ -147,6 +147,18 @@ class SeccompKernelTest {
     }
 
     @Test
+    void i386SocketcallAndIpcAreCoveredByRulesForTheCallsTheyMultiplex() throws Exception {
+        SeccompProgram p = SeccompCompiler.compile(profile("SCMP_ACT_ALLOW", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86"),
+                errnoRule(23, List.of("connect", "shmget"))));
+
+        SeccompProbe.Result r = probe.calls(p, List.of(call("32", 102, 3), call("32", 117, 23),
+                call("32", 117, 0x1_0017), call("32", 362), call("32", 102, 99)));
+
+        // socketcall(99) reaches the kernel, which rejects the unknown call with EINVAL.
+        assertThat(r.lines()).containsExactly("err 23", "err 23", "err 23", "err 23", "err 22");
+    }
+
+    @Test
     void x32CallsAreKilledUnlessX32IsListed() throws Exception {
         int getppid = SeccompArch.X32.number("getppid").orElseThrow() & ~SeccompArch.X32_SYSCALL_BIT;
         SeccompProbe.Result killed = probe.calls(SeccompCompiler.compile(profile("SCMP_ACT_ALLOW", NATIVE_ONLY)),
