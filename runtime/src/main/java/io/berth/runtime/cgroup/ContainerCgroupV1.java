@@ -187,9 +187,10 @@ final class ContainerCgroupV1 implements ContainerCgroup {
                         Long.toString(r.network().classID()), R + "network.classID");
             }
             if (r.network().priorities() != null) {
-                for (RuntimeSpec.InterfacePriority p : r.network().priorities()) {
+                for (int i = 0; i < r.network().priorities().size(); i++) {
+                    RuntimeSpec.InterfacePriority p = r.network().priorities().get(i);
                     CgroupFiles.write(need("net_prio", R + "network.priorities").resolve("net_prio.ifpriomap"),
-                            p.name() + " " + p.priority(), R + "network.priorities");
+                            p.name() + " " + p.priority(), R + "network.priorities[" + i + "]");
                 }
             }
         }

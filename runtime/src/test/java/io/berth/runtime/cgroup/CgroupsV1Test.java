@@ -202,6 +202,26 @@ class CgroupsV1Test {
     }
 
     @Test
+    void networkClassAndPrioritiesGoToNetClsAndNetPrio() {
+        host.track(CGROUPS.create(path, id, new RuntimeSpec.Resources(null, null, null, null, null, null,
+                new RuntimeSpec.Network(0x100001L, List.of(new RuntimeSpec.InterfacePriority("lo", 10))), null, null)));
+
+        assertThat(read(dir("net_cls").resolve("net_cls.classid"))).isEqualTo(Long.toString(0x100001L));
+        assertThat(read(dir("net_prio").resolve("net_prio.ifpriomap")).lines()).contains("lo 10");
+    }
+
+    @Test
+    void aPriorityForAnInterfaceThatDoesNotExistIsNamed() {
+        assertThatThrownBy(() -> CGROUPS.create(path, id, new RuntimeSpec.Resources(null, null, null, null, null,
+                null, new RuntimeSpec.Network(null, List.of(new RuntimeSpec.InterfacePriority("nosuch0", 3))), null,
+                null)))
+                .isInstanceOf(CgroupException.class)
+                .hasMessageContaining("linux.resources.network.priorities")
+                .hasMessageContaining("\"nosuch0 3\"");
+        assertThat(dir("net_prio")).doesNotExist();
+    }
+
+    @Test
     void aPerDeviceWeightNeedsBfqOnThatDisk() {
         String[] disk = HostCgroups.disk();
         RuntimeSpec.Resources r = new RuntimeSpec.Resources(null, null, null, null, new RuntimeSpec.BlockIo(null,
