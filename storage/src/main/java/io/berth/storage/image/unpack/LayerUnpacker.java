@@ -125,8 +125,11 @@ public final class LayerUnpacker {
             if (e instanceof InvalidImageException) {
                 throw e;
             }
-            throw new InvalidImageException(layer + ": cannot unpack: " + e.getMessage()
-                    + " (the layer is truncated or not a tar; pull it again)", e);
+            if (isCorruptData(e)) {
+                throw new InvalidImageException(layer + ": cannot unpack: " + e.getMessage()
+                        + " (the layer is truncated or corrupt; remove the image and pull it again)", e);
+            }
+            throw new io.berth.storage.content.StoreException(layer + ": cannot unpack: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new InvalidImageException(layer + ": malformed tar: " + e.getMessage(), e);
         }
@@ -343,6 +346,15 @@ public final class LayerUnpacker {
             throw new UnsafeLayerException(layer, entry, "it sets the overlayfs xattr " + xattr);
         }
         Native.lsetxattr(target, xattr, value);
+    }
+
+    /** Failures of the data itself, as opposed to the file system it is written to. */
+    private static boolean isCorruptData(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return e instanceof java.io.EOFException || e instanceof java.util.zip.ZipException
+                || e.getClass().getName().startsWith("com.github.luben.zstd")
+                || e.getClass().getName().startsWith("org.apache.commons.compress")
+                || m.contains("Truncated") || m.contains("truncated") || m.contains("header");
     }
 
     /**
