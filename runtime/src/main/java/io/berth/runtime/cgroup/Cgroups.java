@@ -14,6 +14,16 @@ import java.util.List;
  * processes in it cannot hand controllers to children). The systemd driver's {@code slice:prefix:name} form is
  * not supported and is rejected. A path may not leave its hierarchy through {@code ..}.
  *
+ * <p><b>Limits.</b> On v1 config.json's values go to the controller files as they are; a missing controller
+ * hierarchy is an error naming the field. On v2 they are converted as runc and crun do ({@code cpu.weight} from
+ * shares, {@code memory.swap.max = swap - limit}, {@code io.weight} from the blkio weight), {@code unified}
+ * entries are written last, and settings v2 has no file for (swappiness, kernelTCP, disableOOMKiller, real-time
+ * CPU, leaf weights, network) are errors rather than silently dropped. {@code memory.kernel} is ignored with a
+ * warning on both, as the kernel no longer enforces it. The device list becomes {@code devices.allow}/{@code
+ * devices.deny} lines on v1 and an attached eBPF program on v2, with the same meaning (see
+ * {@code linux.resources.devices} in the runtime spec): rules apply to an initially unrestricted cgroup and the
+ * last rule matching a device and an access decides it. The runtime adds its default device rules itself.
+ *
  * <p><b>Threads.</b> Instances are immutable and safe to share between threads. The cgroup filesystems are
  * the only state, so two processes (one CLI invocation per command) see the same containers.
  */
