@@ -50,6 +50,8 @@ public final class LocalContentStore implements ContentStore {
     private final Clock clock;
     private final LocalLeases leases;
     private final Set<String> held = new HashSet<>();
+    /** Guards read-modify-writes of blob entries against deletes. */
+    private final Object blobEntries = new Object();
 
     /**
      * Opens the store in {@code root} with an index of its own under {@code root/index}, reconciling the
@@ -145,9 +147,12 @@ public final class LocalContentStore implements ContentStore {
 
     @Override
     public void touch(Digest digest) throws IOException {
-        Optional<BlobRecord> r = index.get(Family.BLOBS, digest.toString(), BlobRecord.class);
-        if (r.isPresent()) {
-            index.putRelaxed(Family.BLOBS, digest.toString(), r.get().usedAt(clock.millis()));
+        // Read-modify-write: under the same lock as delete, or a touch racing a delete would resurrect the entry.
+        synchronized (blobEntries) {
+            Optional<BlobRecord> r = index.get(Family.BLOBS, digest.toString(), BlobRecord.class);
+            if (r.isPresent()) {
+                index.putRelaxed(Family.BLOBS, digest.toString(), r.get().usedAt(clock.millis()));
+            }
         }
     }
 
@@ -158,12 +163,15 @@ public final class LocalContentStore implements ContentStore {
 
     @Override
     public boolean delete(Digest digest) throws IOException {
-        if (info(digest).isEmpty()) {
-            return false;
+        // Entry and file go together under the lock, so a commit of the same digest cannot slip in between.
+        synchronized (blobEntries) {
+            if (info(digest).isEmpty()) {
+                return false;
+            }
+            index.delete(Family.BLOBS, digest.toString());
+            Files.deleteIfExists(blobPath(digest));
+            return true;
         }
-        index.delete(Family.BLOBS, digest.toString());
-        Files.deleteIfExists(blobPath(digest));
-        return true;
     }
 
     @Override
@@ -272,6 +280,12 @@ public final class LocalContentStore implements ContentStore {
 
     /** Publishes a verified ingest: rename, fsync the directory, then the index entry (the commit point). */
     BlobInfo publish(Path data, Digest digest, long size, String mediaType) throws IOException {
+        synchronized (blobEntries) {
+            return publishLocked(data, digest, size, mediaType);
+        }
+    }
+
+    private BlobInfo publishLocked(Path data, Digest digest, long size, String mediaType) throws IOException {
         Optional<BlobInfo> existing = info(digest);
         if (existing.isPresent()) {
             return existing.get();
