@@ -37,7 +37,7 @@ class LyingRegistryTest {
     private static final RetryPolicy FAST = new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20));
 
     /** What the fake registry gets wrong. */
-    enum Lie { NONE, MANIFEST_DIGEST, MANIFEST_SIZE, MANIFEST_TYPE, MANIFEST_TYPE_UNKNOWN, BLOB_DIGEST, BLOB_SIZE, BLOB_TOO_LONG, BLOB_TRUNCATED }
+    enum Lie { NONE, LAYER_TYPE, MANIFEST_DIGEST, MANIFEST_SIZE, MANIFEST_TYPE, MANIFEST_TYPE_UNKNOWN, BLOB_DIGEST, BLOB_SIZE, BLOB_TOO_LONG, BLOB_TRUNCATED }
 
     private static HttpServer server;
     private static volatile Lie lie = Lie.NONE;
@@ -45,6 +45,8 @@ class LyingRegistryTest {
     private static byte[] config;
     private static byte[] layer;
     private static byte[] manifest;
+    /** The same image but for a layer media type no unpacker knows. */
+    private static byte[] oddManifest;
     private static Descriptor layerDescriptor;
     /** One client for all tests: it probes the fake (which does not speak TLS) once. */
     private static RegistryClient client;
@@ -66,6 +68,9 @@ class LyingRegistryTest {
         layerDescriptor = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.sha256(layer), layer.length);
         manifest = OciJson.write(new io.berth.protocol.oci.image.Manifest(2, MediaTypes.OCI_MANIFEST, null,
                 Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(config), config.length), List.of(layerDescriptor), null, null));
+        oddManifest = OciJson.write(new io.berth.protocol.oci.image.Manifest(2, MediaTypes.OCI_MANIFEST, null,
+                Descriptor.of(MediaTypes.OCI_CONFIG, Digest.sha256(config), config.length),
+                List.of(Descriptor.of("application/vnd.example.unknown", layerDescriptor.digest(), layer.length)), null, null));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v2/", LyingRegistryTest::handle);
         server.start();
@@ -83,8 +88,9 @@ class LyingRegistryTest {
             boolean head = exchange.getRequestMethod().equals("HEAD");
             if (path.equals("/v2/")) {
                 exchange.sendResponseHeaders(200, -1);
-            } else if (path.equals("/v2/liar/app/manifests/v1") || path.equals("/v2/liar/app/manifests/" + Digest.sha256(manifest))) {
+            } else if (path.equals("/v2/liar/app/manifests/v1") || path.equals("/v2/liar/app/manifests/" + Digest.sha256(current()))) {
                 accepts.add(exchange.getRequestHeaders().getFirst("Accept"));
+                byte[] manifest = current();
                 byte[] body = switch (lie) {
                     case MANIFEST_DIGEST -> new String(manifest, StandardCharsets.UTF_8).replace("tar+gzip", "tar+gzjp").getBytes(StandardCharsets.UTF_8);
                     case MANIFEST_SIZE -> (new String(manifest, StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -132,6 +138,10 @@ class LyingRegistryTest {
         }
     }
 
+    private static byte[] current() {
+        return lie == Lie.LAYER_TYPE ? oddManifest : manifest;
+    }
+
     /** Sends {@code body}; {@code length} 0 means chunked (no Content-Length). */
     private static void send(HttpExchange exchange, byte[] body, long length) throws IOException {
         exchange.sendResponseHeaders(200, length);
@@ -145,10 +155,14 @@ class LyingRegistryTest {
     }
 
     private void assertPullFailsCleanly(Lie what, String... messageParts) throws Exception {
+        assertPullFailsCleanly(what, RegistryException.class, messageParts);
+    }
+
+    private void assertPullFailsCleanly(Lie what, Class<? extends Exception> type, String... messageParts) throws Exception {
         lie = what;
         try (LocalImageStore store = LocalImageStore.open(dir.resolve(what.name()), ImageStoreOptions.defaults())) {
             ImagePuller puller = new ImagePuller(client, store, 2, FAST);
-            var thrown = assertThatThrownBy(() -> puller.pull(ref(), TransferListener.NONE)).isInstanceOf(RegistryException.class);
+            var thrown = assertThatThrownBy(() -> puller.pull(ref(), TransferListener.NONE)).isInstanceOf(type);
             for (String part : messageParts) {
                 thrown.hasMessageContaining(part);
             }
@@ -168,6 +182,12 @@ class LyingRegistryTest {
         }
         assertThat(accepts).isNotEmpty().allSatisfy(accept -> assertThat(accept).contains(MediaTypes.OCI_MANIFEST,
                 MediaTypes.OCI_INDEX, MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST));
+    }
+
+    @Test
+    void aLayerOfAMediaTypeThatIsNoLayerIsRefusedBeforeAnyDownload() throws Exception {
+        assertPullFailsCleanly(Lie.LAYER_TYPE, io.berth.storage.image.InvalidImageException.class,
+                "manifest.layers[0].mediaType 'application/vnd.example.unknown'");
     }
 
     @Test
