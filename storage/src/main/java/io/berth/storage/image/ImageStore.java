@@ -47,8 +47,8 @@ public interface ImageStore extends AutoCloseable {
      *
      * @param target the manifest or index descriptor (its media type must be one of the four manifest types)
      * @throws io.berth.storage.content.BlobNotFoundException when a needed blob is missing
-     * @throws InvalidImageException when a document is malformed, its media type does not match, or no
-     *                               manifest matches the platform
+     * @throws InvalidImageException when a document is malformed, its media type does not match, no
+     *                               manifest matches the platform, or a {@code name@digest} pins another digest
      */
     Image putImage(String name, Descriptor target) throws IOException;
 

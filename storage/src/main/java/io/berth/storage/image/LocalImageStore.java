@@ -141,6 +141,11 @@ public final class LocalImageStore implements ImageStore {
     public Image putImage(String name, Descriptor target) throws IOException {
         ImageNames.validate(name);
         target.validate("image " + name);
+        int at = name.indexOf('@');
+        if (at >= 0 && !name.substring(at + 1).equals(target.digest().toString())) {
+            throw new InvalidImageException("image " + name + ": the name pins digest " + name.substring(at + 1)
+                    + " but the target is " + target.digest());
+        }
         if (!MediaTypes.ACCEPTED_MANIFESTS.contains(target.mediaType())) {
             throw new InvalidImageException("image " + name + ": media type '" + target.mediaType()
                     + "' is not a manifest or index (expected one of " + MediaTypes.ACCEPTED_MANIFESTS + ")");

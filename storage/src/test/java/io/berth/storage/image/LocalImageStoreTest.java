@@ -280,6 +280,11 @@ class LocalImageStoreTest {
         assertThatThrownBy(() -> store.prepareRootfs("example.com/missing:1", "c1")).isInstanceOf(ImageNotFoundException.class);
         assertThatThrownBy(() -> store.prepareRootfs("example.com/missing:1", "../x")).isInstanceOf(IllegalArgumentException.class);
         assertThat(store.remove("example.com/missing:1")).isFalse();
+        Descriptor m = TestImages.manifest(store.content(), List.of(new Tars().file("f", "f", 0644).tar()), AMD64);
+        assertThat(store.putImage("example.com/pinned@" + m.digest(), m).name()).endsWith(m.digest().toString());
+        Digest other = Digest.sha256(new byte[]{1});
+        assertThatThrownBy(() -> store.putImage("example.com/pinned@" + other, m)).isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("pins digest " + other);
     }
 
     @Test
