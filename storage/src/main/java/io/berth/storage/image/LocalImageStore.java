@@ -63,6 +63,8 @@ public final class LocalImageStore implements ImageStore {
 
     private static final Logger log = LoggerFactory.getLogger(LocalImageStore.class);
     private static final int MAX_NESTING = 4;
+    /** mount(2) takes its data argument in one page, NUL included. */
+    private static final int MAX_MOUNT_OPTIONS = 4095;
     /** Prefix of the private directories a layout tar is extracted into; leftovers are removed on open. */
     static final String IMPORT_PREFIX = "import-";
 
@@ -418,6 +420,12 @@ public final class LocalImageStore implements ImageStore {
             List<Snapshot> chain = ensureSnapshots(name);
             if (chain.isEmpty()) {
                 throw new InvalidImageException("image " + name + " has no layers, so there is no root file system to mount");
+            }
+            int optionBytes = new RootfsMount(containerId, chain.stream().map(Snapshot::dir).toList(),
+                    containers.resolve(containerId).resolve("upper"), containers.resolve(containerId).resolve("work")).options().length();
+            if (optionBytes >= MAX_MOUNT_OPTIONS) {
+                throw new InvalidImageException("image " + name + " has " + chain.size() + " layers: its overlay mount options"
+                        + " would be " + optionBytes + " bytes, over the kernel's limit of one page; squash the image into fewer layers");
             }
             // The use record goes first: a crash before the directories exist leaves a record that the next
             // open drops, never directories nobody accounts for.
