@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * Places the allocations of one group, one at a time: feasibility chain, rankers, limit-and-select, preemption as
  * the last resort. Nodes are visited in one seeded random order per evaluation, resumed where the previous
- * placement stopped (Nomad's shuffled static iterator), so a placement looks at a handful of nodes, not all. With a
+ * placement stopped (Nomad's shuffled static iterator), so a placement looks at a handful of nodes, not all (all the
+ * feasible ones when the group has affinities, as in Nomad). With a
  * spread, the nodes are partitioned by the spread attribute and each placement draws from the value furthest below
  * its share, so a spread holds to its targets while the rest of the cluster has room. Single-threaded.
  */
@@ -43,7 +44,9 @@ final class GroupPlacer {
         this.ctx = ctx;
         this.ask = ask;
         this.checks = Checks.chain(ctx, ask);
-        this.limit = GroupAsk.limit(ctx.job.type(), ctx.snapshot.size());
+        // As in Nomad, affinities make every feasible node a candidate: a preferred node may be rare, and a sample
+        // of log2 N would miss it. (Spreads need no such thing here: their partitions already steer the sample.)
+        this.limit = ask.affinities.isEmpty() ? GroupAsk.limit(ctx.job.type(), ctx.snapshot.size()) : Integer.MAX_VALUE;
         for (Spread s : ask.spreads) {
             spreads.add(new SpreadState(ctx, ask, s));
         }

@@ -255,6 +255,21 @@ class SchedulerTest {
     }
 
     @Test
+    void anAffinityFindsTheOneNodeItPrefersAmongMany() {
+        List<Node> list = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            list.add(node("n" + i, "dc1", i == 137 ? Map.of("gpu", "yes") : Map.of()));
+        }
+        TaskGroup g = Fixtures.group(1, Fixtures.task(100, 100), List.of(),
+                List.of(new io.berth.protocol.job.Affinity("meta.gpu", Operator.EQUAL, "yes", 100)), List.of(), null);
+        for (long seed = 0; seed < 5; seed++) {
+            Plan plan = new Scheduler(ClusterSnapshot.of(list, List.of()), new Random(seed))
+                    .process(Evaluation.of("e", Fixtures.job("j", JobType.SERVICE, 50, g), 1));
+            assertThat(plan.placements()).singleElement().satisfies(p -> assertThat(p.nodeId()).isEqualTo("n137"));
+        }
+    }
+
+    @Test
     void theSameSeedGivesTheSamePlan() {
         Job job = JobSpecs.parse(EXAMPLES.resolve("canary.json"));
         List<Node> list = new ArrayList<>();
