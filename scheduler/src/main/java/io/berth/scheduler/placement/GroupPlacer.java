@@ -14,9 +14,10 @@ import java.util.Set;
  * Places the allocations of one group, one at a time: feasibility chain, rankers, limit-and-select, preemption as
  * the last resort. Nodes are visited in one seeded random order per evaluation, resumed where the previous
  * placement stopped (Nomad's shuffled static iterator), so a placement looks at a handful of nodes, not all (all the
- * feasible ones when the group has affinities, as in Nomad). With a
- * spread, the nodes are partitioned by the spread attribute and each placement draws from the value furthest below
- * its share, so a spread holds to its targets while the rest of the cluster has room. Single-threaded.
+ * feasible ones when the group has affinities, as in Nomad). With a spread, the nodes are partitioned by the spread
+ * attribute and each placement draws from the value furthest below its share, so a spread holds to its targets
+ * while the rest of the cluster has room; Nomad instead scores every node for a spread, which at 5,000 nodes costs
+ * a hundred times more per placement. Single-threaded.
  */
 final class GroupPlacer {
     private static final int MAX_SKIP = 3;
