@@ -118,8 +118,51 @@ class ImageCommandTest {
         }
     }
 
-    /** A real docker-registry on a free loopback port (written to dir/port), without auth. */
+    @Test
+    void credentialsGivenOnTheCommandLineAreUsedAndWrongOnesGiveAClearError(@TempDir Path dir) throws Exception {
+        Path registryDir = Files.createDirectories(dir.resolve("registry"));
+        run("htpasswd", "-Bbc", registryDir.resolve("htpasswd").toString(), "erin", "correct horse");
+        Process registry = startRegistry(registryDir, "auth:\n  htpasswd:\n    realm: berth-test\n    path: " + registryDir.resolve("htpasswd") + "\n");
+        java.io.InputStream stdin = System.in;
+        try {
+            String port = Files.readString(registryDir.resolve("port"));
+            Path layout = dir.resolve("layout");
+            run("umoci", "init", "--layout", layout.toString());
+            run("umoci", "new", "--image", layout + ":v1");
+            run("umoci", "config", "--image", layout + ":v1", "--os", "linux", "--architecture", Platform.current().architecture());
+            String name = "127.0.0.1:" + port + "/secret/app:v1";
+            Path store = dir.resolve("store");
+            assertThat(berth(store, "image", "import", layout.toString(), "--repository", "127.0.0.1:" + port + "/secret/app").exit()).isZero();
+
+            System.setIn(new java.io.ByteArrayInputStream("correct horse\n".getBytes()));
+            Result pushed = berth(store, "image", "push", "-u", "erin", "--password-stdin", "--docker-config", dir.resolve("none.json").toString(), name);
+            assertThat(pushed.exit()).as(pushed.err()).isZero();
+
+            System.setIn(new java.io.ByteArrayInputStream("wrong\n".getBytes()));
+            Result refused = berth(dir.resolve("store2"), "image", "pull", "-u", "erin", "--password-stdin", "--docker-config", dir.resolve("none.json").toString(), name);
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains("refused").contains("erin").contains("401");
+
+            Result anonymous = berth(dir.resolve("store2"), "image", "pull", "--docker-config", dir.resolve("none.json").toString(), name);
+            assertThat(anonymous.exit()).isEqualTo(1);
+            assertThat(anonymous.err()).contains("requires authentication");
+
+            Result noPassword = berth(dir.resolve("store2"), "image", "pull", "-u", "erin", name);
+            assertThat(noPassword.exit()).isEqualTo(2);
+            assertThat(noPassword.err()).contains("--username needs a password");
+        } finally {
+            System.setIn(stdin);
+            registry.destroy();
+            registry.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
     private static Process startRegistry(Path dir) throws Exception {
+        return startRegistry(dir, "");
+    }
+
+    /** A real docker-registry on a free loopback port (written to dir/port), with {@code auth} as its auth section. */
+    private static Process startRegistry(Path dir, String auth) throws Exception {
         Files.createDirectories(dir.resolve("data"));
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -128,7 +171,7 @@ class ImageCommandTest {
         Files.writeString(dir.resolve("port"), String.valueOf(port));
         Files.writeString(dir.resolve("config.yml"), "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
                 + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n"
-                + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: berth-test\n");
+                + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: berth-test\n" + auth);
         Process p = new ProcessBuilder("/usr/bin/docker-registry", "serve", dir.resolve("config.yml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
         for (int i = 0; i < 200; i++) {

@@ -178,6 +178,21 @@ class RegistryPullTest {
     }
 
     @Test
+    void pushesAWholeMultiPlatformIndexAndEachPlatformPullsItsOwnImage(@TempDir Path dir) throws Exception {
+        ImageReference target = ImageReference.parse(registry.hostPort() + "/pushed/multi:v1");
+        try (LocalImageStore store = store(dir.resolve("a"), Platform.current())) {
+            store.importLayout(shared.resolve("layout"), "example.com/layout");
+            Descriptor pushed = new ImagePusher(client(), store, 2, ImagePusher.DEFAULT_CHUNK_SIZE)
+                    .push("example.com/layout:multi", target, null, TransferListener.NONE);
+            assertThat(pushed.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+        }
+        assertThat(client().resolve(target).mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+        try (LocalImageStore store = store(dir.resolve("b"), Platform.of("linux", OTHER_ARCH, null))) {
+            assertThat(pullAndRead(store, "pushed/multi", new ConcurrentHashMap<>())).isEqualTo("foreign\n");
+        }
+    }
+
+    @Test
     void pushesAPulledImageToAnotherRepositoryMountingItsBlobsAndPullsItBack(@TempDir Path dir) throws Exception {
         try (LocalImageStore store = store(dir.resolve("a"), Platform.current())) {
             String name = registry.hostPort() + "/pull/oci:v1";
