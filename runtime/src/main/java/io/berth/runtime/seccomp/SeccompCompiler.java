@@ -214,10 +214,12 @@ public final class SeccompCompiler {
             if (name == null || name.isEmpty()) {
                 throw new InvalidSeccompProfileException(at, "must be a system call name");
             }
+            boolean known = X86_MULTIPLEXED.containsKey(name);
             for (Map.Entry<SeccompArch, TreeMap<Integer, List<Rule>>> e : rules.entrySet()) {
                 Integer nr = e.getKey().number(name).orElse(null);
                 if (nr != null) {
                     e.getValue().computeIfAbsent(nr, n -> new ArrayList<>()).add(rule);
+                    known = true;
                 }
                 int[] muxed = e.getKey() == SeccompArch.X86 ? X86_MULTIPLEXED.get(name) : null;
                 if (muxed != null && rule.conditions().isEmpty()) {
@@ -228,9 +230,8 @@ public final class SeccompCompiler {
                     e.getValue().computeIfAbsent(muxed[0], n -> new ArrayList<>()).add(viaMux);
                 }
             }
-            boolean known = X86_MULTIPLEXED.containsKey(name);
             for (SeccompArch arch : SeccompArch.values()) {
-                known |= arch.number(name).isPresent();
+                known = known || arch.number(name).isPresent();
             }
             if (!known) {
                 throw new InvalidSeccompProfileException(at, "unknown syscall '" + name + "' for architecture "
