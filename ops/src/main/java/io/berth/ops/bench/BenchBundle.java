@@ -2,9 +2,10 @@ package io.berth.ops.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.protocol.oci.runtime.RuntimeSpec;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
+import io.berth.runtime.bundle.BusyboxBundle;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,27 +14,15 @@ final class BenchBundle {
     private BenchBundle() {}
 
     static Path busyboxTrue(Path bundle) throws IOException {
-        Path busybox = Path.of("/bin/busybox");
-        if (!Files.isExecutable(busybox)) {
-            throw new IllegalStateException("/bin/busybox is missing: run ops/setup-host (it installs busybox-static)");
-        }
-        Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
-        Files.copy(busybox, bin.resolve("busybox"));
-        Files.createSymbolicLink(bin.resolve("true"), Path.of("busybox"));
-        for (String d : List.of("proc", "sys", "dev", "tmp")) {
-            Files.createDirectories(bundle.resolve("rootfs").resolve(d));
-        }
-        ObjectNode config = (ObjectNode) RuntimeSpecs.JSON.valueToTree(RuntimeSpecs.defaultSpec());
-        ObjectNode process = (ObjectNode) config.get("process");
-        process.put("terminal", false);
-        process.putArray("args").add("/bin/true");
+        ObjectNode config = (ObjectNode) RuntimeSpecs.JSON.valueToTree(BusyboxBundle.defaultSpec(List.of("/bin/true")));
+        // crun 1.8 (Debian 12) refuses runtime-spec versions newer than it knows; all four runners accept 1.0.2.
+        config.put("ociVersion", "1.0.2");
         ObjectNode linux = (ObjectNode) config.get("linux");
         ArrayNode namespaces = linux.putArray("namespaces");
         for (String ns : List.of("pid", "mount", "ipc", "uts", "network")) {
             namespaces.addObject().put("type", ns);
         }
         linux.withObject("/resources").putObject("memory").put("limit", 64L << 20);
-        Files.write(bundle.resolve("config.json"), RuntimeSpecs.JSON.writeValueAsBytes(config));
-        return bundle;
+        return BusyboxBundle.create(bundle, RuntimeSpecs.JSON.treeToValue(config, RuntimeSpec.class));
     }
 }

@@ -1,12 +1,10 @@
 package io.berth.runtime.cli;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.berth.protocol.oci.runtime.RuntimeSpec;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.runtime.ContainerStatus;
 import io.berth.runtime.cgroup.CgroupStats;
-import io.berth.runtime.cgroup.Cgroups;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -46,13 +44,10 @@ final class EventsCommand implements Callable<Integer> {
         Duration every = parseInterval(interval);
         ContainerRuntime runtime = cli.runtime();
         requireLive(runtime);
-        RuntimeSpec spec = runtime.spec(id);
-        // The cgroup is found from the container's own cgroupsPath, as the runtime created it.
-        var cgroup = Cgroups.detect().open(spec.linux() == null ? null : spec.linux().cgroupsPath(), id);
         PrintWriter out = cli.out();
         while (true) {
             out.println(new String(RuntimeSpecs.JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsBytes(event(cgroup.stats())), StandardCharsets.UTF_8));
+                    .writeValueAsBytes(event(runtime.stats(id))), StandardCharsets.UTF_8));
             out.flush();
             if (stats) {
                 return 0;

@@ -3,10 +3,10 @@ package io.berth.runtime.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
 import io.berth.runtime.Stdio;
+import io.berth.runtime.bundle.BusyboxBundle;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -99,26 +99,13 @@ final class CliFixture {
     }
 
     /**
-     * A busybox bundle under this fixture's directory running {@code args}, from runc's default spec with the
-     * process's terminal off and a writable root; {@code edit} may change the config.json tree further.
+     * A busybox bundle under this fixture's directory running {@code args} ({@link BusyboxBundle}: runc's default
+     * spec, no terminal, a writable root); {@code edit} may change the config.json tree further, even into an
+     * invalid document.
      */
     Path bundle(String name, Consumer<ObjectNode> edit, String... args) throws IOException {
-        Path bundle = dir.resolve(name);
-        Path bin = bundle.resolve("rootfs/bin");
-        Files.createDirectories(bin);
-        Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-        for (String applet : List.of("sh", "true", "false", "sleep", "echo", "cat", "ps", "kill", "id", "ls")) {
-            Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
-        }
-        for (String d : List.of("proc", "sys", "dev", "tmp", "etc")) {
-            Files.createDirectories(bundle.resolve("rootfs").resolve(d));
-        }
-        ObjectNode config = (ObjectNode) RuntimeSpecs.JSON.valueToTree(RuntimeSpecs.defaultSpec());
-        ObjectNode process = (ObjectNode) config.get("process");
-        process.put("terminal", false);
-        ArrayNode argv = process.putArray("args");
-        List.of(args).forEach(argv::add);
-        ((ObjectNode) config.get("root")).put("readonly", false);
+        Path bundle = BusyboxBundle.create(dir.resolve(name), BusyboxBundle.defaultSpec(List.of(args)));
+        ObjectNode config = (ObjectNode) RuntimeSpecs.JSON.readTree(bundle.resolve("config.json").toFile());
         edit.accept(config);
         Files.write(bundle.resolve("config.json"), RuntimeSpecs.JSON.writeValueAsBytes(config));
         return bundle;
