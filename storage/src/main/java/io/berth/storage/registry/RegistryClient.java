@@ -243,7 +243,8 @@ public final class RegistryClient {
                     + " has no such repository or tag; check the name and tag)");
         }
         if (status != 200) {
-            throw new RegistryException("HEAD manifest " + ref + " on registry " + session.hostPort() + " answered HTTP " + status, status, null);
+            // Some registries and proxies do not answer HEAD on manifests; the GET says what is wrong, if anything.
+            return resolveByGet(session, ref);
         }
         String mediaType = contentType(response);
         Optional<String> digestHeader = response.headers().firstValue("Docker-Content-Digest");

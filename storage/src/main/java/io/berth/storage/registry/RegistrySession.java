@@ -265,8 +265,9 @@ final class RegistrySession {
         for (AuthChallenge c : challenges) {
             if (c.scheme().equals("bearer") && c.param("realm") != null) {
                 bearer = c;
-                // A token the registry refused (expired, or too narrow a scope) must not be sent again.
-                tokens.remove(tokenKey(scopes(call.scopes(), c)));
+                // The token we sent (if any) was refused: expired, or too narrow. Ask for one that covers both what
+                // this request names and what the registry's challenge says it needs, and keep it for the request.
+                tokens.put(tokenKey(new TreeSet<>(call.scopes())), fetchToken(c, scopes(call.scopes(), c)));
                 return;
             }
         }
@@ -317,17 +318,12 @@ final class RegistrySession {
     }
 
     private String token(AuthChallenge challenge, List<String> requested) throws IOException {
-        TreeSet<String> scopes = new TreeSet<>(requested);
-        String key = tokenKey(scopes);
+        String key = tokenKey(new TreeSet<>(requested));
         Token cached = tokens.get(key);
         if (cached != null && Instant.now().isBefore(cached.renewAt())) {
             return cached.value();
         }
-        // The challenge's own scope matters only for the request that drew it; requests name theirs.
-        if (scopes.isEmpty()) {
-            scopes = scopes(requested, challenge);
-        }
-        Token fresh = fetchToken(challenge, scopes);
+        Token fresh = fetchToken(challenge, new TreeSet<>(requested));
         tokens.put(key, fresh);
         return fresh.value();
     }
