@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *       also covers its socketcall(2)/ipc(2) form, as in libseccomp (see {@link #X86_MULTIPLEXED}).</li>
  *   <li>The conditions of one rule are ANDed (also when two compare the same argument, where runc would OR them);
  *       the rules for one system call are tried in profile order and the first that matches decides. A rule
- *       without conditions always matches, so rules after it for that call are dead.</li>
+ *       without conditions always matches, so rules after it for that call are dead. (runc drops a rule whose
+ *       action equals the default action; here it still decides the calls it matches, ahead of later rules.)</li>
  *   <li>Arguments are compared as unsigned 64-bit values (high and low words in turn). A 32-bit ABI's (x86, arm)
  *       arguments are zero-extended to 64 bits, so only their low word is loaded.
  *       {@code SCMP_CMP_MASKED_EQ} is {@code (arg & value) == valueTwo}.</li>
@@ -88,13 +89,15 @@ public final class SeccompCompiler {
             "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_SH",
             "SCMP_ARCH_SHEB");
 
+    private static final int X86_IPC = 117;
+
     /**
      * i386 reaches the socket and SysV IPC calls also through socketcall(2) (102) and ipc(2) (117), with the call
      * as the first argument: {name: {multiplexer, call}}. As libseccomp does, a rule for such a call also covers
      * its multiplexed form, but only when the rule has no conditions: the multiplexed call's real arguments are in
-     * memory a filter cannot read, so a conditional rule applies to the direct call alone.
+     * memory a filter cannot read, so a conditional rule applies to the direct call alone. ipc(2) reads the call
+     * from the low 16 bits of its first argument only, so only those are compared.
      */
-    private static final int X86_IPC = 117;
     static final Map<String, int[]> X86_MULTIPLEXED = Map.ofEntries(
             Map.entry("socket", new int[] {102, 1}), Map.entry("bind", new int[] {102, 2}),
             Map.entry("connect", new int[] {102, 3}), Map.entry("listen", new int[] {102, 4}),
@@ -195,11 +198,11 @@ public final class SeccompCompiler {
                 if (syscall == null) {
                     throw new InvalidSeccompProfileException(at, "must not be null");
                 }
-                Rule rule = new Rule(conditions(syscall.args(), at + ".args"),
-                        action(syscall.action(), syscall.errnoRet(), at + ".action", at + ".errnoRet"));
                 if (syscall.names() == null || syscall.names().isEmpty()) {
                     throw new InvalidSeccompProfileException(at + ".names", "must name at least one system call");
                 }
+                int action = action(syscall.action(), syscall.errnoRet(), at + ".action", at + ".errnoRet");
+                Rule rule = new Rule(conditions(syscall.args(), at + ".args"), action);
                 for (int j = 0; j < syscall.names().size(); j++) {
                     addRule(rules, syscall.names().get(j), at + ".names[" + j + "]", nativeArch, rule);
                 }
@@ -223,7 +226,6 @@ public final class SeccompCompiler {
                 }
                 int[] muxed = e.getKey() == SeccompArch.X86 ? X86_MULTIPLEXED.get(name) : null;
                 if (muxed != null && rule.conditions().isEmpty()) {
-                    // ipc(2) takes the call from the low 16 bits only (the rest is a version): compare just those.
                     Condition call = muxed[0] == X86_IPC ? new Condition(0, Op.MASKED_EQ, 0xFFFF, muxed[1])
                             : new Condition(0, Op.EQ, muxed[1], 0);
                     Rule viaMux = new Rule(List.of(call), rule.action());
