@@ -37,11 +37,12 @@ class LyingRegistryTest {
     private static final RetryPolicy FAST = new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20));
 
     /** What the fake registry gets wrong. */
-    enum Lie { NONE, LAYER_TYPE, MANIFEST_DIGEST, MANIFEST_SIZE, MANIFEST_TYPE, MANIFEST_TYPE_UNKNOWN, BLOB_DIGEST, BLOB_SIZE, BLOB_TOO_LONG, BLOB_TRUNCATED }
+    enum Lie { NONE, FLAKY, LAYER_TYPE, MANIFEST_DIGEST, MANIFEST_SIZE, MANIFEST_TYPE, MANIFEST_TYPE_UNKNOWN, BLOB_DIGEST, BLOB_SIZE, BLOB_TOO_LONG, BLOB_TRUNCATED }
 
     private static HttpServer server;
     private static volatile Lie lie = Lie.NONE;
     private static final List<String> accepts = new CopyOnWriteArrayList<>();
+    private static final java.util.concurrent.atomic.AtomicInteger unavailable = new java.util.concurrent.atomic.AtomicInteger();
     private static byte[] config;
     private static byte[] layer;
     private static byte[] manifest;
@@ -86,7 +87,9 @@ class LyingRegistryTest {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             boolean head = exchange.getRequestMethod().equals("HEAD");
-            if (path.equals("/v2/")) {
+            if (lie == Lie.FLAKY && unavailable.getAndDecrement() > 0) {
+                exchange.sendResponseHeaders(503, -1);
+            } else if (path.equals("/v2/")) {
                 exchange.sendResponseHeaders(200, -1);
             } else if (path.equals("/v2/liar/app/manifests/v1") || path.equals("/v2/liar/app/manifests/" + Digest.sha256(current()))) {
                 accepts.add(exchange.getRequestHeaders().getFirst("Accept"));
@@ -188,6 +191,24 @@ class LyingRegistryTest {
     void aLayerOfAMediaTypeThatIsNoLayerIsRefusedBeforeAnyDownload() throws Exception {
         assertPullFailsCleanly(Lie.LAYER_TYPE, io.berth.storage.image.InvalidImageException.class,
                 "manifest.layers[0].mediaType 'application/vnd.example.unknown'");
+    }
+
+    @Test
+    void answersOf503AreRetriedWithBackoffAndGiveUpAfterTheLastAttempt() throws Exception {
+        lie = Lie.FLAKY;
+        unavailable.set(2);
+        try (LocalImageStore store = LocalImageStore.open(dir.resolve("flaky"), ImageStoreOptions.defaults())) {
+            new ImagePuller(client, store, 2, FAST).pull(ref(), TransferListener.NONE);
+            assertThat(store.list()).hasSize(1);
+        }
+        unavailable.set(1000);
+        try (LocalImageStore store = LocalImageStore.open(dir.resolve("down"), ImageStoreOptions.defaults())) {
+            assertThatThrownBy(() -> new ImagePuller(client, store, 2, FAST).pull(ref(), TransferListener.NONE))
+                    .isInstanceOf(RegistryException.class).hasMessageContaining("503");
+            assertThat(store.list()).isEmpty();
+        } finally {
+            unavailable.set(0);
+        }
     }
 
     @Test
