@@ -1,0 +1,115 @@
+package io.berth.agent;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The agent's allocations in its own RocksDB, one JSON value per allocation id. Every write is synced to
+ * disk before it returns, so what the agent acted on survives a crash of the agent or the machine.
+ *
+ * <p>Thread-safe (RocksDB is); the agent uses it from its actor only. Failures are {@link IOException}s
+ * naming the database directory.
+ */
+final class AllocationStore implements AutoCloseable {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .addModule(new SimpleModule("berth-agent-durations")
+                    .addSerializer(Duration.class, new JsonSerializer<>() {
+                        @Override
+                        public void serialize(Duration d, JsonGenerator g, SerializerProvider p) throws IOException {
+                            g.writeString(d.toString());
+                        }
+                    })
+                    .addDeserializer(Duration.class, new JsonDeserializer<>() {
+                        @Override
+                        public Duration deserialize(JsonParser p, DeserializationContext c) throws IOException {
+                            return Duration.parse(p.getValueAsString());
+                        }
+                    }))
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private final Path dir;
+    private final Options options;
+    private final RocksDB db;
+    private final WriteOptions sync = new WriteOptions().setSync(true);
+
+    private AllocationStore(Path dir, Options options, RocksDB db) {
+        this.dir = dir;
+        this.options = options;
+        this.db = db;
+    }
+
+    /** Opens (creating) the database in {@code dir}. */
+    static AllocationStore open(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Options options = new Options().setCreateIfMissing(true);
+        try {
+            return new AllocationStore(dir, options, RocksDB.open(options, dir.toString()));
+        } catch (RocksDBException e) {
+            options.close();
+            throw new IOException("cannot open the allocation database " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    void put(Allocation a) throws IOException {
+        try {
+            db.put(sync, key(a.allocationId()), JSON.writeValueAsBytes(a));
+        } catch (RocksDBException e) {
+            throw new IOException("cannot write allocation " + a.allocationId() + " to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    void delete(String allocationId) throws IOException {
+        try {
+            db.delete(sync, key(allocationId));
+        } catch (RocksDBException e) {
+            throw new IOException("cannot delete allocation " + allocationId + " from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every stored allocation, ordered by id. */
+    List<Allocation> all() throws IOException {
+        List<Allocation> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                out.add(JSON.readValue(it.value(), Allocation.class));
+            }
+        }
+        return out;
+    }
+
+    private static byte[] key(String allocationId) {
+        return allocationId.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        sync.close();
+        db.close();
+        options.close();
+    }
+}

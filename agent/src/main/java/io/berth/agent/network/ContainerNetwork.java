@@ -1,0 +1,416 @@
+package io.berth.agent.network;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets up and tears down the network of each allocation on this machine.
+ *
+ * <ul>
+ *   <li>{@link NetworkMode#NONE}: a pinned network namespace whose loopback interface the CNI
+ *       {@code loopback} plugin brings up, and nothing else.</li>
+ *   <li>{@link NetworkMode#HOST}: no namespace; the container gets copies of the host's /etc/hosts and
+ *       /etc/resolv.conf.</li>
+ *   <li>{@link NetworkMode#BRIDGE}: a pinned namespace, {@code loopback}, then the chain {@code bridge}
+ *       (isGateway, ipMasq, hairpinMode, host-local IPAM on {@link NetworkConfig#subnet()}) and, when ports
+ *       are published, {@code portmap} (with {@code snat}, which also makes 127.0.0.1:hostPort reach the
+ *       container: the plugin turns on {@code route_localnet} on the bridge and masquerades such
+ *       connections). The plugins run as the CNI spec says ({@link CniInvoker}).</li>
+ * </ul>
+ *
+ * <p>Before the first plugin runs, the CNI configuration is recorded under
+ * {@code runDir/alloc/<alloc>/cni.json}, so that {@link #tearDown} can run DEL for every plugin even after
+ * the agent crashed halfway through an ADD or restarted since; a failed {@link #setUp} tears down what it
+ * made before it throws.
+ *
+ * <p>Thread-safe: calls for different allocations run in parallel, calls for one allocation one at a time.
+ * Every method blocks while plugins run (tens of milliseconds each), so callers keep it off dispatcher
+ * threads.
+ */
+public final class ContainerNetwork {
+    private static final Logger log = LoggerFactory.getLogger(ContainerNetwork.class);
+    private static final Pattern ALLOC_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    private static final String CNI_VERSION = "1.0.0";
+    private static final String IFNAME = "eth0";
+    private static final int LOCK_STRIPES = 64;
+
+    private final NetworkConfig config;
+    private final CniInvoker cni;
+    private final Object[] locks = new Object[LOCK_STRIPES];
+    /** "tcp/8080" -> the allocation publishing it. Guarded by itself. */
+    private final Map<String, String> hostPorts = new HashMap<>();
+
+    private ContainerNetwork(NetworkConfig config) {
+        this.config = config;
+        this.cni = new CniInvoker(config.cniPath(), config.pluginTimeout());
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            locks[i] = new Object();
+        }
+    }
+
+    /**
+     * Opens the networking of this machine: creates the run directory and reclaims the host ports of the
+     * allocations an earlier agent set up and did not tear down.
+     *
+     * @throws NetworkException if the run directory cannot be created or read
+     */
+    public static ContainerNetwork open(NetworkConfig config) {
+        ContainerNetwork n = new ContainerNetwork(config);
+        try {
+            Files.createDirectories(n.allocDir("x").getParent());
+            Files.createDirectories(n.netnsPath("x").getParent());
+            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(n.allocDir("x").getParent())) {
+                for (Path d : dirs) {
+                    JsonNode state = n.readState(d.getFileName().toString());
+                    if (state != null) {
+                        for (JsonNode p : state.path("ports")) {
+                            n.hostPorts.put(p.path("protocol").asText() + "/" + p.path("hostPort").asInt(),
+                                    d.getFileName().toString());
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new NetworkException("cannot prepare " + config.runDir() + ": " + e.getMessage(), e);
+        }
+        return n;
+    }
+
+    /**
+     * Gives an allocation its network.
+     *
+     * @param allocId      the allocation: 1 to 128 of {@code [A-Za-z0-9_.-]}, starting with a letter or digit
+     *                     (it is also the CNI container id)
+     * @param mode         the network mode; never null
+     * @param portMappings the host ports to publish; must be empty unless mode is BRIDGE; never null
+     * @param hostname     the container's host name, for /etc/hostname and /etc/hosts
+     * @return where the container joins and what to bind-mount
+     * @throws IllegalArgumentException for a bad id, hostname or port list (the message names it)
+     * @throws IllegalStateException    if the allocation is already set up (tear it down first)
+     * @throws NetworkException         if a host port is taken or a namespace or file cannot be made;
+     *                                  {@link CniException} if a plugin fails. Nothing is left behind then.
+     */
+    public NetworkAttachment setUp(String allocId, NetworkMode mode, List<PortMapping> portMappings, String hostname) {
+        checkAllocId(allocId);
+        EtcFiles.checkHostname(hostname);
+        if (mode != NetworkMode.BRIDGE && !portMappings.isEmpty()) {
+            throw new IllegalArgumentException("allocation " + allocId + ": ports can be published only in bridge"
+                    + " mode, not " + mode);
+        }
+        synchronized (lock(allocId)) {
+            if (Files.exists(allocDir(allocId)) || Files.exists(netnsPath(allocId))) {
+                throw new IllegalStateException("allocation " + allocId + " already has a network under "
+                        + config.runDir() + "; tear it down first");
+            }
+            claimPorts(allocId, portMappings);
+            try {
+                return doSetUp(allocId, mode, portMappings, hostname);
+            } catch (IOException e) {
+                NetworkException failure = new NetworkException("allocation " + allocId
+                        + ": cannot write its network files: " + e.getMessage(), e);
+                cleanUpAfter(allocId, failure);
+                throw failure;
+            } catch (RuntimeException e) {
+                cleanUpAfter(allocId, e);
+                throw e;
+            }
+        }
+    }
+
+    private void cleanUpAfter(String allocId, RuntimeException e) {
+        try {
+            tearDown(allocId);
+        } catch (RuntimeException cleanup) {
+            e.addSuppressed(cleanup);
+        }
+    }
+
+    /**
+     * Removes everything {@link #setUp} made for an allocation: DEL for every plugin (in reverse order,
+     * each attempted even when another fails; the plugins make DEL idempotent), the namespace (umount and
+     * unlink), the files and the port claims. Doing it again, or for an allocation never set up, does
+     * nothing. The container should have exited first.
+     *
+     * @throws CniException if a plugin's DEL failed: the CNI state is kept, so calling again retries it
+     */
+    public void tearDown(String allocId) {
+        checkAllocId(allocId);
+        synchronized (lock(allocId)) {
+            JsonNode state = readState(allocId);
+            CniException failed = null;
+            if (state != null) {
+                failed = deleteAll(allocId, state);
+            }
+            NetnsFiles.remove(netnsPath(allocId));
+            deleteTree(allocDir(allocId), failed == null ? null : "cni.json");
+            if (failed != null) {
+                throw failed;
+            }
+            synchronized (hostPorts) {
+                hostPorts.values().removeIf(allocId::equals);
+            }
+        }
+    }
+
+    private NetworkAttachment doSetUp(String allocId, NetworkMode mode, List<PortMapping> ports, String hostname)
+            throws IOException {
+        Path dir = allocDir(allocId);
+        Files.createDirectories(dir);
+        Path hosts = dir.resolve("hosts");
+        Path resolv = dir.resolve("resolv.conf");
+        Path hostnameFile = dir.resolve("hostname");
+        Files.writeString(hostnameFile, hostname + "\n");
+        if (mode == NetworkMode.HOST) {
+            Files.writeString(hosts, readOr(Path.of("/etc/hosts"), EtcFiles.hosts(hostname, List.of())));
+            Files.writeString(resolv, readOr(Path.of("/etc/resolv.conf"), ""));
+            return new NetworkAttachment(allocId, mode, null, List.of(), hosts, resolv, hostnameFile);
+        }
+
+        ObjectNode state = CniInvoker.JSON.createObjectNode();
+        state.put("mode", mode.name());
+        ArrayNode portsJson = state.putArray("ports");
+        ports.forEach(p -> portsJson.addObject().put("hostPort", p.hostPort()).put("containerPort", p.containerPort())
+                .put("protocol", p.protocol()));
+        state.set("loopback", pluginConfig(config.networkName() + "-lo", "loopback"));
+        if (mode == NetworkMode.BRIDGE) {
+            ArrayNode chain = state.putArray("chain");
+            chain.add(bridgeConfig());
+            if (!ports.isEmpty()) {
+                chain.add(portmapConfig(portsJson));
+            }
+        }
+        // recorded before the first plugin runs, so a crash from here on still lets tearDown run DEL
+        writeState(allocId, state);
+
+        Path netns = netnsPath(allocId);
+        NetnsFiles.create(netns);
+        cni.invoke("ADD", allocId, netns, "lo", (ObjectNode) state.get("loopback"));
+        List<NetworkAttachment.IpConfig> ips = new ArrayList<>();
+        JsonNode result = null;
+        if (mode == NetworkMode.BRIDGE) {
+            for (JsonNode plugin : state.get("chain")) {
+                ObjectNode conf = ((ObjectNode) plugin).deepCopy();
+                if (result != null) {
+                    conf.set("prevResult", result);
+                }
+                result = cni.invoke("ADD", allocId, netns, IFNAME, conf);
+                if (result == null) {
+                    throw new CniException(conf.path("type").asText(), "ADD", config.networkName(), -1,
+                            "printed no result", null);
+                }
+            }
+            state.set("result", result);
+            writeState(allocId, state);
+            for (JsonNode ip : result.path("ips")) {
+                ips.add(new NetworkAttachment.IpConfig(ip.path("address").asText(),
+                        ip.hasNonNull("gateway") ? ip.get("gateway").asText() : null));
+            }
+            if (ips.isEmpty()) {
+                throw new CniException("bridge", "ADD", config.networkName(), -1, "result has no IP address: "
+                        + result, null);
+            }
+        }
+        List<String> addresses = ips.stream().map(NetworkAttachment.IpConfig::ip).toList();
+        Files.writeString(hosts, EtcFiles.hosts(hostname, addresses));
+        JsonNode dns = result == null ? CniInvoker.JSON.createObjectNode() : result.path("dns");
+        Files.writeString(resolv, EtcFiles.resolvConf(readOr(Path.of("/etc/resolv.conf"), ""),
+                strings(dns.path("nameservers")), strings(dns.path("search"))));
+        log.debug("allocation {}: {} network in {} with {}", allocId, mode, netns, addresses);
+        return new NetworkAttachment(allocId, mode, netns, ips, hosts, resolv, hostnameFile);
+    }
+
+    /** DEL for the chain in reverse order, with the cached ADD result as prevResult, then loopback. */
+    private CniException deleteAll(String allocId, JsonNode state) {
+        CniException first = null;
+        Path netns = netnsPath(allocId);
+        List<JsonNode> chain = new ArrayList<>();
+        state.path("chain").forEach(chain::add);
+        JsonNode result = state.get("result");
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            ObjectNode conf = ((ObjectNode) chain.get(i)).deepCopy();
+            if (result != null) {
+                conf.set("prevResult", result);
+            }
+            first = attemptDel(allocId, netns, IFNAME, conf, first);
+        }
+        if (state.has("loopback")) {
+            first = attemptDel(allocId, netns, "lo", (ObjectNode) state.get("loopback"), first);
+        }
+        return first;
+    }
+
+    private CniException attemptDel(String allocId, Path netns, String ifName, ObjectNode conf, CniException first) {
+        try {
+            cni.invoke("DEL", allocId, netns, ifName, conf);
+            return first;
+        } catch (CniException e) {
+            log.warn("allocation {}: {}", allocId, e.getMessage());
+            if (first != null) {
+                first.addSuppressed(e);
+                return first;
+            }
+            return e;
+        }
+    }
+
+    private ObjectNode pluginConfig(String name, String type) {
+        ObjectNode c = CniInvoker.JSON.createObjectNode();
+        c.put("cniVersion", CNI_VERSION).put("name", name).put("type", type);
+        return c;
+    }
+
+    private ObjectNode bridgeConfig() {
+        ObjectNode c = pluginConfig(config.networkName(), "bridge");
+        c.put("bridge", config.bridgeName()).put("isGateway", true).put("ipMasq", true).put("hairpinMode", true);
+        ObjectNode ipam = c.putObject("ipam");
+        ipam.put("type", "host-local");
+        ipam.putArray("ranges").addArray().addObject().put("subnet", config.subnet());
+        ipam.putArray("routes").addObject().put("dst", "0.0.0.0/0");
+        ipam.put("dataDir", config.runDir().resolve("ipam").toString());
+        return c;
+    }
+
+    /** portmap, with the mappings passed as the spec passes a capability: in {@code runtimeConfig}. */
+    private ObjectNode portmapConfig(ArrayNode ports) {
+        ObjectNode c = pluginConfig(config.networkName(), "portmap");
+        c.putObject("capabilities").put("portMappings", true);
+        c.put("snat", true);
+        c.putObject("runtimeConfig").set("portMappings", ports.deepCopy());
+        return c;
+    }
+
+    /**
+     * Claims the host ports for the allocation: none may be published by another allocation here, nor be
+     * bound by a process on the host (portmap's DNAT would silently steal its traffic).
+     */
+    private void claimPorts(String allocId, List<PortMapping> ports) {
+        synchronized (hostPorts) {
+            List<String> keys = new ArrayList<>();
+            for (PortMapping p : ports) {
+                String key = p.protocol() + "/" + p.hostPort();
+                String owner = hostPorts.get(key);
+                if (owner != null || keys.contains(key)) {
+                    throw new NetworkException("allocation " + allocId + ": host port " + key + " is already"
+                            + " published by allocation " + (owner != null ? owner : allocId));
+                }
+                checkUnbound(allocId, p);
+                keys.add(key);
+            }
+            keys.forEach(k -> hostPorts.put(k, allocId));
+        }
+    }
+
+    private static void checkUnbound(String allocId, PortMapping p) {
+        InetSocketAddress any = new InetSocketAddress(p.hostPort());
+        try {
+            if (p.protocol().equals("tcp")) {
+                try (ServerSocket s = new ServerSocket()) {
+                    s.setReuseAddress(true);
+                    s.bind(any);
+                }
+            } else {
+                try (DatagramSocket s = new DatagramSocket(any)) {
+                    s.getLocalPort();
+                }
+            }
+        } catch (IOException e) {
+            throw new NetworkException("allocation " + allocId + ": host port " + p.protocol() + "/" + p.hostPort()
+                    + " is already in use on this machine (" + e.getMessage() + ")");
+        }
+    }
+
+    private JsonNode readState(String allocId) {
+        Path f = allocDir(allocId).resolve("cni.json");
+        try {
+            return CniInvoker.JSON.readTree(f.toFile());
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            return null;
+        } catch (IOException e) {
+            throw new NetworkException("allocation " + allocId + ": cannot read " + f + ": " + e.getMessage()
+                    + " (remove the allocation's namespace and this directory by hand)", e);
+        }
+    }
+
+    /** Written to a temporary file and renamed, so a crash leaves the old state or the new, never half. */
+    private void writeState(String allocId, JsonNode state) throws IOException {
+        Path f = allocDir(allocId).resolve("cni.json");
+        Path tmp = f.resolveSibling("cni.json.tmp");
+        Files.write(tmp, CniInvoker.JSON.writeValueAsBytes(state));
+        try {
+            Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteTree(Path dir, String keep) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                if (keep != null && (p.equals(dir) || p.getFileName().toString().equals(keep))) {
+                    continue;
+                }
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new NetworkException("cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String readOr(Path file, String fallback) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return fallback;
+        }
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private static void checkAllocId(String allocId) {
+        if (allocId == null || !ALLOC_ID.matcher(allocId).matches()) {
+            throw new IllegalArgumentException("allocation id '" + allocId + "': 1 to 128 letters, digits, '_', '.'"
+                    + " or '-', starting with a letter or digit");
+        }
+    }
+
+    private Object lock(String allocId) {
+        return locks[Math.floorMod(allocId.hashCode(), LOCK_STRIPES)];
+    }
+
+    Path allocDir(String allocId) {
+        return config.runDir().resolve("alloc").resolve(allocId);
+    }
+
+    /** Where the allocation's network namespace is pinned. */
+    public Path netnsPath(String allocId) {
+        return config.runDir().resolve("netns").resolve(allocId);
+    }
+}
