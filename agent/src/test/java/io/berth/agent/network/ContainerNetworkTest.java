@@ -1,0 +1,295 @@
+package io.berth.agent.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.protocol.oci.runtime.RuntimeSpec;
+import io.berth.protocol.oci.runtime.RuntimeSpecs;
+import io.berth.runtime.ContainerRuntime;
+import io.berth.runtime.CreateOptions;
+import io.berth.runtime.ExitStatus;
+import io.berth.runtime.Stdio;
+import io.berth.runtime.bundle.BusyboxBundle;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real bridge networking through Debian's CNI plugins and real busybox containers, on a bridge, subnet and
+ * CNI network name of the test's own, all removed afterwards (rules included) even when a test fails.
+ */
+class ContainerNetworkTest {
+    private static final long PID = ProcessHandle.current().pid();
+    private static final String NETWORK = "berth-nt" + PID;
+    private static final String BRIDGE = "bnt" + (PID % 1_000_000);
+    private static final String SUBNET = "10.231." + (PID % 250) + ".0/24";
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    private static Path runDir;
+    private static Path stateRoot;
+    private static ContainerNetwork network;
+    private static ContainerRuntime runtime;
+    private static final List<String> allocs = new ArrayList<>();
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void open() throws IOException {
+        runDir = Files.createTempDirectory("berth-net-test");
+        stateRoot = Files.createTempDirectory("berth-net-runtime");
+        network = ContainerNetwork.open(config(Path.of("/usr/lib/cni"), BRIDGE));
+        runtime = ContainerRuntime.open(stateRoot);
+    }
+
+    private static NetworkConfig config(Path cniPath, String bridge) {
+        return new NetworkConfig(runDir, cniPath, NETWORK, bridge, SUBNET, Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void removeContainersAndNetworks() {
+        for (var s : runtime.list()) {
+            runtime.delete(s.id(), true);
+        }
+        for (String a : allocs) {
+            network.tearDown(a);
+        }
+        allocs.clear();
+    }
+
+    @AfterAll
+    static void removeBridgeAndRules() throws IOException {
+        runtime.close();
+        // the fallback for a teardown that failed: every nat rule tagged with this test's network name
+        for (String rule : NetworkHost.natRules()) {
+            if (rule.contains("\\\"" + NETWORK + "\\\"")) {
+                NetworkHost.run("sh", "-c", "iptables -t nat " + rule.replaceFirst("^-A ", "-D "));
+            }
+        }
+        for (String chain : NetworkHost.run("iptables-save", "-t", "nat").lines()
+                .filter(l -> l.startsWith(":CNI-")).map(l -> l.substring(1).split(" ")[0]).toList()) {
+            // per-container chains emptied above; the shared CNI-HOSTPORT-* chains stay for other users
+            if (!chain.startsWith("CNI-HOSTPORT-") && NetworkHost.natRules().stream().noneMatch(r -> r.contains(chain))) {
+                NetworkHost.run("iptables", "-t", "nat", "-X", chain);
+            }
+        }
+        if (NetworkHost.run("ip", "-o", "link", "show").contains(" " + BRIDGE + ":")) {
+            NetworkHost.run("ip", "link", "del", BRIDGE);
+        }
+        try (Stream<Path> s = Files.walk(runDir)) {
+            for (Path p : s.sorted((a, b) -> b.compareTo(a)).toList()) {
+                if (NetnsFiles.isMountPoint(p)) {
+                    NetworkHost.run("umount", p.toString());
+                }
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(stateRoot);
+    }
+
+    private static String newAlloc() {
+        String id = "a" + PID + "-" + SEQ.incrementAndGet();
+        allocs.add(id);
+        return id;
+    }
+
+    @Test
+    void bridgeServesHttpThroughPublishedHostPortOnLoopbackAndThroughContainerIp() throws Exception {
+        String alloc = newAlloc();
+        int hostPort = NetworkHost.freePort();
+        NetworkAttachment net = network.setUp(alloc, NetworkMode.BRIDGE, List.of(PortMapping.tcp(hostPort, 80)), "web");
+        assertThat(net.ips()).hasSize(1);
+        String ip = net.ips().get(0).ip();
+        assertThat(ip).startsWith(SUBNET.substring(0, SUBNET.lastIndexOf('.')));
+
+        Path bundle = bundle(List.of("httpd", "-f", "-p", "80", "-h", "/www"), net);
+        Files.createDirectories(bundle.resolve("rootfs/www"));
+        Files.writeString(bundle.resolve("rootfs/www/index.html"), "hello from " + alloc + "\n");
+        String id = alloc + "-c";
+        runtime.create(CreateOptions.of(id, bundle, Stdio.files(null, tmp.resolve("out"), tmp.resolve("err"))));
+        runtime.start(id);
+
+        assertThat(NetworkHost.httpGet("127.0.0.1", hostPort, 10_000)).startsWith("HTTP/1.").contains("hello from " + alloc);
+        assertThat(NetworkHost.httpGet(ip, 80, 10_000)).contains("hello from " + alloc);
+    }
+
+    @Test
+    void containerSeesItsAddressAndTheWrittenEtcFiles() throws Exception {
+        String alloc = newAlloc();
+        NetworkAttachment net = network.setUp(alloc, NetworkMode.BRIDGE, List.of(), "box1");
+        String out = runToCompletion(bundle(List.of("sh", "-c",
+                "cat /etc/hostname /etc/hosts /etc/resolv.conf; ip -o -4 addr show eth0; ip -o link show lo"), net));
+
+        String ip = net.ips().get(0).ip();
+        assertThat(out).contains("box1\n").contains(ip + "\tbox1").contains("127.0.0.1\tlocalhost")
+                .contains("inet " + net.ips().get(0).address()).contains("nameserver ");
+        assertThat(out.lines().filter(l -> l.startsWith("nameserver ")))
+                .noneMatch(l -> l.contains(" 127.") || l.contains("::1"));
+        assertThat(out.lines().filter(l -> l.contains(": lo:")).findFirst().orElseThrow()).contains("UP");
+    }
+
+    @Test
+    void twoAllocationsGetDistinctAddressesAndTeardownRemovesVethLeaseRulesAndNamespace() {
+        String a = newAlloc();
+        String b = newAlloc();
+        NetworkAttachment na = network.setUp(a, NetworkMode.BRIDGE, List.of(PortMapping.tcp(NetworkHost.freePort(), 80)), "a");
+        NetworkAttachment nb = network.setUp(b, NetworkMode.BRIDGE, List.of(), "b");
+        String ipA = na.ips().get(0).ip();
+        String ipB = nb.ips().get(0).ip();
+        assertThat(ipA).isNotEqualTo(ipB);
+        assertThat(NetworkHost.bridgePorts(BRIDGE)).hasSize(2);
+        Path leases = runDir.resolve("ipam").resolve(NETWORK);
+        assertThat(leases.resolve(ipA)).exists();
+        assertThat(rulesOf(a)).as("portmap and ipMasq rules for %s", a).isNotEmpty()
+                .anyMatch(r -> r.contains("CNI-HOSTPORT-DNAT") || r.contains("dnat"));
+        assertThat(NetnsFiles.isMountPoint(na.netnsPath())).isTrue();
+
+        network.tearDown(a);
+
+        assertThat(NetworkHost.bridgePorts(BRIDGE)).hasSize(1);
+        assertThat(leases.resolve(ipA)).doesNotExist();
+        assertThat(leases.resolve(ipB)).exists();
+        assertThat(rulesOf(a)).isEmpty();
+        assertThat(rulesOf(b)).isNotEmpty();
+        assertThat(NetnsFiles.isMountPoint(na.netnsPath())).isFalse();
+        assertThat(na.netnsPath()).doesNotExist();
+        assertThat(na.hostsFile()).doesNotExist();
+
+        network.tearDown(a); // again: nothing to do, no error
+        network.tearDown(b);
+        assertThat(NetworkHost.bridgePorts(BRIDGE)).isEmpty();
+        assertThat(rulesOf(b)).isEmpty();
+    }
+
+    @Test
+    void pluginErrorIsReportedWithPluginCodeAndMessageAndLeavesNothingBehind() {
+        // "lo" exists and is not a bridge: the bridge plugin refuses it
+        ContainerNetwork bad = ContainerNetwork.open(config(Path.of("/usr/lib/cni"), "lo"));
+        String alloc = newAlloc();
+        assertThatThrownBy(() -> bad.setUp(alloc, NetworkMode.BRIDGE, List.of(PortMapping.tcp(NetworkHost.freePort(), 80)), "x"))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.plugin()).isEqualTo("bridge");
+                    assertThat(e.command()).isEqualTo("ADD");
+                    assertThat(e.code()).isPositive();
+                    assertThat(e.pluginMessage()).contains("lo");
+                    assertThat(e.getMessage()).contains("CNI plugin 'bridge' ADD on network '" + NETWORK + "'");
+                });
+        assertThat(bad.netnsPath(alloc)).doesNotExist();
+        assertThat(runDir.resolve("alloc").resolve(alloc)).doesNotExist();
+        assertThat(rulesOf(alloc)).isEmpty();
+    }
+
+    @Test
+    void missingPluginDirectorySaysWhatToInstall() {
+        ContainerNetwork bad = ContainerNetwork.open(config(tmp, BRIDGE));
+        String alloc = newAlloc();
+        assertThatThrownBy(() -> bad.setUp(alloc, NetworkMode.NONE, List.of(), "x"))
+                .isInstanceOf(CniException.class).hasMessageContaining("containernetworking-plugins");
+        assertThat(bad.netnsPath(alloc)).doesNotExist();
+    }
+
+    @Test
+    void noneModeHasOnlyLoopbackAndItIsUp() throws Exception {
+        String alloc = newAlloc();
+        NetworkAttachment net = network.setUp(alloc, NetworkMode.NONE, List.of(), "quiet");
+        assertThat(net.ips()).isEmpty();
+        String out = runToCompletion(bundle(List.of("ip", "-o", "link"), net));
+        List<String> links = out.lines().map(l -> l.split(":\\s+")[1]).toList();
+        assertThat(links).containsExactly("lo");
+        assertThat(out).contains("UP");
+    }
+
+    @Test
+    void hostModeHasNoNamespaceAndTheHostsFiles() throws Exception {
+        String alloc = newAlloc();
+        NetworkAttachment net = network.setUp(alloc, NetworkMode.HOST, List.of(), "h");
+        assertThat(net.netnsPath()).isNull();
+        assertThat(net.namespace()).isNull();
+        assertThat(Files.readString(net.resolvConf())).isEqualTo(Files.readString(Path.of("/etc/resolv.conf")));
+        assertThat(Files.readString(net.hostnameFile())).isEqualTo("h\n");
+    }
+
+    @Test
+    void hostPortInUseIsRefusedAndLeavesNothingBehind() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            String alloc = newAlloc();
+            assertThatThrownBy(() -> network.setUp(alloc, NetworkMode.BRIDGE,
+                    List.of(PortMapping.tcp(taken.getLocalPort(), 80)), "x"))
+                    .isInstanceOf(NetworkException.class)
+                    .hasMessageContaining("host port tcp/" + taken.getLocalPort() + " is already in use");
+            assertThat(network.netnsPath(alloc)).doesNotExist();
+        }
+        String first = newAlloc();
+        int port = NetworkHost.freePort();
+        network.setUp(first, NetworkMode.BRIDGE, List.of(PortMapping.tcp(port, 80)), "x");
+        String second = newAlloc();
+        assertThatThrownBy(() -> network.setUp(second, NetworkMode.BRIDGE, List.of(PortMapping.tcp(port, 81)), "y"))
+                .hasMessageContaining("already published by allocation " + first);
+        assertThat(rulesOf(second)).isEmpty();
+    }
+
+    @Test
+    void badInputIsRefusedNamingTheField() {
+        assertThatThrownBy(() -> network.setUp("../x", NetworkMode.BRIDGE, List.of(), "h"))
+                .hasMessageContaining("allocation id '../x'");
+        assertThatThrownBy(() -> network.setUp("ok", NetworkMode.BRIDGE, List.of(), "bad_host!"))
+                .hasMessageContaining("hostname 'bad_host!'");
+        assertThatThrownBy(() -> network.setUp("ok", NetworkMode.HOST, List.of(PortMapping.tcp(8080, 80)), "h"))
+                .hasMessageContaining("only in bridge mode");
+        assertThatThrownBy(() -> PortMapping.tcp(0, 80)).hasMessageContaining("hostPort must be 1..65535");
+        assertThatThrownBy(() -> new NetworkConfig(runDir, runDir, "n", "b", "10.0.0.0/33", Duration.ofSeconds(1)))
+                .hasMessageContaining("subnet '10.0.0.0/33'");
+    }
+
+    /** The nat rules portmap and bridge's ipMasq tagged with the allocation's container id. */
+    private static List<String> rulesOf(String alloc) {
+        return NetworkHost.natRules().stream().filter(r -> r.contains("id: \\\"" + alloc + "\\\"")).toList();
+    }
+
+    /** A busybox bundle running args in the allocation's network, with its /etc files bind-mounted. */
+    private Path bundle(List<String> args, NetworkAttachment net) {
+        ObjectNode spec = RuntimeSpecs.JSON.valueToTree(BusyboxBundle.defaultSpec(args));
+        ArrayNode namespaces = (ArrayNode) spec.get("linux").get("namespaces");
+        for (int i = namespaces.size() - 1; i >= 0; i--) {
+            if (namespaces.get(i).path("type").asText().equals("network")) {
+                namespaces.remove(i);
+            }
+        }
+        if (net.namespace() != null) {
+            namespaces.add(RuntimeSpecs.JSON.valueToTree(net.namespace()));
+        }
+        ArrayNode mounts = (ArrayNode) spec.get("mounts");
+        net.mounts().forEach(m -> mounts.add(RuntimeSpecs.JSON.valueToTree(m)));
+        return BusyboxBundle.create(tmp.resolve("bundle-" + SEQ.incrementAndGet()),
+                RuntimeSpecs.JSON.convertValue(spec, RuntimeSpec.class));
+    }
+
+    private String runToCompletion(Path bundle) throws Exception {
+        String id = "c" + PID + "-" + SEQ.incrementAndGet();
+        Path out = tmp.resolve(id + ".out");
+        Path err = tmp.resolve(id + ".err");
+        runtime.create(CreateOptions.of(id, bundle, Stdio.files(null, out, err)));
+        try {
+            runtime.start(id);
+            ExitStatus exit = runtime.exitFuture(id).get(30, TimeUnit.SECONDS);
+            assertThat(exit.exitCode()).as("exit; stderr: %s", Files.readString(err)).isZero();
+            return Files.readString(out);
+        } finally {
+            runtime.delete(id, true);
+        }
+    }
+}

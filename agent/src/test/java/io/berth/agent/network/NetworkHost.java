@@ -1,0 +1,83 @@
+package io.berth.agent.network;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Test helpers that look at the host's real network state through its own tools. */
+final class NetworkHost {
+    private NetworkHost() {}
+
+    /** Runs a command, returning its stdout+stderr; fails the test if it exits non-zero. */
+    static String run(String... command) {
+        try {
+            Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The nat table's rules, as iptables-save prints them. */
+    static List<String> natRules() {
+        return run("iptables-save", "-t", "nat").lines().filter(l -> l.startsWith("-A ")).toList();
+    }
+
+    /** The host interfaces enslaved to a bridge (the containers' veth ends); empty when it does not exist. */
+    static List<String> bridgePorts(String bridge) {
+        if (!run("ip", "-o", "link", "show").contains(" " + bridge + ":")) {
+            return List.of();
+        }
+        return run("ip", "-o", "link", "show", "master", bridge).lines()
+                .map(l -> l.split(":\\s+")[1].split("@")[0]).toList();
+    }
+
+    /** A TCP port nothing listens on right now. */
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** GET / over HTTP/1.0, returning the whole response; retried until the deadline (the server is starting). */
+    static String httpGet(String host, int port, long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, port), 2000);
+                s.setSoTimeout(5000);
+                OutputStream out = s.getOutputStream();
+                out.write(("GET / HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = s.getInputStream();
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new AssertionError("no HTTP answer from " + host + ":" + port + ": " + e, e);
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(ie);
+                }
+            }
+        }
+    }
+}
