@@ -4,6 +4,7 @@ import static io.berth.runtime.seccomp.Profiles.arg;
 import static io.berth.runtime.seccomp.Profiles.profile;
 import static io.berth.runtime.seccomp.Profiles.rule;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.protocol.oci.runtime.ContainerState;
@@ -134,6 +135,20 @@ class SeccompContainerTest {
 
         assertThat(r.out()).isEqualTo("x86_64\nrc=1\n");
         assertThat(r.err()).contains("Operation not permitted");
+    }
+
+    @Test
+    void anInvalidProfileFailsCreateNamingTheFieldAndLeavesNothingBehind() throws Exception {
+        RuntimeSpec.Seccomp bad = profile("SCMP_ACT_ALLOW", null, rule("SCMP_ACT_ERRNO", List.of("mkdir", "mkdri")));
+        ObjectNode json = RuntimeSpecs.JSON.valueToTree(BusyboxBundle.defaultSpec(List.of("true")));
+        ((ObjectNode) json.get("linux")).set("seccomp", RuntimeSpecs.JSON.valueToTree(bad));
+        Path bundle = BusyboxBundle.create(tmp.resolve("bad"), RuntimeSpecs.JSON.convertValue(json, RuntimeSpec.class));
+
+        assertThatThrownBy(() -> runtime.create(CreateOptions.of("seccomp-bad-" + SEQ.incrementAndGet(), bundle,
+                Stdio.discard())))
+                .isInstanceOf(InvalidSeccompProfileException.class)
+                .hasMessageStartingWith("$.linux.seccomp.syscalls[0].names[1]: unknown syscall 'mkdri'");
+        assertThat(runtime.list()).isEmpty();
     }
 
     @Test
