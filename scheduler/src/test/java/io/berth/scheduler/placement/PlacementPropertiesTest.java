@@ -89,6 +89,50 @@ class PlacementPropertiesTest {
         }
     }
 
+    @Property(tries = 200)
+    void placesOnlyOnNodesThatTakeWorkAndMeetTheConstraints(@ForAll long seed) {
+        Random r = new Random(seed);
+        ClusterSnapshot s = randomCluster(r, 3 + r.nextInt(30));
+        Job job = randomJob("j", r);
+        Plan plan = new Scheduler(s, r).process(Evaluation.of("e", job, 1));
+        Set<String> used = new HashSet<>();
+        for (Plan.Placement p : plan.placements()) {
+            Node n = s.node(s.indexOf(p.nodeId()));
+            assertThat(n.status()).isEqualTo(Node.Status.READY);
+            assertThat(n.eligible()).isTrue();
+            assertThat(n.draining()).isFalse();
+            for (Constraint c : job.groups().get(0).constraints()) {
+                switch (c.operator()) {
+                    case EQUAL -> assertThat(n.attribute(c.attribute())).isEqualTo(c.value());
+                    case VERSION -> assertThat(n.kernelVersion()).startsWith("6.");
+                    case DISTINCT_HOSTS -> assertThat(used.add(n.id())).as("second allocation on %s", n.id()).isTrue();
+                    default -> throw new IllegalStateException("randomJob makes no " + c.operator());
+                }
+            }
+        }
+    }
+
+    @Property(tries = 100)
+    void aSystemJobRunsOnceOnEveryNodeThatTakesWork(@ForAll long seed) {
+        Random r = new Random(seed);
+        ClusterSnapshot s = randomCluster(r, 1 + r.nextInt(30));
+        Job system = Fixtures.job("sys", JobType.SYSTEM, 50, Fixtures.group(1, Fixtures.task(50, 64)));
+        for (int round = 0; round < 2; round++) { // the second round must change nothing
+            Plan plan = new Scheduler(s, r).process(Evaluation.of("e" + round, system, 1));
+            assertThat(plan.stops()).isEmpty();
+            if (round == 1) {
+                assertThat(plan.placements()).isEmpty();
+            }
+            s = s.apply(plan);
+        }
+        for (int i = 0; i < s.size(); i++) {
+            Node n = s.node(i);
+            long mine = s.allocationsOn(i).stream().filter(a -> a.jobId().equals("sys")).count();
+            boolean takesWork = n.status() == Node.Status.READY && n.eligible() && !n.draining();
+            assertThat(mine).as("allocations on %s", n.id()).isEqualTo(takesWork ? 1 : 0);
+        }
+    }
+
     @Property(tries = 100)
     void theSameSeedGivesTheSamePlans(@ForAll long seed) {
         List<Plan> first = run(seed), second = run(seed);
