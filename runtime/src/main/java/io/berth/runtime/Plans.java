@@ -189,9 +189,15 @@ final class Plans {
             addMount(plan, m, bundle, cgroupMounts);
         }
         devices(plan, linux);
-        plan.waitParent();
-        if (nss.stream().anyMatch(n -> n.type().equals("cgroup") && n.path() == null)) {
-            plan.unshare(Linux.CLONE_NEWCGROUP);  // only now is the init in its cgroup, which becomes its root
+        // The runtime's go (cgroup joined, prestart and createRuntime hooks run) must come before the hooks
+        // that follow it and before pivot_root when there are hooks; without hooks the init also pivots
+        // while the runtime joins the cgroup, so the two RCU grace periods (pivot's unmount, v1's cgroup
+        // migration) overlap.
+        boolean hooks = spec.hooks() != null && (notEmpty(spec.hooks().prestart())
+                || notEmpty(spec.hooks().createRuntime()) || notEmpty(spec.hooks().createContainer()));
+        boolean cgroupNs = nss.stream().anyMatch(n -> n.type().equals("cgroup") && n.path() == null);
+        if (hooks) {
+            joinedCgroup(plan, cgroupNs);
         }
         hooks(plan, spec.hooks() == null ? null : spec.hooks().createContainer(), creatingState);
         plan.pivot(options.noPivot());
@@ -216,11 +222,25 @@ final class Plans {
         if (linux != null && linux.maskedPaths() != null) {
             linux.maskedPaths().forEach(plan::mask);
         }
+        if (!hooks) {
+            joinedCgroup(plan, cgroupNs);
+        }
         process(plan, spec.process(), linux == null ? null : linux.seccomp(), consoleFd);
         plan.ready();
         plan.waitExecFifo(fifoFd);
         hooks(plan, spec.hooks() == null ? null : spec.hooks().startContainer(), createdState);
         return plan.execve();
+    }
+
+    private static boolean notEmpty(List<?> list) {
+        return list != null && !list.isEmpty();
+    }
+
+    private static void joinedCgroup(InitPlan plan, boolean cgroupNs) {
+        plan.waitParent();
+        if (cgroupNs) {
+            plan.unshare(Linux.CLONE_NEWCGROUP);  // only now is the init in its cgroup, which becomes its root
+        }
     }
 
     /** The plan of {@code exec}: join the container's namespaces (mount last), then the process part. */
