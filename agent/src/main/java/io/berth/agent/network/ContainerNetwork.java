@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *       (isGateway, ipMasq, hairpinMode, host-local IPAM on {@link NetworkConfig#subnet()}) and, when ports
  *       are published, {@code portmap} (with {@code snat}, which also makes 127.0.0.1:hostPort reach the
  *       container: the plugin turns on {@code route_localnet} on the bridge and masquerades such
- *       connections). The plugins run as the CNI spec says ({@link CniInvoker}).</li>
+ *       connections), then {@code firewall} (accepts the container's forwarded traffic even where the
+ *       FORWARD policy is DROP). The plugins run as the CNI spec says ({@link CniInvoker}).</li>
  * </ul>
  *
  * <p>Before the first plugin runs, the CNI configuration is recorded under
@@ -147,6 +149,25 @@ public final class ContainerNetwork {
     }
 
     /**
+     * The network an earlier {@link #setUp} made for the allocation, also one made by an agent before it
+     * restarted (for live restore).
+     *
+     * @return empty if the allocation has none, or if its setUp never completed (the agent crashed during
+     *     it): {@link #tearDown} it then
+     * @throws NetworkException if its recorded state cannot be read
+     */
+    public Optional<NetworkAttachment> find(String allocId) {
+        checkAllocId(allocId);
+        synchronized (lock(allocId)) {
+            JsonNode state = readState(allocId);
+            if (state == null || !state.path("complete").asBoolean()) {
+                return Optional.empty();
+            }
+            return Optional.of(attachment(allocId, state));
+        }
+    }
+
+    /**
      * Removes everything {@link #setUp} made for an allocation: DEL for every plugin (in reverse order,
      * each attempted even when another fails; the plugins make DEL idempotent), the namespace (umount and
      * unlink), the files and the port claims. Doing it again, or for an allocation never set up, does
@@ -177,37 +198,32 @@ public final class ContainerNetwork {
             throws IOException {
         Path dir = allocDir(allocId);
         Files.createDirectories(dir);
-        Path hosts = dir.resolve("hosts");
-        Path resolv = dir.resolve("resolv.conf");
-        Path hostnameFile = dir.resolve("hostname");
-        Files.writeString(hostnameFile, hostname + "\n");
-        if (mode == NetworkMode.HOST) {
-            Files.writeString(hosts, readOr(Path.of("/etc/hosts"), EtcFiles.hosts(hostname, List.of())));
-            Files.writeString(resolv, readOr(Path.of("/etc/resolv.conf"), ""));
-            return new NetworkAttachment(allocId, mode, null, List.of(), hosts, resolv, hostnameFile);
-        }
-
         ObjectNode state = CniInvoker.JSON.createObjectNode();
         state.put("mode", mode.name());
         ArrayNode portsJson = state.putArray("ports");
         ports.forEach(p -> portsJson.addObject().put("hostPort", p.hostPort()).put("containerPort", p.containerPort())
                 .put("protocol", p.protocol()));
-        state.set("loopback", pluginConfig(config.networkName() + "-lo", "loopback"));
+        if (mode != NetworkMode.HOST) {
+            state.set("loopback", pluginConfig(config.networkName() + "-lo", "loopback"));
+        }
         if (mode == NetworkMode.BRIDGE) {
             ArrayNode chain = state.putArray("chain");
             chain.add(bridgeConfig());
             if (!ports.isEmpty()) {
                 chain.add(portmapConfig(portsJson));
             }
+            // lets the container's traffic through a FORWARD chain whose policy is DROP (as Docker leaves it)
+            chain.add(pluginConfig(config.networkName(), "firewall").put("backend", "iptables"));
         }
         // recorded before the first plugin runs, so a crash from here on still lets tearDown run DEL
         writeState(allocId, state);
 
         Path netns = netnsPath(allocId);
-        NetnsFiles.create(netns);
-        cni.invoke("ADD", allocId, netns, "lo", (ObjectNode) state.get("loopback"));
-        List<NetworkAttachment.IpConfig> ips = new ArrayList<>();
         JsonNode result = null;
+        if (mode != NetworkMode.HOST) {
+            NetnsFiles.create(netns);
+            cni.invoke("ADD", allocId, netns, "lo", (ObjectNode) state.get("loopback"));
+        }
         if (mode == NetworkMode.BRIDGE) {
             for (JsonNode plugin : state.get("chain")) {
                 ObjectNode conf = ((ObjectNode) plugin).deepCopy();
@@ -219,25 +235,45 @@ public final class ContainerNetwork {
                     throw new CniException(conf.path("type").asText(), "ADD", config.networkName(), -1,
                             "printed no result", null);
                 }
+                // after each plugin, so a DEL after a crash gets the latest result as its prevResult
+                state.set("result", result);
+                writeState(allocId, state);
             }
-            state.set("result", result);
-            writeState(allocId, state);
-            for (JsonNode ip : result.path("ips")) {
-                ips.add(new NetworkAttachment.IpConfig(ip.path("address").asText(),
-                        ip.hasNonNull("gateway") ? ip.get("gateway").asText() : null));
-            }
-            if (ips.isEmpty()) {
+            if (!result.path("ips").elements().hasNext()) {
                 throw new CniException("bridge", "ADD", config.networkName(), -1, "result has no IP address: "
                         + result, null);
             }
         }
-        List<String> addresses = ips.stream().map(NetworkAttachment.IpConfig::ip).toList();
-        Files.writeString(hosts, EtcFiles.hosts(hostname, addresses));
-        JsonNode dns = result == null ? CniInvoker.JSON.createObjectNode() : result.path("dns");
-        Files.writeString(resolv, EtcFiles.resolvConf(readOr(Path.of("/etc/resolv.conf"), ""),
-                strings(dns.path("nameservers")), strings(dns.path("search"))));
-        log.debug("allocation {}: {} network in {} with {}", allocId, mode, netns, addresses);
-        return new NetworkAttachment(allocId, mode, netns, ips, hosts, resolv, hostnameFile);
+        NetworkAttachment attachment = attachment(allocId, state);
+        List<String> addresses = attachment.ips().stream().map(NetworkAttachment.IpConfig::ip).toList();
+        Path etcHosts = Path.of("/etc/hosts");
+        Path etcResolv = Path.of("/etc/resolv.conf");
+        Files.writeString(attachment.hostnameFile(), hostname + "\n");
+        if (mode == NetworkMode.HOST) {
+            Files.writeString(attachment.hostsFile(), readOr(etcHosts, EtcFiles.hosts(hostname, List.of())));
+            Files.writeString(attachment.resolvConf(), readOr(etcResolv, ""));
+        } else {
+            Files.writeString(attachment.hostsFile(), EtcFiles.hosts(hostname, addresses));
+            JsonNode dns = result == null ? CniInvoker.JSON.createObjectNode() : result.path("dns");
+            Files.writeString(attachment.resolvConf(), EtcFiles.resolvConf(readOr(etcResolv, ""),
+                    strings(dns.path("nameservers")), strings(dns.path("search"))));
+        }
+        state.put("complete", true);
+        writeState(allocId, state);
+        log.debug("allocation {}: {} network {} with {}", allocId, mode, attachment.netnsPath(), addresses);
+        return attachment;
+    }
+
+    private NetworkAttachment attachment(String allocId, JsonNode state) {
+        NetworkMode mode = NetworkMode.valueOf(state.path("mode").asText());
+        List<NetworkAttachment.IpConfig> ips = new ArrayList<>();
+        for (JsonNode ip : state.path("result").path("ips")) {
+            ips.add(new NetworkAttachment.IpConfig(ip.path("address").asText(),
+                    ip.hasNonNull("gateway") ? ip.get("gateway").asText() : null));
+        }
+        Path dir = allocDir(allocId);
+        return new NetworkAttachment(allocId, mode, mode == NetworkMode.HOST ? null : netnsPath(allocId), ips,
+                dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("hostname"));
     }
 
     /** DEL for the chain in reverse order, with the cached ADD result as prevResult, then loopback. */

@@ -1,0 +1,488 @@
+package io.berth.agent;
+
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.CborSerializable;
+import io.berth.protocol.job.HealthCheck;
+import io.berth.protocol.oci.runtime.RuntimeSpec;
+import io.berth.protocol.oci.runtime.RuntimeSpecs;
+import io.berth.runtime.ContainerNotFoundException;
+import io.berth.runtime.ContainerRuntime;
+import io.berth.runtime.CreateOptions;
+import io.berth.runtime.ExitStatus;
+import io.berth.runtime.Stdio;
+import io.berth.runtime.cgroup.CgroupStats;
+import io.berth.storage.image.ResolvedImage;
+import io.berth.storage.image.RootfsMount;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Runs one allocation's task and keeps it running: gets its image from the {@link ImageService}, mounts the
+ * rootfs (an overlay of the image's snapshots under the allocation's own upper directory), writes the bundle,
+ * creates and starts the container through the {@link ContainerRuntime} in-process, and watches its exit.
+ * An exit is reported (EXITED with the code, or OOM_KILLED) and the task restarted per its restart policy;
+ * failing health checks mark it UNHEALTHY and kill it, so the same policy restarts it. {@link Stop} sends the
+ * task's stop signal, then SIGKILL after its stop timeout.
+ *
+ * <p>Everything that blocks (mounts, the runtime, probes) runs on the blocking dispatcher and comes back as a
+ * message, so the actor only ever holds state. Each run is torn down completely (container deleted, rootfs
+ * unmounted and released, network detached) before the next starts or the allocation ends. Container stdout
+ * and stderr go to {@link LogFiles}. The supervisor stops itself after reporting FAILED or STOPPED.
+ */
+public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervisor.Command> {
+
+    public sealed interface Command extends CborSerializable {}
+
+    /** Stop the task for good. */
+    public enum Stop implements Command { INSTANCE }
+
+    /** Asks for the last {@code lines} lines of a stream. */
+    public record TailLogs(LogFiles.Stream stream, int lines, ActorRef<LogsReply> replyTo) implements Command {}
+
+    /** The lines asked for, or why there are none. */
+    public record LogsReply(String allocationId, String text, String error) {}
+
+    /** Sends every chunk the task writes from now on to {@code follower}, until {@link Unfollow}. */
+    public record FollowLogs(ActorRef<LogFiles.LogChunk> follower) implements Command {}
+
+    public record Unfollow(ActorRef<LogFiles.LogChunk> follower) implements Command {}
+
+    /** Asks for the running container's CPU and memory use. */
+    public record GetStats(ActorRef<StatsReply> replyTo) implements Command {}
+
+    /** The container's cgroup statistics, or why there are none (e.g. it is not running). */
+    public record StatsReply(String allocationId, CgroupStats stats, String error) {}
+
+    private record ImageResolved(ImageService.ImageReady ready) implements Command {}
+
+    private record Launched(int run, CompletableFuture<ExitStatus> exit) implements Command {}
+
+    private record LaunchFailed(int run, String reason) implements Command {}
+
+    private record Exited(int run, ExitStatus status) implements Command {}
+
+    private record TornDown(int run, ExitStatus status) implements Command {}
+
+    private enum RestartNow implements Command { INSTANCE }
+
+    private enum KillNow implements Command { INSTANCE }
+
+    private record HealthTick(int check) implements Command {}
+
+    private record HealthResult(int run, int check, String failure) implements Command {}
+
+    private record Following(ActorRef<LogFiles.LogChunk> ref, java.util.function.Consumer<LogFiles.LogChunk> consumer) {}
+
+    private enum Phase { PULLING, LAUNCHING, RUNNING, KILLING, WAITING_RESTART, DONE }
+
+    private static final String KILL_TIMER = "kill";
+    private static final String RESTART_TIMER = "restart";
+
+    private final Allocation alloc;
+    private final AgentServices services;
+    private final ActorRef<AllocationStateChanged> reportTo;
+    private final TimerScheduler<Command> timers;
+    private final Executor blocking;
+    private final RestartTracker restarts;
+    private final LogFiles logs;
+    private final Path dir;
+    private final String containerId;
+    private final int stopSignal;
+    private final List<Following> followers = new ArrayList<>();
+
+    private AllocationState state;
+    private Phase phase = Phase.PULLING;
+    private boolean stopRequested;
+    private ResolvedImage image;
+    private int run;
+    private Instant startedAt;
+    private int[] failures;
+    private boolean[] probing;
+
+    private ContainerSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, Allocation alloc,
+                                AgentServices services, ActorRef<ImageService.Command> images,
+                                ActorRef<AllocationStateChanged> reportTo) {
+        super(context);
+        this.alloc = alloc;
+        this.services = services;
+        this.reportTo = reportTo;
+        this.timers = timers;
+        this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+        this.restarts = new RestartTracker(alloc.task().restart(), services.config().stableAfter(), services.clock());
+        this.dir = services.config().dataDir().resolve("allocs").resolve(alloc.allocationId());
+        this.logs = new LogFiles(dir.resolve("logs"), services.config().logMaxBytes(), services.config().logMaxFiles());
+        this.containerId = alloc.allocationId();
+        this.stopSignal = Signals.parse(alloc.task().stopSignal());
+        this.stopRequested = alloc.stopRequested();
+        int checks = alloc.task().checks().size();
+        this.failures = new int[checks];
+        this.probing = new boolean[checks];
+        report(AllocationState.PENDING, null, "");
+        report(AllocationState.PULLING, null, alloc.task().image());
+        images.tell(new ImageService.Ensure(alloc.task().image(),
+                context.messageAdapter(ImageService.ImageReady.class, ImageResolved::new)));
+    }
+
+    /**
+     * A supervisor for an allocation that is already persisted; it reports every state change to
+     * {@code reportTo}, beginning with PENDING.
+     */
+    static Behavior<Command> create(Allocation alloc, AgentServices services, ActorRef<ImageService.Command> images,
+                                    ActorRef<AllocationStateChanged> reportTo) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new ContainerSupervisor(ctx, timers, alloc, services, images, reportTo)));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(ImageResolved.class, this::onImageResolved)
+                .onMessage(Launched.class, this::onLaunched)
+                .onMessage(LaunchFailed.class, this::onLaunchFailed)
+                .onMessage(Exited.class, this::onExited)
+                .onMessage(TornDown.class, this::onTornDown)
+                .onMessageEquals(RestartNow.INSTANCE, this::onRestartNow)
+                .onMessageEquals(Stop.INSTANCE, this::onStop)
+                .onMessageEquals(KillNow.INSTANCE, this::onKillNow)
+                .onMessage(HealthTick.class, this::onHealthTick)
+                .onMessage(HealthResult.class, this::onHealthResult)
+                .onMessage(TailLogs.class, this::onTailLogs)
+                .onMessage(FollowLogs.class, this::onFollowLogs)
+                .onMessage(Unfollow.class, this::onUnfollow)
+                .onMessage(GetStats.class, this::onGetStats)
+                .build();
+    }
+
+    private void report(AllocationState to, Integer exitCode, String detail) {
+        state = state == null ? to : state.checkTransition(alloc.allocationId(), to);
+        reportTo.tell(new AllocationStateChanged(alloc.allocationId(), to, exitCode, detail, services.clock().instant()));
+    }
+
+    private Behavior<Command> finish(AllocationState terminal, String detail) {
+        report(terminal, null, detail);
+        phase = Phase.DONE;
+        followers.forEach(f -> logs.unfollow(f.consumer()));
+        return Behaviors.stopped();
+    }
+
+    // --- starting
+
+    private Behavior<Command> onImageResolved(ImageResolved m) {
+        if (stopRequested) {
+            return finish(AllocationState.STOPPED, "stopped before it started");
+        }
+        if (!m.ready().ok()) {
+            return finish(AllocationState.FAILED, m.ready().error());
+        }
+        image = m.ready().resolved();
+        return launch();
+    }
+
+    private Behavior<Command> launch() {
+        phase = Phase.LAUNCHING;
+        run++;
+        report(AllocationState.STARTING, null, run == 1 ? "" : "restart " + (run - 1));
+        int thisRun = run;
+        CompletableFuture<Command> f = CompletableFuture.supplyAsync(() -> {
+            try {
+                return launchBlocking(thisRun);
+            } catch (Exception e) {
+                return new LaunchFailed(thisRun, e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        }, blocking);
+        getContext().pipeToSelf(f, (cmd, failure) -> cmd != null ? cmd : new LaunchFailed(thisRun, failure.toString()));
+        return this;
+    }
+
+    /** Mounts, writes the bundle, creates and starts the container; on failure leaves nothing of the run. */
+    private Command launchBlocking(int thisRun) throws Exception {
+        // A container of an earlier agent process (no live restore yet) or a half-done run goes first.
+        teardownBlocking();
+        Path bundle = dir.resolve("bundle");
+        Path rootfs = bundle.resolve("rootfs");
+        try {
+            Files.createDirectories(rootfs);
+            RootfsMount m = services.images().prepareRootfs(image.image().name(), containerId);
+            run(m.mountCommand(rootfs));
+            ContainerNetwork.Attachment net = services.network().attach(alloc.allocationId(), alloc.task(),
+                    alloc.hostPorts(), Files.createDirectories(dir.resolve("net")));
+            RuntimeSpec spec = TaskSpecs.build(alloc.allocationId(), alloc.task(), image.config(), alloc.hostPorts(),
+                    net, rootfs, containerId);
+            Files.write(bundle.resolve("config.json"), RuntimeSpecs.toJson(spec));
+            logs.startPumps(containerId);
+            try {
+                services.runtime().create(CreateOptions.of(containerId, bundle,
+                        Stdio.files(null, logs.pipe(LogFiles.Stream.STDOUT), logs.pipe(LogFiles.Stream.STDERR))));
+            } catch (RuntimeException e) {
+                logs.releasePumps();
+                throw e;
+            }
+            services.runtime().start(containerId);
+            return new Launched(thisRun, services.runtime().exitFuture(containerId));
+        } catch (Exception e) {
+            try {
+                teardownBlocking();
+            } catch (Exception t) {
+                e.addSuppressed(t);
+            }
+            throw e;
+        }
+    }
+
+    private Behavior<Command> onLaunched(Launched m) {
+        phase = Phase.RUNNING;
+        startedAt = services.clock().instant();
+        report(AllocationState.RUNNING, null, "");
+        getContext().pipeToSelf(m.exit(), (status, failure) ->
+                new Exited(m.run(), status != null ? status : new ExitStatus(-1, 0, false)));
+        java.util.Arrays.fill(failures, 0);
+        for (int i = 0; i < alloc.task().checks().size(); i++) {
+            HealthCheck c = alloc.task().checks().get(i);
+            timers.startTimerWithFixedDelay("check-" + i, new HealthTick(i), c.interval(), c.interval());
+        }
+        if (stopRequested) {
+            return sendStopSignal();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onLaunchFailed(LaunchFailed m) {
+        // Bad input (no such command, bad user, refused network) does not get better by trying again.
+        return finish(stopRequested ? AllocationState.STOPPED : AllocationState.FAILED, m.reason());
+    }
+
+    // --- running and exiting
+
+    private Behavior<Command> onExited(Exited m) {
+        cancelChecks();
+        timers.cancel(KILL_TIMER);
+        phase = Phase.KILLING;
+        CompletableFuture<Command> f = CompletableFuture.supplyAsync(() -> {
+            try {
+                teardownBlocking();
+            } catch (Exception e) {
+                getContext().getLog().warn("allocation {}: tearing down its container failed: {}", containerId, e.toString());
+            }
+            return new TornDown(m.run(), m.status());
+        }, blocking);
+        getContext().pipeToSelf(f, (cmd, failure) -> cmd != null ? cmd : new TornDown(m.run(), m.status()));
+        return this;
+    }
+
+    private Behavior<Command> onTornDown(TornDown m) {
+        ExitStatus s = m.status();
+        if (stopRequested) {
+            return finish(AllocationState.STOPPED, "exit code " + s.exitCode());
+        }
+        if (s.oomKilled()) {
+            report(AllocationState.OOM_KILLED, s.exitCode(), "killed by the OOM killer at its memory limit of "
+                    + alloc.task().resources().memoryMb() + " MiB");
+        } else {
+            report(AllocationState.EXITED, s.exitCode(), s.signal() != 0 ? "killed by signal " + s.signal() : "");
+        }
+        RestartTracker.Decision d = restarts.onExit(startedAt);
+        if (d.giveUp()) {
+            return finish(AllocationState.FAILED, d.reason());
+        }
+        getContext().getLog().info("allocation {}: {}", containerId, d.reason());
+        phase = Phase.WAITING_RESTART;
+        timers.startSingleTimer(RESTART_TIMER, RestartNow.INSTANCE, d.delay());
+        return this;
+    }
+
+    private Behavior<Command> onRestartNow() {
+        return phase == Phase.WAITING_RESTART ? launch() : this;
+    }
+
+    private Behavior<Command> onStop() {
+        stopRequested = true;
+        return switch (phase) {
+            case RUNNING -> sendStopSignal();
+            case WAITING_RESTART -> {
+                timers.cancel(RESTART_TIMER);
+                yield finish(AllocationState.STOPPED, "stopped while waiting to restart");
+            }
+            // PULLING and LAUNCHING look at stopRequested when they finish; KILLING already ends in a stop
+            default -> this;
+        };
+    }
+
+    private Behavior<Command> sendStopSignal() {
+        phase = Phase.KILLING;
+        cancelChecks();
+        kill(stopSignal);
+        timers.startSingleTimer(KILL_TIMER, KillNow.INSTANCE, alloc.task().stopTimeout());
+        return this;
+    }
+
+    private Behavior<Command> onKillNow() {
+        kill(Signals.SIGKILL);
+        return this;
+    }
+
+    private void kill(int signal) {
+        try {
+            services.runtime().kill(containerId, signal, true);
+        } catch (RuntimeException e) {
+            // it may have exited on its own a moment ago; its exit message is on the way
+            getContext().getLog().debug("allocation {}: kill {}: {}", containerId, signal, e.getMessage());
+        }
+    }
+
+    // --- health checks
+
+    private void cancelChecks() {
+        for (int i = 0; i < failures.length; i++) {
+            timers.cancel("check-" + i);
+        }
+    }
+
+    private Behavior<Command> onHealthTick(HealthTick t) {
+        if (phase != Phase.RUNNING || probing[t.check()]) {
+            return this;
+        }
+        probing[t.check()] = true;
+        HealthCheck c = alloc.task().checks().get(t.check());
+        int thisRun = run;
+        CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> HealthProbes.probe(c, services.runtime(),
+                containerId, alloc.task().network(), alloc.hostPorts()), blocking);
+        getContext().pipeToSelf(f, (failure, ex) -> new HealthResult(thisRun, t.check(),
+                ex != null ? "check " + c.name() + ": " + ex : failure));
+        return this;
+    }
+
+    private Behavior<Command> onHealthResult(HealthResult r) {
+        probing[r.check()] = false;
+        if (phase != Phase.RUNNING || r.run() != run) {
+            return this;
+        }
+        HealthCheck c = alloc.task().checks().get(r.check());
+        if (r.failure() == null) {
+            failures[r.check()] = 0;
+            return this;
+        }
+        if (Duration.between(startedAt, services.clock().instant()).compareTo(c.grace()) < 0) {
+            return this;
+        }
+        if (++failures[r.check()] < c.failureThreshold()) {
+            return this;
+        }
+        report(AllocationState.UNHEALTHY, null, r.failure() + " (" + c.failureThreshold() + " times in a row)");
+        // Killed, not stopped: the exit goes through the restart policy like a crash.
+        phase = Phase.KILLING;
+        cancelChecks();
+        kill(Signals.SIGKILL);
+        return this;
+    }
+
+    // --- logs and stats
+
+    private Behavior<Command> onTailLogs(TailLogs m) {
+        try {
+            m.replyTo().tell(new LogsReply(alloc.allocationId(), logs.tail(m.stream(), Math.max(0, m.lines())), null));
+        } catch (IOException e) {
+            m.replyTo().tell(new LogsReply(alloc.allocationId(), null, "cannot read the logs: " + e.getMessage()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onFollowLogs(FollowLogs m) {
+        java.util.function.Consumer<LogFiles.LogChunk> c = m.follower()::tell;
+        logs.follow(c);
+        followers.add(new Following(m.follower(), c));
+        return this;
+    }
+
+    private Behavior<Command> onUnfollow(Unfollow m) {
+        followers.removeIf(f -> {
+            if (f.ref().equals(m.follower())) {
+                logs.unfollow(f.consumer());
+                return true;
+            }
+            return false;
+        });
+        return this;
+    }
+
+    private Behavior<Command> onGetStats(GetStats m) {
+        if (phase != Phase.RUNNING) {
+            m.replyTo().tell(new StatsReply(alloc.allocationId(), null, "allocation " + alloc.allocationId()
+                    + " has no running container (it is " + state + ")"));
+            return this;
+        }
+        try {
+            m.replyTo().tell(new StatsReply(alloc.allocationId(), services.runtime().stats(containerId), null));
+        } catch (RuntimeException e) {
+            m.replyTo().tell(new StatsReply(alloc.allocationId(), null, e.getMessage()));
+        }
+        return this;
+    }
+
+    // --- teardown
+
+    /** Deletes the container, unmounts and releases the rootfs, detaches the network; each step idempotent. */
+    private void teardownBlocking() throws IOException {
+        try {
+            services.runtime().delete(containerId, true);
+        } catch (ContainerNotFoundException e) {
+            // nothing to delete
+        }
+        Path rootfs = dir.resolve("bundle").resolve("rootfs");
+        if (mounted(rootfs)) {
+            run(List.of("umount", rootfs.toString()));
+        }
+        services.images().releaseRootfs(containerId);
+        services.network().detach(alloc.allocationId(), alloc.task());
+        Path bundle = dir.resolve("bundle");
+        if (Files.exists(bundle)) {
+            try (Stream<Path> s = Files.walk(bundle)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static boolean mounted(Path dir) throws IOException {
+        String target = dir.toAbsolutePath().normalize().toString();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f.length > 4 && f[4].equals(target)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void run(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        try {
+            if (p.waitFor() != 0) {
+                throw new IOException(String.join(" ", cmd) + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted running " + cmd.get(0), e);
+        }
+    }
+}

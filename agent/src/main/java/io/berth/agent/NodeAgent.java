@@ -1,0 +1,287 @@
+package io.berth.agent;
+
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.CborSerializable;
+import io.berth.protocol.job.Task;
+import io.berth.runtime.ContainerRuntime;
+import io.berth.storage.image.ImageStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The node agent: fingerprints the machine, accepts {@link Assign} and {@link Stop}, persists every allocation
+ * in its own RocksDB before it acts on it, runs one {@link ContainerSupervisor} per allocation, and sends every
+ * state change to the allocation's {@code replyTo} and to all subscribers.
+ *
+ * <p>On start it re-creates a supervisor for every persisted allocation that has not ended. There is no live
+ * restore yet: such a supervisor removes a container left by the previous agent process and starts the task
+ * again (reported as PENDING with that reason); one whose stop was requested is stopped.
+ */
+public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
+
+    public sealed interface Command extends CborSerializable {}
+
+    /**
+     * Run {@code task} as allocation {@code allocationId}. Every state change of it goes to {@code replyTo};
+     * invalid input is answered with one FAILED naming the field. Re-sending an Assign for an allocation the
+     * agent has is harmless: {@code replyTo} is added to its watchers.
+     *
+     * @param hostPorts the host port per port label the scheduler gave the allocation
+     */
+    public record Assign(String allocationId, String jobId, String taskGroup, Task task, Map<String, Integer> hostPorts,
+                         ActorRef<AllocationStateChanged> replyTo) implements Command {}
+
+    /** Stop an allocation; answered with a {@link StopAnswer}, the STOPPED state follows as a state change. */
+    public record Stop(String allocationId, ActorRef<StopAnswer> replyTo) implements Command {}
+
+    /** Whether a {@link Stop} was accepted, and if not, why. */
+    public record StopAnswer(String allocationId, boolean accepted, String reason) implements CborSerializable {}
+
+    /** Sends every allocation's state changes to {@code subscriber} from now on. */
+    public record Subscribe(ActorRef<AllocationStateChanged> subscriber) implements Command {}
+
+    public record GetFingerprint(ActorRef<Fingerprint> replyTo) implements Command {}
+
+    /** The last lines of an allocation's stdout or stderr (while its supervisor runs). */
+    public record TailLogs(String allocationId, LogFiles.Stream stream, int lines,
+                           ActorRef<ContainerSupervisor.LogsReply> replyTo) implements Command {}
+
+    public record GetStats(String allocationId, ActorRef<ContainerSupervisor.StatsReply> replyTo) implements Command {}
+
+    private record StateReported(AllocationStateChanged change) implements Command {}
+
+    private record SupervisorEnded(String allocationId) implements Command {}
+
+    /** Allocation ids double as container ids and directory names. */
+    private static final Pattern ALLOCATION_ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+
+    private final AgentServices services;
+    private final AllocationStore store;
+    private final Fingerprint fingerprint;
+    private final ActorRef<ImageService.Command> images;
+    private final ActorRef<AllocationStateChanged> reports;
+    private final Map<String, Allocation> allocations = new HashMap<>();
+    private final Map<String, ActorRef<ContainerSupervisor.Command>> supervisors = new HashMap<>();
+    private final Map<String, Set<ActorRef<AllocationStateChanged>>> watchers = new HashMap<>();
+    private final Set<ActorRef<AllocationStateChanged>> subscribers = new HashSet<>();
+
+    private NodeAgent(ActorContext<Command> context, AgentServices services, AllocationStore store,
+                      ActorRef<ImageService.Command> images) throws IOException {
+        super(context);
+        this.services = services;
+        this.store = store;
+        this.images = images;
+        this.fingerprint = Fingerprint.probe(services.config().dataDir(), services.config().labels());
+        this.reports = context.messageAdapter(AllocationStateChanged.class, StateReported::new);
+        context.getLog().info("node agent up: {}", fingerprint);
+        for (Allocation a : store.all()) {
+            allocations.put(a.allocationId(), a);
+            if (!a.state().terminal()) {
+                Allocation restored = a.withState(AllocationState.PENDING, null);
+                persist(restored);
+                spawn(restored);
+            }
+        }
+    }
+
+    /**
+     * The agent. It opens its database in {@code config.dataDir()/allocations} and closes it when it stops;
+     * the runtime and image store stay the caller's.
+     *
+     * @param fetcher brings images the store lacks ({@link ImageFetcher#none()} for none)
+     */
+    public static Behavior<Command> create(AgentConfig config, ContainerRuntime runtime, ImageStore images,
+                                           ImageFetcher fetcher, ContainerNetwork network, Clock clock) {
+        return Behaviors.setup(ctx -> {
+            AllocationStore store = AllocationStore.open(config.dataDir().resolve("allocations"));
+            ActorRef<ImageService.Command> imageService = ctx.spawn(ImageService.create(images, fetcher), "images");
+            try {
+                return new NodeAgent(ctx, new AgentServices(runtime, images, network, config, clock), store, imageService);
+            } catch (IOException | RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Assign.class, this::onAssign)
+                .onMessage(Stop.class, this::onStop)
+                .onMessage(Subscribe.class, this::onSubscribe)
+                .onMessage(GetFingerprint.class, this::onGetFingerprint)
+                .onMessage(TailLogs.class, this::onTailLogs)
+                .onMessage(GetStats.class, this::onGetStats)
+                .onMessage(StateReported.class, this::onStateReported)
+                .onMessage(SupervisorEnded.class, this::onSupervisorEnded)
+                .onSignal(PostStop.class, s -> onPostStop())
+                .build();
+    }
+
+    private Behavior<Command> onAssign(Assign a) {
+        String invalid = validate(a);
+        if (invalid != null) {
+            getContext().getLog().warn("assign {} refused: {}", a.allocationId(), invalid);
+            a.replyTo().tell(new AllocationStateChanged(String.valueOf(a.allocationId()), AllocationState.FAILED, null,
+                    invalid, services.clock().instant()));
+            return this;
+        }
+        watchers.computeIfAbsent(a.allocationId(), k -> new HashSet<>()).add(a.replyTo());
+        if (allocations.containsKey(a.allocationId())) {
+            return this;
+        }
+        Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.taskGroup(), a.task(), a.hostPorts(), false,
+                AllocationState.PENDING, null);
+        persist(alloc);
+        spawn(alloc);
+        return this;
+    }
+
+    /** Null when the assignment can be tried, else what is wrong with it. */
+    private String validate(Assign a) {
+        if (a.allocationId() == null || !ALLOCATION_ID.matcher(a.allocationId()).matches()) {
+            return "allocation_id: '" + a.allocationId() + "' is not 1-128 characters of letters, digits, '_', '.' and '-'";
+        }
+        Task t = a.task();
+        if (t == null) {
+            return "task: missing";
+        }
+        if (t.image() == null || t.image().isBlank()) {
+            return "task.image: missing";
+        }
+        try {
+            ImageFetcher.normalise(t.image());
+            Signals.parse(t.stopSignal());
+        } catch (IllegalArgumentException e) {
+            return e.getMessage().startsWith("task.") ? e.getMessage() : "task.image: " + e.getMessage();
+        }
+        long memory = (long) t.resources().memoryMb() << 20;
+        if (t.resources().memoryMb() <= 0 || memory > fingerprint.memoryBytes()) {
+            return "task.resources.memory_mb: " + t.resources().memoryMb() + " MiB does not fit this node ("
+                    + (fingerprint.memoryBytes() >> 20) + " MiB)";
+        }
+        for (var check : t.checks()) {
+            if (check.type() != io.berth.protocol.job.HealthCheck.Type.EXEC
+                    && (a.hostPorts() == null || !a.hostPorts().containsKey(check.port()))) {
+                return "task.checks." + check.name() + ".port: the allocation has no host port labelled '"
+                        + check.port() + "'";
+            }
+        }
+        return null;
+    }
+
+    private void spawn(Allocation alloc) {
+        ActorRef<ContainerSupervisor.Command> ref = getContext().spawn(
+                ContainerSupervisor.create(alloc, services, images, reports), "alloc-" + alloc.allocationId());
+        getContext().watchWith(ref, new SupervisorEnded(alloc.allocationId()));
+        supervisors.put(alloc.allocationId(), ref);
+    }
+
+    private Behavior<Command> onStop(Stop s) {
+        Allocation a = allocations.get(s.allocationId());
+        if (a == null) {
+            s.replyTo().tell(new StopAnswer(s.allocationId(), false, "allocation_id: no allocation '"
+                    + s.allocationId() + "' on this agent"));
+            return this;
+        }
+        if (a.state().terminal()) {
+            s.replyTo().tell(new StopAnswer(s.allocationId(), true, "already " + a.state()));
+            return this;
+        }
+        persist(a.withStopRequested());
+        supervisors.get(s.allocationId()).tell(ContainerSupervisor.Stop.INSTANCE);
+        s.replyTo().tell(new StopAnswer(s.allocationId(), true, ""));
+        return this;
+    }
+
+    private Behavior<Command> onStateReported(StateReported r) {
+        AllocationStateChanged c = r.change();
+        Allocation a = allocations.get(c.allocationId());
+        if (a != null) {
+            persist(a.withState(c.state(), c.exitCode()));
+        }
+        watchers.getOrDefault(c.allocationId(), Set.of()).forEach(w -> w.tell(c));
+        subscribers.forEach(s -> s.tell(c));
+        if (c.state().terminal()) {
+            watchers.remove(c.allocationId());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onSupervisorEnded(SupervisorEnded e) {
+        supervisors.remove(e.allocationId());
+        Allocation a = allocations.get(e.allocationId());
+        if (a != null && !a.state().terminal()) {
+            // The supervisor failed with an exception: say so rather than leave the allocation hanging.
+            return onStateReported(new StateReported(new AllocationStateChanged(e.allocationId(), AllocationState.FAILED,
+                    null, "the agent's supervisor of this allocation crashed; see the agent log", services.clock().instant())));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onSubscribe(Subscribe s) {
+        subscribers.add(s.subscriber());
+        return this;
+    }
+
+    private Behavior<Command> onGetFingerprint(GetFingerprint g) {
+        g.replyTo().tell(fingerprint);
+        return this;
+    }
+
+    private Behavior<Command> onTailLogs(TailLogs t) {
+        ActorRef<ContainerSupervisor.Command> s = supervisors.get(t.allocationId());
+        if (s == null) {
+            t.replyTo().tell(new ContainerSupervisor.LogsReply(t.allocationId(), null, unknown(t.allocationId())));
+        } else {
+            s.tell(new ContainerSupervisor.TailLogs(t.stream(), t.lines(), t.replyTo()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onGetStats(GetStats g) {
+        ActorRef<ContainerSupervisor.Command> s = supervisors.get(g.allocationId());
+        if (s == null) {
+            g.replyTo().tell(new ContainerSupervisor.StatsReply(g.allocationId(), null, unknown(g.allocationId())));
+        } else {
+            s.tell(new ContainerSupervisor.GetStats(g.replyTo()));
+        }
+        return this;
+    }
+
+    private String unknown(String allocationId) {
+        Allocation a = allocations.get(allocationId);
+        return a == null ? "allocation_id: no allocation '" + allocationId + "' on this agent"
+                : "allocation " + allocationId + " is " + a.state() + " and has no container";
+    }
+
+    private void persist(Allocation a) {
+        try {
+            store.put(a);
+        } catch (IOException e) {
+            // Acting on what is not on disk would break the promise a restarted agent relies on.
+            throw new UncheckedIOException(e);
+        }
+        allocations.put(a.allocationId(), a);
+    }
+
+    private Behavior<Command> onPostStop() {
+        store.close();
+        return this;
+    }
+}
