@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code features}: what this runtime implements, in the runtime-spec's features document (as
@@ -22,15 +23,16 @@ final class FeaturesCommand implements Callable<Integer> {
             "rslave", "runbindable", "rw", "shared", "slave", "strictatime", "suid", "sync", "unbindable");
     static final List<String> HOOKS = List.of("prestart", "createRuntime", "createContainer", "startContainer",
             "poststart", "poststop");
-    static final List<String> NAMESPACES = List.of("cgroup", "ipc", "mount", "network", "pid", "user", "uts");
+    /** No user namespaces: the runtime refuses them (see io.berth.runtime.Plans). */
+    static final List<String> NAMESPACES = List.of("cgroup", "ipc", "mount", "network", "pid", "uts");
     static final List<String> SECCOMP_ACTIONS = List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
-            "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRAP");
+            "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP");
     static final List<String> SECCOMP_OPERATORS = List.of("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
             "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE");
     static final List<String> SECCOMP_ARCHS = List.of("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_RISCV64",
             "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64");
 
-    @picocli.CommandLine.ParentCommand
+    @ParentCommand
     RuntimeCli cli;
 
     @Override
