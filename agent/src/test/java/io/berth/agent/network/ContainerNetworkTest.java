@@ -18,7 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -158,8 +163,11 @@ class ContainerNetworkTest {
                 .anyMatch(r -> r.contains("CNI-HOSTPORT-DNAT") || r.contains("dnat"));
         assertThat(NetnsFiles.isMountPoint(na.netnsPath())).isTrue();
 
+        assertThat(filterRulesFor(ipA)).as("firewall plugin's FORWARD rules").isNotEmpty();
+
         network.tearDown(a);
 
+        assertThat(filterRulesFor(ipA)).isEmpty();
         assertThat(NetworkHost.bridgePorts(BRIDGE)).hasSize(1);
         assertThat(leases.resolve(ipA)).doesNotExist();
         assertThat(leases.resolve(ipB)).exists();
@@ -173,6 +181,52 @@ class ContainerNetworkTest {
         network.tearDown(b);
         assertThat(NetworkHost.bridgePorts(BRIDGE)).isEmpty();
         assertThat(rulesOf(b)).isEmpty();
+    }
+
+    @Test
+    void concurrentSetUpsGetDistinctAddresses() throws Exception {
+        List<String> ids = Stream.generate(ContainerNetworkTest::newAlloc).limit(6).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(ids.size());
+        try {
+            List<Future<NetworkAttachment>> futures = new ArrayList<>();
+            for (String id : ids) {
+                futures.add(pool.submit(() -> network.setUp(id, NetworkMode.BRIDGE,
+                        List.of(PortMapping.tcp(NetworkHost.freePort(), 80)), "p")));
+            }
+            Set<String> ips = new HashSet<>();
+            for (Future<NetworkAttachment> f : futures) {
+                ips.add(f.get(60, TimeUnit.SECONDS).ips().get(0).ip());
+            }
+            assertThat(ips).hasSize(ids.size());
+            assertThat(NetworkHost.bridgePorts(BRIDGE)).hasSize(ids.size());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void restartedNetworkFindsAnAttachmentAndTearsDownOneWhoseSetUpCrashed() throws Exception {
+        String done = newAlloc();
+        NetworkAttachment made = network.setUp(done, NetworkMode.BRIDGE, List.of(), "d");
+        String crashed = newAlloc();
+        NetworkAttachment half = network.setUp(crashed, NetworkMode.BRIDGE,
+                List.of(PortMapping.tcp(NetworkHost.freePort(), 80)), "c");
+        // as if the agent died right after the bridge plugin's ADD: no result recorded, setUp not complete
+        Path state = runDir.resolve("alloc").resolve(crashed).resolve("cni.json");
+        ObjectNode json = (ObjectNode) RuntimeSpecs.JSON.readTree(state.toFile());
+        json.remove("result");
+        json.remove("complete");
+        Files.write(state, RuntimeSpecs.JSON.writeValueAsBytes(json));
+
+        ContainerNetwork restarted = ContainerNetwork.open(config(Path.of("/usr/lib/cni"), BRIDGE));
+        assertThat(restarted.find(done)).contains(made);
+        assertThat(restarted.find(crashed)).isEmpty();
+
+        restarted.tearDown(crashed);
+        assertThat(runDir.resolve("ipam").resolve(NETWORK).resolve(half.ips().get(0).ip())).doesNotExist();
+        assertThat(rulesOf(crashed)).isEmpty();
+        assertThat(half.netnsPath()).doesNotExist();
+        assertThat(NetworkHost.bridgePorts(BRIDGE)).hasSize(1);
     }
 
     @Test
@@ -258,6 +312,12 @@ class ContainerNetworkTest {
     /** The nat rules portmap and bridge's ipMasq tagged with the allocation's container id. */
     private static List<String> rulesOf(String alloc) {
         return NetworkHost.natRules().stream().filter(r -> r.contains("id: \\\"" + alloc + "\\\"")).toList();
+    }
+
+    /** The filter table's rules that name the address. */
+    private static List<String> filterRulesFor(String ip) {
+        return NetworkHost.run("iptables-save", "-t", "filter").lines()
+                .filter(l -> l.startsWith("-A ") && l.contains(" " + ip + "/32 ")).toList();
     }
 
     /** A busybox bundle running args in the allocation's network, with its /etc files bind-mounted. */

@@ -8,10 +8,16 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
+import java.util.Set;
 
 /** Test helpers that look at the host's real network state through its own tools. */
 final class NetworkHost {
+    private static final Random RANDOM = new Random();
+    private static final Set<Integer> handedOut = new HashSet<>();
+
     private NetworkHost() {}
 
     /** Runs a command, returning its stdout+stderr; fails the test if it exits non-zero. */
@@ -46,12 +52,23 @@ final class NetworkHost {
                 .map(l -> l.split(":\\s+")[1].split("@")[0]).toList();
     }
 
-    /** A TCP port nothing listens on right now. */
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * A TCP port nothing uses right now, below the kernel's ephemeral range (32768 up), so that no outgoing
+     * connection elsewhere on the machine takes it before the test publishes it; never the same one twice.
+     */
+    static synchronized int freePort() {
+        while (true) {
+            int port = 20000 + RANDOM.nextInt(12000);
+            if (!handedOut.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new InetSocketAddress(port));
+                return port;
+            } catch (IOException inUse) {
+                // try another
+            }
         }
     }
 
