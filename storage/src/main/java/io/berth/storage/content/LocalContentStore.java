@@ -244,6 +244,32 @@ public final class LocalContentStore implements ContentStore {
         }
     }
 
+    /**
+     * What live leases hold, for garbage collection.
+     *
+     * @param expired how many expired leases were deleted while reading them
+     */
+    public record LeaseHolds(Set<Digest> blobs, Set<Digest> snapshots, int expired) {
+    }
+
+    /** A body that may throw {@link IOException}. */
+    public interface IoCallable<T> {
+        T call() throws IOException;
+    }
+
+    /** What the live leases hold; expired leases are deleted. */
+    public LeaseHolds leaseHolds() throws IOException {
+        return leases.holds();
+    }
+
+    /**
+     * Runs {@code body} with every lease update blocked, so a garbage collection sweeps against the holds it
+     * read: a pull that adds a blob to its lease meanwhile waits, then finds the blob gone and fetches it.
+     */
+    public <T> T withLeasesFrozen(IoCallable<T> body) throws IOException {
+        return leases.frozen(body);
+    }
+
     /** Deletes interrupted ingests not written to for {@code age}; returns their refs. */
     public List<String> deleteStaleIngests(Duration age) throws IOException {
         List<String> removed = new ArrayList<>();

@@ -48,17 +48,27 @@ final class LocalLeases implements Leases {
         return result;
     }
 
-    /** Deletes expired leases; returns their ids. */
-    synchronized List<String> deleteExpired() throws IOException {
+    /** What the live leases hold; deletes the expired ones. */
+    synchronized LocalContentStore.LeaseHolds holds() throws IOException {
         long now = clock.millis();
         List<String> expired = new ArrayList<>();
+        Set<Digest> blobs = new java.util.HashSet<>();
+        Set<Digest> snapshots = new java.util.HashSet<>();
         index.all(Family.LEASES, LeaseRecord.class).forEach((k, v) -> {
             if (v.expiresAt() <= now) {
                 expired.add(k);
+            } else {
+                blobs.addAll(v.blobs());
+                snapshots.addAll(v.snapshots());
             }
         });
         index.deleteAll(Family.LEASES, expired);
-        return expired;
+        return new LocalContentStore.LeaseHolds(blobs, snapshots, expired.size());
+    }
+
+    /** Runs {@code body} while no lease can change (every update is synchronized on this object). */
+    synchronized <T> T frozen(LocalContentStore.IoCallable<T> body) throws IOException {
+        return body.call();
     }
 
     private synchronized LeaseRecord record(String id) throws IOException {

@@ -510,24 +510,20 @@ public final class LocalImageStore implements ImageStore {
         return new PruneResult(List.of(), blobs, snaps, ingests, a.bytesFreed() + b.bytesFreed());
     }
 
-    /** One mark and sweep. The caller holds the write lock. */
+    /** One mark and sweep, with lease updates blocked throughout. The caller holds the write lock. */
     private PruneResult collect(List<String> evicted) throws IOException {
+        return content.withLeasesFrozen(() -> collectFrozen(evicted));
+    }
+
+    private PruneResult collectFrozen(List<String> evicted) throws IOException {
         Set<Digest> blobs = new HashSet<>();
         Set<Digest> snaps = new HashSet<>();
         for (Image image : list()) {
             mark(image.name(), image.target(), blobs, snaps, 0);
         }
-        long now = clock.millis();
-        List<String> expired = new ArrayList<>();
-        index.all(Family.LEASES, LeaseView.class).forEach((id, lease) -> {
-            if (lease.expiresAt() > now) {
-                blobs.addAll(lease.blobs());
-                snaps.addAll(lease.snapshots());
-            } else {
-                expired.add(id);
-            }
-        });
-        index.deleteAll(Family.LEASES, expired);
+        LocalContentStore.LeaseHolds leased = content.leaseHolds();
+        blobs.addAll(leased.blobs());
+        snaps.addAll(leased.snapshots());
         for (UseRecord use : index.all(Family.USES, UseRecord.class).values()) {
             snaps.addAll(use.chain());
         }
@@ -559,9 +555,9 @@ public final class LocalImageStore implements ImageStore {
             }
         }
         List<String> ingests = content.deleteStaleIngests(options.staleIngest());
-        if (!removedBlobs.isEmpty() || !removedSnaps.isEmpty() || !ingests.isEmpty() || !expired.isEmpty()) {
+        if (!removedBlobs.isEmpty() || !removedSnaps.isEmpty() || !ingests.isEmpty() || leased.expired() > 0) {
             log.info("garbage collection of {}: removed {} blobs, {} snapshots, {} stale ingests, {} expired leases; {} bytes freed",
-                    root, removedBlobs.size(), removedSnaps.size(), ingests.size(), expired.size(), freed);
+                    root, removedBlobs.size(), removedSnaps.size(), ingests.size(), leased.expired(), freed);
         }
         return new PruneResult(evicted, removedBlobs, removedSnaps, ingests, freed);
     }
@@ -732,14 +728,5 @@ public final class LocalImageStore implements ImageStore {
 
     /** A container's rootfs: the image and the chain of snapshots it stacks (the use counts of snapshots). */
     record UseRecord(String image, List<Digest> chain) {
-    }
-
-    /** The fields of a persisted lease that collection needs. */
-    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
-    record LeaseView(long expiresAt, List<Digest> blobs, List<Digest> snapshots) {
-        LeaseView {
-            blobs = blobs == null ? List.of() : blobs;
-            snapshots = snapshots == null ? List.of() : snapshots;
-        }
     }
 }
