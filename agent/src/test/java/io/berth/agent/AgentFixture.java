@@ -1,0 +1,98 @@
+package io.berth.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.job.HealthCheck;
+import io.berth.protocol.job.NetworkMode;
+import io.berth.protocol.job.Resources;
+import io.berth.protocol.job.RestartPolicy;
+import io.berth.protocol.job.Task;
+import io.berth.protocol.oci.image.ImageConfig;
+import io.berth.runtime.ContainerRuntime;
+import io.berth.runtime.bundle.BusyboxBundle;
+import io.berth.storage.image.ImageStore;
+import io.berth.storage.image.ImageStoreOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** One image store, runtime and actor test kit for a test class, with a busybox image in the store. */
+final class AgentFixture implements AutoCloseable {
+    static final String BUSYBOX = "example.com/busybox:1";
+
+    final Path dir;
+    final ImageStore images;
+    final ContainerRuntime runtime;
+    final ActorTestKit kit = ActorTestKit.create();
+    private int agents;
+
+    AgentFixture() throws Exception {
+        dir = Files.createTempDirectory("berth-agent-test");
+        images = ImageStore.open(dir.resolve("images"), ImageStoreOptions.defaults());
+        runtime = ContainerRuntime.open(dir.resolve("state"));
+        Path bundle = BusyboxBundle.create(dir.resolve("busybox"), BusyboxBundle.defaultSpec(List.of("sh")));
+        images.createImage(BUSYBOX, bundle.resolve("rootfs"), new ImageConfig.ExecConfig(null, null,
+                List.of("PATH=/bin:/sbin:/usr/bin:/usr/sbin"), null, List.of("sh"), null, null, null, null));
+    }
+
+    /** A fresh agent with its own data directory. */
+    ActorRef<NodeAgent.Command> agent(AgentConfig config) {
+        return kit.spawn(NodeAgent.create(config, runtime, images, ImageFetcher.none(), new LocalNetwork(),
+                Clock.systemUTC()));
+    }
+
+    AgentConfig config() {
+        return AgentConfig.defaults(dir.resolve("agent-" + (++agents)));
+    }
+
+    static Task task(List<String> command, RestartPolicy restart, List<HealthCheck> checks, int memoryMb) {
+        return new Task("main", BUSYBOX, command, null, Map.of(), new Resources(100, memoryMb, 0), NetworkMode.NONE,
+                null, null, checks, restart, null, Duration.ofSeconds(5), null);
+    }
+
+    /** Receives state changes until one is {@code state}; returns all received, that one last. */
+    static List<AllocationStateChanged> until(TestProbe<AllocationStateChanged> probe, AllocationState state) {
+        List<AllocationStateChanged> seen = new ArrayList<>();
+        while (true) {
+            AllocationStateChanged c = probe.receiveMessage(Duration.ofSeconds(60));
+            seen.add(c);
+            if (c.state() == state) {
+                return seen;
+            }
+            assertThat(c.state().terminal()).as("ended before %s: %s", state, seen).isFalse();
+        }
+    }
+
+    /** No container of the runtime and no overlay mount below the fixture directory remain. */
+    void assertNothingLeft() throws Exception {
+        assertThat(runtime.list()).isEmpty();
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")))
+                .noneMatch(l -> l.contains(dir.toString()));
+    }
+
+    @Override
+    public void close() throws Exception {
+        kit.shutdownTestKit();
+        for (var c : runtime.list()) {
+            runtime.delete(c.id(), true);
+        }
+        for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String target = l.split(" ")[4];
+            if (target.startsWith(dir.toString())) {
+                new ProcessBuilder("umount", "-l", target).inheritIO().start().waitFor();
+            }
+        }
+        images.close();
+        runtime.close();
+        new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
+    }
+}
