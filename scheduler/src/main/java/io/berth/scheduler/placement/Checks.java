@@ -104,7 +104,7 @@ final class Checks {
 
         AttributeConstraint(EvalContext ctx, Constraint c) {
             this.values = ctx.snapshot.attributeColumn(c.attribute());
-            this.matcher = new AttributeMatcher(c.operator(), c.value());
+            this.matcher = ctx.snapshot.matcher(c.operator(), c.value());
             this.reason = c.toString();
             this.memo = ctx.snapshot.nodeMemo("constraint " + c.attribute() + " " + c.operator().spelling() + " "
                     + c.value());

@@ -30,7 +30,8 @@ public final class ClusterSnapshot {
         final int[] dynamicMin;
         final int[] dynamicMax;
         final Map<String, String[]> attributeColumns = new ConcurrentHashMap<>();
-        final Map<String, Map<String, int[]>> partitions = new ConcurrentHashMap<>();
+        final Map<String, AttributeCodes> codes = new ConcurrentHashMap<>();
+        final Map<String, AttributeMatcher> matchers = new ConcurrentHashMap<>();
         final Map<String, byte[]> memos = new ConcurrentHashMap<>();
 
         NodeTable(Node[] nodes) {
@@ -200,25 +201,16 @@ public final class ClusterSnapshot {
     }
 
     /**
-     * The node indexes by value of an attribute, each list in index order, nodes without the attribute under "";
-     * shared, do not modify.
+     * An attribute's distinct values (sorted) as codes 0..k-1, each node's code (-1 without the attribute), and the
+     * nodes of each code in index order; shared, do not modify.
      */
-    Map<String, int[]> partition(String attribute) {
-        return table.partitions.computeIfAbsent(attribute, a -> {
-            String[] column = attributeColumn(a);
-            Map<String, int[]> sizes = new java.util.LinkedHashMap<>();
-            for (String v : column) {
-                sizes.computeIfAbsent(v == null ? "" : v, k -> new int[1])[0]++;
-            }
-            Map<String, int[]> parts = new java.util.LinkedHashMap<>();
-            sizes.forEach((v, size) -> parts.put(v, new int[size[0]]));
-            Map<String, int[]> fill = new HashMap<>();
-            for (int i = 0; i < column.length; i++) {
-                String v = column[i] == null ? "" : column[i];
-                parts.get(v)[fill.computeIfAbsent(v, k -> new int[1])[0]++] = i;
-            }
-            return Collections.unmodifiableMap(parts);
-        });
+    AttributeCodes codes(String attribute) {
+        return table.codes.computeIfAbsent(attribute, a -> AttributeCodes.of(attributeColumn(a)));
+    }
+
+    /** A compiled constraint or affinity comparison, shared. */
+    AttributeMatcher matcher(io.berth.protocol.job.Operator operator, String value) {
+        return table.matchers.computeIfAbsent(operator.spelling() + '\0' + value, k -> new AttributeMatcher(operator, value));
     }
 
     /** 0 when the node takes new work; 1 down, 2 ineligible, 3 draining. */

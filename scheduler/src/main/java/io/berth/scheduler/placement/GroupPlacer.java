@@ -2,13 +2,8 @@ package io.berth.scheduler.placement;
 
 import io.berth.protocol.job.Spread;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Places the allocations of one group, one at a time: feasibility chain, rankers, limit-and-select, preemption as
@@ -30,11 +25,13 @@ final class GroupPlacer {
     private final SpreadState primary;
     private final List<SpreadState> spreads = new ArrayList<>();
     private final int[] cursor = new int[1];
-    private final Map<String, int[]> partitions = new LinkedHashMap<>();
-    private final Map<String, int[]> partitionCursors = new HashMap<>();
+    // by spread value code; the last entry holds the nodes without the attribute
+    private int[][] partitions;
+    private int[][] partitionCursors;
     // Within an evaluation a group's feasibility only shrinks (placements take room; stops came first), so a spread
     // value with no feasible node is not searched again.
-    private final Set<String> exhaustedValues = new HashSet<>();
+    private boolean[] exhaustedValues;
+    private int[] valueOrder;
     private final int limit;
     private final Metrics metrics = new Metrics();
     private final int[] skipped = new int[MAX_SKIP];
@@ -66,11 +63,16 @@ final class GroupPlacer {
         }
         this.rankers = r.toArray(new Ranker[0]);
         if (primary != null) {
-            // each value's nodes in a random order of their own; "" holds the nodes without the attribute
-            ctx.snapshot.partition(primary.spread.attribute()).forEach((v, nodes) -> {
-                partitions.put(v, Scheduler.shuffle(nodes.clone(), ctx.random));
-                partitionCursors.put(v, new int[1]);
-            });
+            // each value's nodes in a random order of their own
+            int k = primary.codes.values.length;
+            partitions = new int[k + 1][];
+            partitionCursors = new int[k + 1][1];
+            exhaustedValues = new boolean[k + 1];
+            valueOrder = new int[k];
+            for (int c = 0; c < k; c++) {
+                partitions[c] = Scheduler.shuffle(primary.codes.nodesOf[c].clone(), ctx.random);
+            }
+            partitions[k] = Scheduler.shuffle(primary.codes.absent.clone(), ctx.random);
         }
     }
 
@@ -102,19 +104,20 @@ final class GroupPlacer {
         if (node < 0) {
             return null;
         }
-        Map<String, Integer> ports = new HashMap<>();
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, Integer>[] ports = new Map.Entry[ask.staticPorts.length + ask.dynamicLabels.length];
         for (int i = 0; i < ask.staticPorts.length; i++) {
-            ports.put(ask.staticLabels[i], ask.staticPorts[i]);
+            ports[i] = Map.entry(ask.staticLabels[i], ask.staticPorts[i]);
         }
         if (ask.dynamicLabels.length > 0) {
             int[] picked = PortPicker.pick(ctx, node, ask.dynamicLabels.length, ask.staticPorts, ctx.random);
             for (int i = 0; i < picked.length; i++) {
-                ports.put(ask.dynamicLabels[i], picked[i]);
+                ports[ask.staticPorts.length + i] = Map.entry(ask.dynamicLabels[i], picked[i]);
             }
         }
         Plan.Placement p = new Plan.Placement(ctx.newAllocationId(), ctx.job.id(), ctx.evaluation.jobVersion(),
                 ask.group.name(), request.index(), ctx.job.priority(), ctx.snapshot.node(node).id(), ask.resources,
-                ports, request.replaces(), request.rescheduleCount(), request.canary(), lastScore);
+                Map.ofEntries(ports), request.replaces(), request.rescheduleCount(), request.canary(), lastScore);
         ctx.place(p, node);
         for (SpreadState s : spreads) {
             s.counted(node);
@@ -127,26 +130,45 @@ final class GroupPlacer {
      * has room, every node is checked once more so that the failure's explanation covers the whole cluster.
      */
     private int selectBySpread() {
-        List<String> values = new ArrayList<>(partitions.keySet());
-        values.remove("");
-        values.removeAll(exhaustedValues);
-        values.sort(Comparator.comparingDouble((String v) -> -primary.deficit(v))
-                .thenComparingInt(primary::count).thenComparing(Comparator.naturalOrder()));
-        if (partitions.containsKey("") && !exhaustedValues.contains("")) {
-            values.add("");
+        int k = valueOrder.length, m = 0;
+        for (int c = 0; c < k; c++) {
+            if (!exhaustedValues[c]) {
+                valueOrder[m++] = c;
+            }
         }
-        for (String v : values) {
-            int node = select(partitions.get(v), partitionCursors.get(v));
+        // insertion sort (a handful of values): largest deficit, then fewest allocations, then value order
+        for (int i = 1; i < m; i++) {
+            int c = valueOrder[i], j = i - 1;
+            while (j >= 0 && before(c, valueOrder[j])) {
+                valueOrder[j + 1] = valueOrder[j];
+                j--;
+            }
+            valueOrder[j + 1] = c;
+        }
+        for (int i = 0; i <= m; i++) {
+            int c = i < m ? valueOrder[i] : k; // the nodes without the attribute come last
+            if (exhaustedValues[c]) {
+                continue;
+            }
+            int node = select(partitions[c], partitionCursors[c]);
             if (node >= 0) {
                 return node;
             }
-            exhaustedValues.add(v);
+            exhaustedValues[c] = true;
         }
         metrics.reset();
         for (int node : ctx.nodeOrder()) {
             feasible(node);
         }
         return -1;
+    }
+
+    private boolean before(int a, int b) {
+        double da = primary.deficitOf(a), db = primary.deficitOf(b);
+        if (da != db) {
+            return da > db;
+        }
+        return primary.countOf(a) != primary.countOf(b) ? primary.countOf(a) < primary.countOf(b) : a < b;
     }
 
     /**

@@ -88,7 +88,7 @@ final class Rankers {
         NodeAffinity(EvalContext ctx, GroupAsk ask) {
             this.snapshot = ctx.snapshot;
             this.affinities = ask.affinities;
-            this.matchers = affinities.stream().map(a -> new AttributeMatcher(a.operator(), a.value()))
+            this.matchers = affinities.stream().map(a -> ctx.snapshot.matcher(a.operator(), a.value()))
                     .toArray(AttributeMatcher[]::new);
             this.totalWeight = affinities.stream().mapToInt(a -> Math.abs(a.weight())).sum();
             this.memo = new double[ctx.snapshot.size()];

@@ -2,43 +2,45 @@ package io.berth.scheduler.placement;
 
 import io.berth.protocol.job.Spread;
 import io.berth.protocol.job.SpreadTarget;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * How a group's allocations fall over the values of a spread attribute, against how they should: each target
  * value's percent of the group's count, the unclaimed percent shared evenly by the values without a target, or an
- * even share per value when there are no targets. Counts follow the plan as it grows. Single-threaded.
+ * even share per value when there are no targets. Values are the attribute's codes ({@link AttributeCodes}); counts
+ * follow the plan as it grows. Single-threaded.
  */
 final class SpreadState {
     final Spread spread;
-    private final Map<String, Double> desired = new HashMap<>();
-    private final Map<String, Integer> counts = new HashMap<>();
-    private final String[] valueOf;
+    final AttributeCodes codes;
+    private final double[] desired;
+    private final int[] counts;
 
     SpreadState(EvalContext ctx, GroupAsk ask, Spread spread) {
         this.spread = spread;
         ClusterSnapshot s = ctx.snapshot;
-        valueOf = s.attributeColumn(spread.attribute());
-        Set<String> values = new LinkedHashSet<>(s.partition(spread.attribute()).keySet());
-        values.remove("");
+        this.codes = s.codes(spread.attribute());
+        int k = codes.values.length;
+        desired = new double[k];
+        counts = new int[k];
         int count = ask.group.count();
         if (spread.targets().isEmpty()) {
-            values.forEach(v -> desired.put(v, (double) count / values.size()));
+            java.util.Arrays.fill(desired, k == 0 ? 0 : (double) count / k);
         } else {
-            int claimed = 0;
+            boolean[] targeted = new boolean[k];
+            int claimed = 0, untargeted = k;
             for (SpreadTarget t : spread.targets()) {
-                desired.put(t.value(), count * t.percent() / 100.0);
                 claimed += t.percent();
+                int c = codes.codeOf(t.value());
+                if (c >= 0) {
+                    desired[c] = count * t.percent() / 100.0;
+                    targeted[c] = true;
+                    untargeted--;
+                }
             }
-            List<String> rest = new ArrayList<>(values);
-            rest.removeIf(desired::containsKey);
-            for (String v : rest) {
-                desired.put(v, count * (100 - claimed) / 100.0 / rest.size());
+            for (int c = 0; c < k; c++) {
+                if (!targeted[c]) {
+                    desired[c] = count * (100 - claimed) / 100.0 / untargeted;
+                }
             }
         }
         for (Allocation a : s.allocationsOf(ctx.job.id())) {
@@ -53,31 +55,33 @@ final class SpreadState {
         }
     }
 
-    /** The node's value of the attribute, or null. */
-    String valueOf(int node) {
-        return valueOf[node];
-    }
-
     /** Records one more allocation of the group on the node. */
     void counted(int node) {
-        String v = valueOf[node];
-        if (v != null) {
-            counts.merge(v, 1, Integer::sum);
+        int c = codes.codeOf[node];
+        if (c >= 0) {
+            counts[c]++;
         }
     }
 
+    /** How many allocations of the group hold the value. */
     int count(String value) {
-        return counts.getOrDefault(value, 0);
+        int c = codes.codeOf(value);
+        return c < 0 ? 0 : counts[c];
     }
 
     /** How many allocations the value should get; 0 for a value nothing is meant for. */
     double desired(String value) {
-        return desired.getOrDefault(value, 0.0);
+        int c = codes.codeOf(value);
+        return c < 0 ? 0 : desired[c];
+    }
+
+    int countOf(int code) {
+        return counts[code];
     }
 
     /** How far the value is below its share (negative when above). */
-    double deficit(String value) {
-        return desired(value) - count(value);
+    double deficitOf(int code) {
+        return desired[code] - counts[code];
     }
 
     /**
@@ -93,9 +97,9 @@ final class SpreadState {
 
         @Override
         public double score(int node) {
-            String v = state.valueOf(node);
-            double want = v == null ? 0 : state.desired(v);
-            double boost = want <= 0 ? -1 : Math.max(-1, Math.min(1, (want - state.count(v)) / want));
+            int c = state.codes.codeOf[node];
+            double want = c < 0 ? 0 : state.desired[c];
+            double boost = want <= 0 ? -1 : Math.max(-1, Math.min(1, (want - state.counts[c]) / want));
             return boost * state.spread.weight() / 100.0;
         }
     }
