@@ -648,12 +648,26 @@ public final class ContainerRuntime implements AutoCloseable {
             linux.closeQuietly(sync[1]);
             linux.closeQuietly(consoleFd);
             fds.removeAll(List.of(plan[0], sync[1], consoleFd));
-            cgroup.addProcess(pid);
-            if (process.oomScoreAdj() != null) {
-                writeFile(Path.of("/proc/" + pid + "/oom_score_adj"),
-                        process.oomScoreAdj().toString().getBytes(StandardCharsets.US_ASCII));
-            }
             linux.writeAll(plan[1], Plans.exec(spec, s.pid(), process, terminal ? first + 2 : -1).encode());
+            try {
+                cgroup.addProcess(pid);
+                if (process.oomScoreAdj() != null) {
+                    writeFile(Path.of("/proc/" + pid + "/oom_score_adj"),
+                            process.oomScoreAdj().toString().getBytes(StandardCharsets.US_ASCII));
+                }
+                linux.writeAll(plan[1], new byte[] {1});
+            } catch (RuntimeException e) {
+                linux.kill(pid, 9);  // the init may have failed first: prefer its report
+                String reply = readReply(sync[0], false);
+                if (reply.startsWith("ERR")) {
+                    ContainerRuntimeException failure = initFailure("exec in container '" + id + "'", reply);
+                    failure.addSuppressed(e);
+                    throw failure;
+                }
+                throw e;
+            }
+            linux.closeQuietly(plan[1]);
+            fds.remove((Integer) plan[1]);
             String reply = readReply(sync[0], false);
             if (!reply.isEmpty()) {
                 throw initFailure("exec in container '" + id + "'", reply);

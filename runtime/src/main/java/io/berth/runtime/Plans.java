@@ -257,7 +257,7 @@ final class Plans {
             }
         }
         process(plan, process, spec.linux() == null ? null : spec.linux().seccomp(), consoleFd);
-        return plan.execve();
+        return plan.waitParent().execve();  // the go comes once the runtime has put the process in the cgroup
     }
 
     private static void process(InitPlan plan, RuntimeSpec.Process p, RuntimeSpec.Seccomp seccomp, int consoleFd) {
