@@ -472,6 +472,31 @@ class LocalImageStoreTest {
         }
     }
 
+    @Test
+    void aLayoutTarCanOnlyDeliverLayoutFiles() throws Exception {
+        store.createImage("example.com/busybox:1", busyboxRootfs(dir.resolve("rootfs")), null);
+        store.exportLayout(List.of("example.com/busybox:1"), dir.resolve("layout"), false);
+        Path escapee = dir.resolve("escapee");
+        Tars tar = new Tars().file("../escapee", "x", 0644).file(escapee.toString(), "x", 0644)
+                .symlink("blobs/sha256/link", escapee.toString());
+        try (Stream<Path> files = Files.walk(dir.resolve("layout"))) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(p)) {
+                    tar.file(dir.resolve("layout").relativize(p).toString(), Files.readAllBytes(p), 0644, e -> { });
+                }
+            }
+        }
+        tar.file("blobs/sha256/../../../escapee", "x", 0644);
+        Path layoutTar = Files.write(dir.resolve("evil-layout.tar"), tar.tar());
+        try (LocalImageStore other = LocalImageStore.open(dir.resolve("other"), ImageStoreOptions.defaults().withPlatform(AMD64))) {
+            assertThat(other.importLayout(layoutTar, null)).extracting(Image::name).containsExactly("example.com/busybox:1");
+        }
+        assertThat(escapee).doesNotExist();
+        try (Stream<Path> s = Files.list(dir.resolve("other"))) {
+            assertThat(s.map(p -> p.getFileName().toString())).as("the extraction directory is gone").noneMatch(n -> n.startsWith("import-"));
+        }
+    }
+
     /** A clock the test moves forward a minute at a time. */
     static final class MutableClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");

@@ -38,7 +38,10 @@ public final class Tars {
     }
 
     public Tars file(String name, String content, int mode, Consumer<TarArchiveEntry> more) {
-        byte[] data = content.getBytes(StandardCharsets.UTF_8);
+        return file(name, content.getBytes(StandardCharsets.UTF_8), mode, more);
+    }
+
+    public Tars file(String name, byte[] data, int mode, Consumer<TarArchiveEntry> more) {
         TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
         e.setSize(data.length);
         return add(e, mode, data, more);
