@@ -52,9 +52,12 @@ final class InspectCommand extends ImageSubcommand {
         for (Descriptor layer : image.manifest().layers()) {
             out().println("  " + layer.digest() + "  " + ProgressDisplay.bytes(layer.size()) + "  " + layer.mediaType());
         }
-        if (image.config().config() != null) {
-            var exec = image.config().config();
-            out().println("Entrypoint: " + exec.entrypoint() + "  Cmd: " + exec.cmd());
+        var exec = image.config().config();
+        if (exec != null && exec.entrypoint() != null) {
+            out().println("Entrypoint: " + String.join(" ", exec.entrypoint()));
+        }
+        if (exec != null && exec.cmd() != null) {
+            out().println("Cmd:       " + String.join(" ", exec.cmd()));
         }
         return 0;
     }
