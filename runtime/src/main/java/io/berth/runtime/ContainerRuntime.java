@@ -47,6 +47,20 @@ import java.util.stream.Collectors;
  * config.json, which is an {@link InvalidSpecException} naming the JSON path. An operation that fails leaves
  * the container as it was, and a failed {@code create} leaves nothing behind. No argument may be null unless
  * stated.
+ *
+ * <p><b>How a container is made</b> (DESIGN.md, Runtime): Java validates config.json and creates the cgroup;
+ * a fresh single-use thread unshares the mount, uts, ipc, network, pid (and time) namespaces, joins a pid
+ * namespace given by path, and {@code posix_spawn}s the C init from a sealed memfd. Java then sends the init
+ * its plan ({@code Plans}), puts it in the cgroup while it mounts, runs prestart and createRuntime hooks
+ * here, and lets it go on: namespaces given by path (setns, mount last), the cgroup namespace, rootfs and
+ * mounts resolved inside the rootfs, devices, createContainer hooks (in the container's namespaces, before
+ * pivot_root), pivot_root, read-only root, hostname, sysctl, readonly and masked paths, rlimits, terminal,
+ * cwd (checked), capabilities, user, no_new_privs, seccomp; it reports "created" and blocks on the exec FIFO.
+ * {@code start} opens the FIFO; the init runs the startContainer hooks and execs; poststart runs here.
+ *
+ * <p><b>Not supported</b>: user namespaces (refused with a clear error), time namespace offsets, AppArmor
+ * and SELinux labels (ignored), the systemd cgroup driver. Hooks named createContainer and startContainer
+ * run from the init, the others from this process.
  */
 public final class ContainerRuntime implements AutoCloseable {
 
