@@ -3,7 +3,10 @@ package io.berth.runtime.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
+import io.berth.runtime.linux.Linux;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,6 +148,42 @@ class RuntimeCliLifecycleTest {
         CliFixture.Result r = cli.run("exec", "-p", process.toString(), "e");
         assertThat(r.exitCode()).as("stderr: %s", r.err()).isEqualTo(5);
         assertThat(cli.containerStdout()).contains("from process.json");
+    }
+
+    @Test
+    void createWithAConsoleSocketSendsThePtyMasterAndTheProcessWritesToIt() throws Exception {
+        Linux linux = Linux.get();
+        Path socket = dir.resolve("console.sock");
+        int listening = linux.listenUnix(socket);
+        try {
+            Path bundle = cli.bundle("b", c -> ((ObjectNode) c.get("process")).put("terminal", true),
+                    "sh", "-c", "tty; echo on the pty; sleep 5");
+            CompletableFuture<Integer> master = CompletableFuture.supplyAsync(() -> {
+                int connection = linux.accept(listening);
+                try {
+                    return linux.receiveFd(connection);
+                } finally {
+                    linux.closeQuietly(connection);
+                }
+            });
+            cli.ok("create", "--console-socket", socket.toString(), "-b", bundle.toString(), "tty");
+            int pty = master.get(20, TimeUnit.SECONDS);
+            try {
+                cli.ok("start", "tty");
+                String output = CompletableFuture.supplyAsync(() -> {
+                    StringBuilder seen = new StringBuilder();
+                    while (!seen.toString().contains("on the pty")) {
+                        seen.append(new String(linux.read(pty, 4096), StandardCharsets.UTF_8));
+                    }
+                    return seen.toString();
+                }).get(20, TimeUnit.SECONDS);
+                assertThat(output).contains("/dev/pts/0").contains("on the pty");
+            } finally {
+                linux.closeQuietly(pty);
+            }
+        } finally {
+            linux.closeQuietly(listening);
+        }
     }
 
     @Test
