@@ -9,7 +9,7 @@ import java.util.Objects;
  * What every supervisor of an agent shares: the runtime, the image store, the network, the settings and the
  * clock. All of them thread-safe.
  */
-record AgentServices(ContainerRuntime runtime, ImageStore images, ContainerNetwork network, AgentConfig config,
+record AgentServices(ContainerRuntime runtime, ImageStore images, NetworkSetup network, AgentConfig config,
                      Clock clock) {
     AgentServices {
         Objects.requireNonNull(runtime, "runtime");

@@ -223,7 +223,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             Files.createDirectories(rootfs);
             RootfsMount m = services.images().prepareRootfs(image.image().name(), containerId);
             run(m.mountCommand(rootfs));
-            ContainerNetwork.Attachment net = services.network().attach(alloc.allocationId(), alloc.task(),
+            NetworkSetup.Attachment net = services.network().attach(alloc.allocationId(), alloc.task(),
                     alloc.hostPorts(), Files.createDirectories(dir.resolve("net")));
             RuntimeSpec spec = TaskSpecs.build(alloc.allocationId(), alloc.task(), image.config(), alloc.hostPorts(),
                     net, rootfs, containerId);

@@ -12,7 +12,7 @@ import java.util.Map;
  * or the node's own namespace with its {@code /etc/hosts} and {@code /etc/resolv.conf}. Bridge mode is CNI's
  * (see the {@code network} package); this one refuses it.
  */
-public final class LocalNetwork implements ContainerNetwork {
+public final class LocalNetwork implements NetworkSetup {
 
     @Override
     public Attachment attach(String allocationId, Task task, Map<String, Integer> hostPorts, Path dir) throws IOException {

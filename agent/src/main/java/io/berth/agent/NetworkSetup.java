@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * <p>Implementations are thread-safe: supervisors call them from blocking-dispatcher threads at once.
  */
-public interface ContainerNetwork {
+public interface NetworkSetup {
 
     /**
      * How a container joins the network.

@@ -105,7 +105,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
      * @param fetcher brings images the store lacks ({@link ImageFetcher#none()} for none)
      */
     public static Behavior<Command> create(AgentConfig config, ContainerRuntime runtime, ImageStore images,
-                                           ImageFetcher fetcher, ContainerNetwork network, Clock clock) {
+                                           ImageFetcher fetcher, NetworkSetup network, Clock clock) {
         return Behaviors.setup(ctx -> {
             AllocationStore store = AllocationStore.open(config.dataDir().resolve("allocations"));
             ActorRef<ImageService.Command> imageService = ctx.spawn(ImageService.create(images, fetcher), "images");

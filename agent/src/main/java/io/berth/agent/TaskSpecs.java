@@ -41,7 +41,7 @@ final class TaskSpecs {
      * @throws IllegalArgumentException when the image and task leave no command, or the user cannot be resolved
      */
     static RuntimeSpec build(String allocationId, Task task, ImageConfig image, Map<String, Integer> hostPorts,
-                             ContainerNetwork.Attachment network, Path rootfs, String containerId) {
+                             NetworkSetup.Attachment network, Path rootfs, String containerId) {
         ImageConfig.ExecConfig ic = image.config() != null ? image.config()
                 : new ImageConfig.ExecConfig(null, null, null, null, null, null, null, null, null);
         List<String> args = new ArrayList<>(!task.command().isEmpty() ? task.command() : orEmpty(ic.entrypoint()));

@@ -106,6 +106,100 @@ class NodeAgentTest {
         f.kit.stop(agent);
     }
 
+    @Test
+    void crashLoopRestartsWithBackoffThenFails() {
+        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        RestartPolicy policy = new RestartPolicy(3, Duration.ofMinutes(10), Duration.ofMillis(400),
+                Duration.ofMillis(1000), RestartPolicy.Mode.FAIL);
+        agent.tell(new NodeAgent.Assign("crash", "job", "group", task(List.of("sh", "-c", "exit 3"), policy, List.of(), 64),
+                Map.of(), events.getRef()));
+        List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
+        List<AllocationStateChanged> exits = seen.stream().filter(c -> c.state() == AllocationState.EXITED).toList();
+        assertThat(exits).hasSize(4).allSatisfy(c -> assertThat(c.exitCode()).isEqualTo(3));
+        List<AllocationStateChanged> starts = seen.stream().filter(c -> c.state() == AllocationState.STARTING).toList();
+        assertThat(starts).hasSize(4);
+        // the wait before restart n: 400 ms doubled per restart, capped at 1 s; only lower bounds, the machine may be slow
+        List<Duration> expected = List.of(Duration.ofMillis(400), Duration.ofMillis(800), Duration.ofMillis(1000));
+        for (int i = 0; i < 3; i++) {
+            assertThat(Duration.between(exits.get(i).at(), starts.get(i + 1).at()))
+                    .as("wait before restart %d", i + 1).isGreaterThanOrEqualTo(expected.get(i));
+        }
+        assertThat(seen.get(seen.size() - 1).detail()).isEqualTo("restart policy exhausted: 3 restarts within PT10M");
+        f.kit.stop(agent);
+    }
+
+    @Test
+    void oomKillIsReportedAsSuch() throws Exception {
+        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        agent.tell(new NodeAgent.Assign("oom", "job", "group", task(List.of("sh", "-c",
+                "x=0123456789; while true; do x=$x$x; done"), NO_RESTART, List.of(), 16), Map.of(), events.getRef()));
+        AllocationStateChanged oom = until(events, AllocationState.OOM_KILLED).get(4);
+        assertThat(oom.exitCode()).isEqualTo(137);
+        assertThat(oom.detail()).isEqualTo("killed by the OOM killer at its memory limit of 16 MiB");
+        assertThat(events.receiveMessage(Duration.ofSeconds(30)).state()).isEqualTo(AllocationState.FAILED);
+        f.assertNothingLeft();
+        f.kit.stop(agent);
+    }
+
+    @Test
+    void failingHealthCheckRestartsTheTask() {
+        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        // healthy only while /tmp/ok exists: the first run removes it after a while, a fresh rootfs brings it back
+        HealthCheck check = new HealthCheck("ok-file", HealthCheck.Type.EXEC, List.of("test", "-f", "/tmp/ok"), null,
+                null, null, Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ZERO, 2);
+        RestartPolicy policy = new RestartPolicy(1, Duration.ofMinutes(10), Duration.ofMillis(100),
+                Duration.ofMillis(100), RestartPolicy.Mode.FAIL);
+        Task t = task(List.of("sh", "-c", "touch /tmp/ok; sleep 1; rm /tmp/ok; while true; do sleep 1; done"), policy,
+                List.of(check), 64);
+        agent.tell(new NodeAgent.Assign("health", "job", "group", t, Map.of(), events.getRef()));
+        List<AllocationStateChanged> first = until(events, AllocationState.UNHEALTHY);
+        assertThat(first.get(first.size() - 1).detail())
+                .isEqualTo("check ok-file: [test, -f, /tmp/ok] exited with 1 (2 times in a row)");
+        AllocationStateChanged exited = events.receiveMessage(Duration.ofSeconds(30));
+        assertThat(exited.state()).isEqualTo(AllocationState.EXITED);
+        assertThat(exited.exitCode()).isEqualTo(137);
+        assertThat(until(events, AllocationState.RUNNING)).extracting(AllocationStateChanged::state)
+                .containsExactly(AllocationState.STARTING, AllocationState.RUNNING);
+        until(events, AllocationState.UNHEALTHY);
+        assertThat(until(events, AllocationState.FAILED).get(1).detail())
+                .isEqualTo("restart policy exhausted: 1 restarts within PT10M");
+        f.kit.stop(agent);
+    }
+
+    @Test
+    void logsStayBoundedUnderAChattyContainer() throws Exception {
+        AgentConfig config = new AgentConfig(f.dir.resolve("chatty"), Map.of(), 64 << 10, 3, Duration.ofMinutes(5));
+        ActorRef<NodeAgent.Command> agent = f.agent(config);
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        agent.tell(new NodeAgent.Assign("chatty", "job", "group", task(List.of("sh", "-c",
+                "i=0; while true; do i=$((i+1)); echo \"line $i of a container that never stops talking\"; done"),
+                NO_RESTART, List.of(), 64), Map.of(), events.getRef()));
+        until(events, AllocationState.RUNNING);
+        Path logs = config.dataDir().resolve("allocs/chatty/logs");
+        LogFiles files = new LogFiles(logs, 64 << 10, 3);
+        java.util.concurrent.atomic.AtomicLong lastLine = new java.util.concurrent.atomic.AtomicLong();
+        TestProbe<ContainerSupervisor.LogsReply> tail = f.kit.createTestProbe();
+        // written: at least ten times what the files may hold (each line is about 50 bytes)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            agent.tell(new NodeAgent.TailLogs("chatty", LogFiles.Stream.STDOUT, 1, tail.getRef()));
+            String line = tail.receiveMessage(Duration.ofSeconds(10)).text();
+            lastLine.set(Long.parseLong(line.split(" ")[1]));
+            return lastLine.get() * 50 > 10 * 3 * (64 << 10);
+        });
+        assertThat(files.diskBytes(LogFiles.Stream.STDOUT)).isLessThanOrEqualTo(3 * (64 << 10));
+        try (var s = Files.list(logs)) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
+                    .containsExactly("stderr.pipe", "stdout.log", "stdout.log.1", "stdout.log.2", "stdout.pipe");
+        }
+        agent.tell(new NodeAgent.Stop("chatty", f.kit.<NodeAgent.StopAnswer>createTestProbe().getRef()));
+        until(events, AllocationState.STOPPED);
+        f.assertNothingLeft();
+        f.kit.stop(agent);
+    }
+
     private static AllocationStateChanged assertFailed(TestProbe<AllocationStateChanged> events, String detail) {
         AllocationStateChanged c = events.receiveMessage(Duration.ofSeconds(10));
         assertThat(c.state()).isEqualTo(AllocationState.FAILED);

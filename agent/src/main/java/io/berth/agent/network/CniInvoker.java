@@ -9,8 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one CNI plugin binary the way the CNI spec (1.0/1.1) says: the operation in {@code CNI_COMMAND} and
@@ -19,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class CniInvoker {
     static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger log = LoggerFactory.getLogger(CniInvoker.class);
 
     private final Path cniPath;
     private final Duration timeout;
@@ -31,10 +36,11 @@ final class CniInvoker {
     /**
      * Invokes the plugin named by {@code config.type}.
      *
-     * @param command     ADD, DEL or CHECK
-     * @param containerId the CNI container id (the allocation id)
-     * @param netns       path of the network namespace; for DEL it may no longer exist, as the spec allows
-     * @param ifName      the interface name inside the namespace
+     * @param command     ADD, DEL, CHECK or VERSION
+     * @param containerId the CNI container id (the allocation id); unused for VERSION
+     * @param netns       path of the network namespace; for DEL it may no longer exist, as the spec allows;
+     *                    unused for VERSION
+     * @param ifName      the interface name inside the namespace; unused for VERSION
      * @param config      the plugin's configuration, {@code name} and {@code cniVersion} included
      * @return the plugin's result, or null when it printed nothing (DEL and CHECK usually)
      * @throws CniException naming the plugin, its error code, message and details
@@ -57,13 +63,16 @@ final class CniInvoker {
             Map<String, String> env = pb.environment();
             env.keySet().removeIf(k -> k.startsWith("CNI_"));
             env.put("CNI_COMMAND", command);
-            env.put("CNI_CONTAINERID", containerId);
-            env.put("CNI_NETNS", netns.toString());
-            env.put("CNI_IFNAME", ifName);
-            env.put("CNI_ARGS", "");
+            if (!command.equals("VERSION")) {
+                env.put("CNI_CONTAINERID", containerId);
+                env.put("CNI_NETNS", netns.toString());
+                env.put("CNI_IFNAME", ifName);
+                env.put("CNI_ARGS", "");
+            }
             env.put("CNI_PATH", cniPath.toString());
             // the plugins run iptables and the like by name
             env.putIfAbsent("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            long started = System.nanoTime();
             Process p = pb.start();
             try (OutputStream in = p.getOutputStream()) {
                 JSON.writeValue(in, config);
@@ -74,6 +83,8 @@ final class CniInvoker {
                 throw new CniException(type, command, network, -1, "no answer within " + timeout.toSeconds()
                         + " s (killed)", Files.readString(err).strip());
             }
+            log.debug("{} {} for {}: exit {} in {} ms", type, command, containerId, p.exitValue(),
+                    (System.nanoTime() - started) / 1_000_000);
             String stdout = Files.readString(out, StandardCharsets.UTF_8).strip();
             String stderr = Files.readString(err, StandardCharsets.UTF_8).strip();
             if (p.exitValue() != 0) {
@@ -96,6 +107,22 @@ final class CniInvoker {
             deleteQuietly(out);
             deleteQuietly(err);
         }
+    }
+
+    /**
+     * The CNI versions the plugin implements, from its VERSION command.
+     *
+     * @throws CniException if the plugin is missing or does not answer
+     */
+    List<String> supportedVersions(String type, String cniVersion) {
+        ObjectNode config = JSON.createObjectNode().put("cniVersion", cniVersion).put("name", "version")
+                .put("type", type);
+        JsonNode answer = invoke("VERSION", null, null, null, config);
+        List<String> versions = new ArrayList<>();
+        if (answer != null) {
+            answer.path("supportedVersions").forEach(v -> versions.add(v.asText()));
+        }
+        return versions;
     }
 
     private static CniException error(String type, String command, String network, int exit, String stdout,

@@ -56,6 +56,7 @@ public final class ContainerNetwork {
     private static final String CNI_VERSION = "1.0.0";
     private static final String IFNAME = "eth0";
     private static final int LOCK_STRIPES = 64;
+    private static final List<String> PLUGINS = List.of("loopback", "bridge", "host-local", "portmap", "firewall");
 
     private final NetworkConfig config;
     private final CniInvoker cni;
@@ -72,13 +73,22 @@ public final class ContainerNetwork {
     }
 
     /**
-     * Opens the networking of this machine: creates the run directory and reclaims the host ports of the
-     * allocations an earlier agent set up and did not tear down.
+     * Opens the networking of this machine: asks each plugin it uses for the CNI versions it supports (the
+     * spec's VERSION command), creates the run directory and reclaims the host ports of the allocations an
+     * earlier agent set up and did not tear down.
      *
+     * @throws CniException     if a plugin is missing or too old for CNI 1.0.0
      * @throws NetworkException if the run directory cannot be created or read
      */
     public static ContainerNetwork open(NetworkConfig config) {
         ContainerNetwork n = new ContainerNetwork(config);
+        for (String plugin : PLUGINS) {
+            List<String> versions = n.cni.supportedVersions(plugin, CNI_VERSION);
+            if (!versions.contains(CNI_VERSION)) {
+                throw new CniException(plugin, "VERSION", "-", -1, "supports CNI " + versions + ", not "
+                        + CNI_VERSION + " (install containernetworking-plugins 1.0 or later: ops/setup-host)", null);
+            }
+        }
         try {
             Files.createDirectories(n.allocDir("x").getParent());
             Files.createDirectories(n.netnsPath("x").getParent());
@@ -164,6 +174,29 @@ public final class ContainerNetwork {
                 return Optional.empty();
             }
             return Optional.of(attachment(allocId, state));
+        }
+    }
+
+    /**
+     * Asks every plugin of a bridge-mode allocation whether what it set up is still in place (the spec's
+     * CHECK, with the ADD result as prevResult): the veth, the address and routes, the iptables rules.
+     * Does nothing for other modes.
+     *
+     * @throws IllegalStateException if the allocation has no completed network
+     * @throws CniException          naming the first plugin that finds something missing
+     */
+    public void check(String allocId) {
+        checkAllocId(allocId);
+        synchronized (lock(allocId)) {
+            JsonNode state = readState(allocId);
+            if (state == null || !state.path("complete").asBoolean()) {
+                throw new IllegalStateException("allocation " + allocId + " has no network set up");
+            }
+            for (JsonNode plugin : state.path("chain")) {
+                ObjectNode conf = ((ObjectNode) plugin).deepCopy();
+                conf.set("prevResult", state.get("result"));
+                cni.invoke("CHECK", allocId, netnsPath(allocId), IFNAME, conf);
+            }
         }
     }
 

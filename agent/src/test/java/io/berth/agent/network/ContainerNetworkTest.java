@@ -249,11 +249,23 @@ class ContainerNetworkTest {
 
     @Test
     void missingPluginDirectorySaysWhatToInstall() {
-        ContainerNetwork bad = ContainerNetwork.open(config(tmp, BRIDGE));
+        assertThatThrownBy(() -> ContainerNetwork.open(config(tmp, BRIDGE)))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.command()).isEqualTo("VERSION"))
+                .hasMessageContaining("containernetworking-plugins");
+    }
+
+    @Test
+    void checkPassesOnAHealthyNetworkAndNamesThePluginWhenTheVethIsGone() {
         String alloc = newAlloc();
-        assertThatThrownBy(() -> bad.setUp(alloc, NetworkMode.NONE, List.of(), "x"))
-                .isInstanceOf(CniException.class).hasMessageContaining("containernetworking-plugins");
-        assertThat(bad.netnsPath(alloc)).doesNotExist();
+        NetworkAttachment net = network.setUp(alloc, NetworkMode.BRIDGE, List.of(PortMapping.tcp(NetworkHost.freePort(), 80)), "k");
+        network.check(alloc);
+
+        NetworkHost.run("ip", "netns", "exec", net.netnsPath().toString(), "ip", "link", "del", "eth0");
+        assertThatThrownBy(() -> network.check(alloc))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.command()).isEqualTo("CHECK");
+                    assertThat(e.plugin()).isEqualTo("bridge");
+                });
     }
 
     @Test
