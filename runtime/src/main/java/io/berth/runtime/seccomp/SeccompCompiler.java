@@ -387,13 +387,25 @@ public final class SeccompCompiler {
             return bpf.load(OFFSET_NR, bpf.jump(Bpf.JGE_K, SeccompArch.X32_SYSCALL_BIT, high, x8664));
         }
 
-        /** What decides the calls of one interval of numbers: a fixed action, or rules to test first. */
-        private sealed interface Outcome permits Fixed, Checked {}
+        /**
+         * What decides the calls of one interval of numbers: a fixed action, rules to test first, or a fixed action
+         * with a few single numbers excepted.
+         */
+        private sealed interface Outcome permits Fixed, Checked, Excepted {}
 
         private record Fixed(int action) implements Outcome {}
 
         /** Conditional rules tried in order, then {@code otherwise} when none matches. */
         private record Checked(List<Rule> rules, int otherwise) implements Outcome {}
+
+        /**
+         * {@code action}, except for the single numbers of {@code exceptions}. A lone call whose neighbours share
+         * an action (a denied call inside an allowed run) then costs one {@code jeq} instead of two bounds.
+         */
+        private record Excepted(int action, List<Interval> exceptions) implements Outcome {}
+
+        /** At most this many {@code jeq}s are tried at a leaf of the search, to keep the path short. */
+        private static final int MAX_EXCEPTIONS = 3;
 
         /** Numbers from {@code start} up to the next interval's start share one outcome. */
         private record Interval(long start, Outcome outcome) {}
@@ -417,13 +429,38 @@ public final class SeccompCompiler {
             return search(arch, intervals, 0, intervals.size() - 1);
         }
 
-        /** Appends an interval, merging it into the previous one when both return the same fixed action. */
+        /**
+         * Appends an interval, merging it into the previous one when both return the same fixed action, and
+         * folding a single number between two such intervals into an exception.
+         */
         private static void add(List<Interval> intervals, Interval interval) {
-            boolean same = !intervals.isEmpty() && interval.outcome() instanceof Fixed
-                    && interval.outcome().equals(intervals.get(intervals.size() - 1).outcome());
-            if (!same) {
-                intervals.add(interval);
+            int n = intervals.size();
+            if (interval.outcome() instanceof Fixed fixed) {
+                if (n >= 1 && baseAction(intervals.get(n - 1).outcome(), fixed.action(), MAX_EXCEPTIONS)) {
+                    return;
+                }
+                if (n >= 2 && interval.start() == intervals.get(n - 1).start() + 1
+                        && baseAction(intervals.get(n - 2).outcome(), fixed.action(), MAX_EXCEPTIONS - 1)) {
+                    Interval before = intervals.get(n - 2);
+                    List<Interval> exceptions = new ArrayList<>();
+                    if (before.outcome() instanceof Excepted excepted) {
+                        exceptions.addAll(excepted.exceptions());
+                    }
+                    exceptions.add(intervals.remove(n - 1));
+                    intervals.set(n - 2, new Interval(before.start(), new Excepted(fixed.action(), exceptions)));
+                    return;
+                }
             }
+            intervals.add(interval);
+        }
+
+        /** Whether {@code outcome} returns {@code action} apart from at most {@code maxExceptions} numbers. */
+        private static boolean baseAction(Outcome outcome, int action, int maxExceptions) {
+            if (outcome instanceof Fixed fixed) {
+                return fixed.action() == action;
+            }
+            return outcome instanceof Excepted excepted && excepted.action() == action
+                    && excepted.exceptions().size() <= maxExceptions;
         }
 
         /** A call's rules reduced to what can decide: dead rules and trailing rules that change nothing go. */
@@ -456,6 +493,14 @@ public final class SeccompCompiler {
         private int leaf(SeccompArch arch, Outcome outcome) {
             if (outcome instanceof Fixed fixed) {
                 return bpf.ret(fixed.action());
+            }
+            if (outcome instanceof Excepted excepted) {
+                int next = bpf.ret(excepted.action());
+                for (int i = excepted.exceptions().size() - 1; i >= 0; i--) {
+                    Interval exception = excepted.exceptions().get(i);
+                    next = bpf.jump(Bpf.JEQ_K, (int) exception.start(), leaf(arch, exception.outcome()), next);
+                }
+                return next;
             }
             Checked checked = (Checked) outcome;
             int next = bpf.ret(checked.otherwise());
