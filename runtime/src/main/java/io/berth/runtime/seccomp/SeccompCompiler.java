@@ -43,8 +43,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Shape of the filter</h2>
  * Per architecture, system-call numbers are split into intervals of equal outcome (allow-lists are dense, so
- * neighbouring calls with one action merge) and found by a binary search of {@code jge}s; calls with argument
- * rules get a block of comparisons. Returns are shared, and far jumps go through nearby copies or {@code ja}.
+ * neighbouring calls with one action merge; a lone call inside a run becomes a {@code jeq} exception) and found by
+ * a binary search of {@code jge}s; calls with argument rules get a block of comparisons. Returns are shared, and
+ * far jumps go through nearby copies or {@code ja}. Docker-style allow-lists compile to about 100 instructions per
+ * architecture, with about 15 run per call (libseccomp 2.5.4: about 1000 for three architectures, 600 run in the
+ * worst case; 1250 and 26 with the binary tree runc asks for).
  *
  * <p>Stateless and thread-safe.
  */

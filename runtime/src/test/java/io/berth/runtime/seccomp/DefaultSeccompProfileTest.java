@@ -36,7 +36,7 @@ class DefaultSeccompProfileTest {
     void isSmallAndQuick() {
         // The number the report quotes; the bound catches a regression of the search or of return sharing.
         System.out.println("default profile: " + program.instructionCount() + " BPF instructions");
-        assertThat(program.instructionCount()).isLessThan(400);
+        assertThat(program.instructionCount()).isLessThan(320);
         BpfInterpreter filter = new BpfInterpreter(program.filter());
         int worst = 0;
         for (int nr : SeccompArch.X86_64.numbers().values()) {
