@@ -75,7 +75,9 @@ final class CniInvoker {
             long started = System.nanoTime();
             Process p = pb.start();
             try (OutputStream in = p.getOutputStream()) {
-                JSON.writeValue(in, config);
+                in.write(JSON.writeValueAsBytes(config));
+            } catch (IOException exited) {
+                // it exited without reading all of stdin (VERSION may); its exit status and output tell why
             }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();

@@ -260,7 +260,7 @@ class ContainerNetworkTest {
         NetworkAttachment net = network.setUp(alloc, NetworkMode.BRIDGE, List.of(PortMapping.tcp(NetworkHost.freePort(), 80)), "k");
         network.check(alloc);
 
-        NetworkHost.run("ip", "netns", "exec", net.netnsPath().toString(), "ip", "link", "del", "eth0");
+        NetworkHost.run("nsenter", "--net=" + net.netnsPath(), "ip", "link", "del", "eth0");
         assertThatThrownBy(() -> network.check(alloc))
                 .isInstanceOfSatisfying(CniException.class, e -> {
                     assertThat(e.command()).isEqualTo("CHECK");
