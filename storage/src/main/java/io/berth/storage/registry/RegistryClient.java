@@ -57,6 +57,7 @@ public final class RegistryClient {
     private final Map<String, RegistryHost> hosts;
     private final CredentialStore credentials;
     private final RetryPolicy retry;
+    private final Duration stallTimeout;
     private final Map<String, RegistrySession> sessions = new ConcurrentHashMap<>();
     private final Map<String, HttpClient> httpClients = new ConcurrentHashMap<>();
 
@@ -64,6 +65,7 @@ public final class RegistryClient {
         this.hosts = Map.copyOf(builder.hosts);
         this.credentials = builder.credentials;
         this.retry = builder.retry;
+        this.stallTimeout = builder.stallTimeout;
     }
 
     public static Builder builder() {
@@ -75,6 +77,7 @@ public final class RegistryClient {
         private final Map<String, RegistryHost> hosts = new HashMap<>();
         private CredentialStore credentials = CredentialStore.empty();
         private RetryPolicy retry = RetryPolicy.DEFAULT;
+        private Duration stallTimeout = Duration.ofSeconds(60);
 
         private Builder() {
         }
@@ -92,6 +95,18 @@ public final class RegistryClient {
 
         public Builder retry(RetryPolicy policy) {
             this.retry = policy;
+            return this;
+        }
+
+        /**
+         * How long a blob download may go without receiving a byte before its connection is abandoned (the
+         * download then resumes with {@code Range} per the retry policy). Default 60 s.
+         */
+        public Builder stallTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("stallTimeout must be positive, got " + timeout);
+            }
+            this.stallTimeout = timeout;
             return this;
         }
 
@@ -356,7 +371,7 @@ public final class RegistryClient {
             throw new RegistryException.Untrusted(what + ": size mismatch: the manifest says " + blob.size()
                     + " bytes, the registry announces " + (start + length));
         }
-        return new BlobStream(response.body(), start);
+        return new BlobStream(new StallGuard(response.body(), stallTimeout, what), start);
     }
 
     private static long parseContentRangeStart(String contentRange) {

@@ -37,11 +37,12 @@ class LyingRegistryTest {
     private static final RetryPolicy FAST = new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(20));
 
     /** What the fake registry gets wrong. */
-    enum Lie { NONE, FLAKY, LAYER_TYPE, MANIFEST_DIGEST, MANIFEST_SIZE, MANIFEST_TYPE, MANIFEST_TYPE_UNKNOWN, BLOB_DIGEST, BLOB_SIZE, BLOB_TOO_LONG, BLOB_TRUNCATED }
+    enum Lie { NONE, STALL, FLAKY, LAYER_TYPE, MANIFEST_DIGEST, MANIFEST_SIZE, MANIFEST_TYPE, MANIFEST_TYPE_UNKNOWN, BLOB_DIGEST, BLOB_SIZE, BLOB_TOO_LONG, BLOB_TRUNCATED }
 
     private static HttpServer server;
     private static volatile Lie lie = Lie.NONE;
     private static final List<String> accepts = new CopyOnWriteArrayList<>();
+    private static final List<String> ranges = new CopyOnWriteArrayList<>();
     private static final java.util.concurrent.atomic.AtomicInteger unavailable = new java.util.concurrent.atomic.AtomicInteger();
     private static byte[] config;
     private static byte[] layer;
@@ -74,6 +75,12 @@ class LyingRegistryTest {
                 List.of(Descriptor.of("application/vnd.example.unknown", layerDescriptor.digest(), layer.length)), null, null));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v2/", LyingRegistryTest::handle);
+        // several threads: a stalled answer must not hold up the next request
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "lying-registry");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
         client = RegistryClient.builder().retry(FAST).build();
     }
@@ -115,7 +122,23 @@ class LyingRegistryTest {
             } else if (path.equals("/v2/liar/app/blobs/" + Digest.sha256(config))) {
                 send(exchange, config, config.length);
             } else if (path.equals("/v2/liar/app/blobs/" + layerDescriptor.digest())) {
+                String range = exchange.getRequestHeaders().getFirst("Range");
+                ranges.add(String.valueOf(range));
                 switch (lie) {
+                    case STALL -> {
+                        if (range == null) {
+                            // send half, then nothing: the client must give up on this connection and resume
+                            exchange.sendResponseHeaders(200, layer.length);
+                            exchange.getResponseBody().write(layer, 0, layer.length / 2);
+                            exchange.getResponseBody().flush();
+                            sleep(5000);
+                        } else {
+                            int start = Integer.parseInt(range.replace("bytes=", "").replace("-", ""));
+                            exchange.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + (layer.length - 1) + "/" + layer.length);
+                            exchange.sendResponseHeaders(206, layer.length - start);
+                            exchange.getResponseBody().write(layer, start, layer.length - start);
+                        }
+                    }
                     case BLOB_DIGEST -> {
                         byte[] other = layer.clone();
                         other[other.length / 2] ^= 1;
@@ -138,6 +161,14 @@ class LyingRegistryTest {
             } else {
                 exchange.sendResponseHeaders(404, -1);
             }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -209,6 +240,19 @@ class LyingRegistryTest {
         } finally {
             unavailable.set(0);
         }
+    }
+
+    @Test
+    void aBodyThatStallsIsAbandonedAndTheDownloadResumesWithRange() throws Exception {
+        lie = Lie.STALL;
+        ranges.clear();
+        RegistryClient impatient = RegistryClient.builder().retry(FAST).stallTimeout(Duration.ofMillis(500)).build();
+        try (LocalImageStore store = LocalImageStore.open(dir.resolve("stall"), ImageStoreOptions.defaults())) {
+            new ImagePuller(impatient, store, 2, FAST).pull(ref(), TransferListener.NONE);
+            assertThat(store.content().exists(layerDescriptor.digest())).isTrue();
+        }
+        assertThat(ranges).hasSize(2).first().isEqualTo("null");
+        assertThat(ranges.get(1)).matches("bytes=[1-9][0-9]*-");
     }
 
     @Test
