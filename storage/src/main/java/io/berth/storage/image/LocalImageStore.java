@@ -141,21 +141,10 @@ public final class LocalImageStore implements ImageStore {
 
     @Override
     public Image putImage(String name, Descriptor target) throws IOException {
-        ImageNames.validate(name);
-        target.validate("image " + name);
-        int at = name.indexOf('@');
-        if (at >= 0 && !name.substring(at + 1).equals(target.digest().toString())) {
-            throw new InvalidImageException("image " + name + ": the name pins digest " + name.substring(at + 1)
-                    + " but the target is " + target.digest());
-        }
-        if (!MediaTypes.ACCEPTED_MANIFESTS.contains(target.mediaType())) {
-            throw new InvalidImageException("image " + name + ": media type '" + target.mediaType()
-                    + "' is not a manifest or index (expected one of " + MediaTypes.ACCEPTED_MANIFESTS + ")");
-        }
         Image image;
         gcLock.readLock().lock();
         try {
-            resolveTarget(name, target, 0);
+            check(name, target);
             long now = clock.millis();
             Optional<ImageRecord> old = index.get(Family.IMAGES, name, ImageRecord.class);
             ImageRecord record = new ImageRecord(target, old.map(ImageRecord::created).orElse(now), now);
@@ -177,6 +166,16 @@ public final class LocalImageStore implements ImageStore {
     /** Checks that {@code target} could be stored under {@code name} (see {@link #putImage}) without storing it. */
     void check(String name, Descriptor target) throws IOException {
         ImageNames.validate(name);
+        target.validate("image " + name);
+        int at = name.indexOf('@');
+        if (at >= 0 && !name.substring(at + 1).equals(target.digest().toString())) {
+            throw new InvalidImageException("image " + name + ": the name pins digest " + name.substring(at + 1)
+                    + " but the target is " + target.digest());
+        }
+        if (!MediaTypes.ACCEPTED_MANIFESTS.contains(target.mediaType())) {
+            throw new InvalidImageException("image " + name + ": media type '" + target.mediaType()
+                    + "' is not a manifest or index (expected one of " + MediaTypes.ACCEPTED_MANIFESTS + ")");
+        }
         resolveTarget(name, target, 0);
     }
 
