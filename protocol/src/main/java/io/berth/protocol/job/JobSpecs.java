@@ -30,7 +30,7 @@ import java.util.Map;
 /**
  * Reads job specs from JSON or YAML and validates them. A spec is read in two passes: the document's fields are
  * first checked against the records (every unknown field reported with its path and the fields allowed there),
- * then bound and validated ({@link JobValidator}); every problem found lands in one {@link InvalidJobException}.
+ * then bound and validated; every problem found lands in one {@link InvalidJobException}.
  * A value of the wrong type (a string for {@code count}) stops binding, so it is reported with the unknown
  * fields but without the validation errors behind it. Thread-safe.
  */

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -182,7 +183,7 @@ final class JobValidator {
         restart(t.restart(), at + ".restart");
         if (!SIGNALS.contains(t.stopSignal())) {
             errors.add(at + ".stop_signal: '" + t.stopSignal() + "' is not one of " + String.join(", ",
-                    new java.util.TreeSet<>(SIGNALS)));
+                    new TreeSet<>(SIGNALS)));
         }
         if (t.stopTimeout().compareTo(Duration.ofHours(1)) > 0) {
             errors.add(at + ".stop_timeout: at most 1h, was " + Durations.format(t.stopTimeout()));
@@ -239,7 +240,7 @@ final class JobValidator {
                     errors.add(at + ".port: required: the label of one of the task's ports");
                 } else if (!portLabels.contains(c.port())) {
                     errors.add(at + ".port: the task has no port labelled '" + c.port() + "' (it has "
-                            + (portLabels.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(portLabels)))
+                            + (portLabels.isEmpty() ? "none" : String.join(", ", new TreeSet<>(portLabels)))
                             + ")");
                 }
                 if (c.type() == HealthCheck.Type.HTTP) {
@@ -440,7 +441,7 @@ final class JobValidator {
         }
         if (!Attributes.isKnown(attribute)) {
             errors.add(at + ": unknown attribute '" + attribute + "': use one of "
-                    + String.join(", ", new java.util.TreeSet<>(Attributes.FIXED)) + " or meta.<label>");
+                    + String.join(", ", new TreeSet<>(Attributes.FIXED)) + " or meta.<label>");
             return false;
         }
         return true;
