@@ -120,7 +120,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private ContainerSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, Allocation alloc,
                                 AgentServices services, ActorRef<ImageService.Command> images,
-                                ActorRef<AllocationStateChanged> reportTo) {
+                                ActorRef<AllocationStateChanged> reportTo, boolean restored) {
         super(context);
         this.alloc = alloc;
         this.services = services;
@@ -136,7 +136,8 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         int checks = alloc.task().checks().size();
         this.failures = new int[checks];
         this.probing = new boolean[checks];
-        report(AllocationState.PENDING, null, "");
+        report(AllocationState.PENDING, null, restored
+                ? "the agent restarted; the task is started again (no live restore yet)" : "");
         report(AllocationState.PULLING, null, alloc.task().image());
         images.tell(new ImageService.Ensure(alloc.task().image(),
                 context.messageAdapter(ImageService.ImageReady.class, ImageResolved::new)));
@@ -145,11 +146,13 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     /**
      * A supervisor for an allocation that is already persisted; it reports every state change to
      * {@code reportTo}, beginning with PENDING.
+     *
+     * @param restored whether an earlier agent process ran it (its container, if any, is replaced)
      */
     static Behavior<Command> create(Allocation alloc, AgentServices services, ActorRef<ImageService.Command> images,
-                                    ActorRef<AllocationStateChanged> reportTo) {
+                                    ActorRef<AllocationStateChanged> reportTo, boolean restored) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new ContainerSupervisor(ctx, timers, alloc, services, images, reportTo)));
+                new ContainerSupervisor(ctx, timers, alloc, services, images, reportTo, restored)));
     }
 
     @Override

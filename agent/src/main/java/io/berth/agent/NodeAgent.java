@@ -29,7 +29,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *
  * <p>On start it re-creates a supervisor for every persisted allocation that has not ended. There is no live
  * restore yet: such a supervisor removes a container left by the previous agent process and starts the task
- * again (reported as PENDING with that reason); one whose stop was requested is stopped.
+ * again (reported as PENDING with that reason); one whose stop was requested is stopped. A graceful stop of
+ * the agent leaves containers running.
  */
 public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
@@ -93,7 +94,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             if (!a.state().terminal()) {
                 Allocation restored = a.withState(AllocationState.PENDING, null);
                 persist(restored);
-                spawn(restored);
+                spawn(restored, true);
             }
         }
     }
@@ -148,7 +149,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.taskGroup(), a.task(), a.hostPorts(), false,
                 AllocationState.PENDING, null);
         persist(alloc);
-        spawn(alloc);
+        spawn(alloc, false);
         return this;
     }
 
@@ -185,9 +186,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         return null;
     }
 
-    private void spawn(Allocation alloc) {
+    private void spawn(Allocation alloc, boolean restored) {
         ActorRef<ContainerSupervisor.Command> ref = getContext().spawn(
-                ContainerSupervisor.create(alloc, services, images, reports), "alloc-" + alloc.allocationId());
+                ContainerSupervisor.create(alloc, services, images, reports, restored), "alloc-" + alloc.allocationId());
         getContext().watchWith(ref, new SupervisorEnded(alloc.allocationId()));
         supervisors.put(alloc.allocationId(), ref);
     }

@@ -56,7 +56,7 @@ final class AgentFixture implements AutoCloseable {
 
     static Task task(List<String> command, RestartPolicy restart, List<HealthCheck> checks, int memoryMb) {
         return new Task("main", BUSYBOX, command, null, Map.of(), new Resources(100, memoryMb, 0), NetworkMode.NONE,
-                null, null, checks, restart, null, Duration.ofSeconds(5), null);
+                null, null, checks, restart, null, Duration.ofSeconds(2), null);
     }
 
     /** Receives state changes until one is {@code state}; returns all received, that one last. */

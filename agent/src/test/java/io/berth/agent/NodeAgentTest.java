@@ -200,6 +200,33 @@ class NodeAgentTest {
         f.kit.stop(agent);
     }
 
+    @Test
+    void aRestartedAgentTakesUpItsPersistedAllocations() {
+        AgentConfig config = f.config();
+        ActorRef<NodeAgent.Command> first = f.agent(config);
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        first.tell(new NodeAgent.Assign("keeps", "job", "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 64),
+                Map.of(), events.getRef()));
+        until(events, AllocationState.RUNNING);
+        first.tell(new NodeAgent.Assign("ends", "job", "group", task(List.of("true"), NO_RESTART, List.of(), 64),
+                Map.of(), events.getRef()));
+        until(events, AllocationState.FAILED);
+        int pidBefore = f.runtime.state("keeps").pid();
+        f.kit.stop(first);
+
+        ActorRef<NodeAgent.Command> second = f.agent(config);
+        second.tell(new NodeAgent.Subscribe(events.getRef()));
+        List<AllocationStateChanged> seen = until(events, AllocationState.RUNNING);
+        assertThat(seen).allSatisfy(c -> assertThat(c.allocationId()).isEqualTo("keeps"));
+        assertThat(f.runtime.state("keeps").pid()).as("no live restore yet: started again").isNotEqualTo(pidBefore);
+        TestProbe<NodeAgent.StopAnswer> answers = f.kit.createTestProbe();
+        second.tell(new NodeAgent.Stop("ends", answers.getRef()));
+        assertThat(answers.receiveMessage(Duration.ofSeconds(10)).reason()).isEqualTo("already FAILED");
+        second.tell(new NodeAgent.Stop("keeps", answers.getRef()));
+        assertThat(until(events, AllocationState.STOPPED).get(0).allocationId()).isEqualTo("keeps");
+        f.kit.stop(second);
+    }
+
     private static AllocationStateChanged assertFailed(TestProbe<AllocationStateChanged> events, String detail) {
         AllocationStateChanged c = events.receiveMessage(Duration.ofSeconds(10));
         assertThat(c.state()).isEqualTo(AllocationState.FAILED);
