@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.berth.protocol.oci.runtime.ContainerState;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -139,6 +140,31 @@ class LifecycleTest extends RuntimeTestSupport {
         assertThatThrownBy(() -> runtime.create(CreateOptions.of("../escape", bundle("true"), Stdio.discard())))
                 .isInstanceOf(ContainerRuntimeException.class).hasMessageContaining("invalid container id");
         assertThat(tmp.resolve("escape")).doesNotExist();
+    }
+
+    @Test
+    void containersCanBeCreatedFromManyThreadsAtOnce() throws Exception {
+        Path b = bundle("sh", "-c", "exit 5");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<ExitStatus>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> {
+                    String id = newId();
+                    runtime.create(CreateOptions.of(id, b, Stdio.discard()));
+                    runtime.start(id);
+                    ExitStatus exit = runtime.exitFuture(id).get(30, TimeUnit.SECONDS);
+                    runtime.delete(id, false);
+                    return exit;
+                }));
+            }
+            for (var f : results) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(new ExitStatus(5, 0, false));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(runtime.list()).isEmpty();
     }
 
     @Test
