@@ -2,6 +2,7 @@ package io.berth.runtime.seccomp;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * A compiled seccomp filter, ready for {@code seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog)}.
@@ -36,5 +37,20 @@ public record SeccompProgram(byte[] filter, int flags) {
     /** The filter in the byte order the kernel reads, for writing to native memory. */
     public ByteBuffer asByteBuffer() {
         return ByteBuffer.wrap(filter).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SeccompProgram other && other.flags == flags && Arrays.equals(other.filter, filter);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(filter) + flags;
+    }
+
+    @Override
+    public String toString() {
+        return "SeccompProgram[" + instructionCount() + " instructions, flags=0x" + Integer.toHexString(flags) + "]";
     }
 }

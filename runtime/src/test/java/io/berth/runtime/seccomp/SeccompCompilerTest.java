@@ -387,6 +387,14 @@ class SeccompCompilerTest {
     }
 
     @Test
+    void compilingTheSameProfileGivesTheSameProgram() {
+        RuntimeSpec.Seccomp p = DefaultSeccompProfile.forArch(SeccompArch.X86_64);
+
+        assertThat(compile(p)).isEqualTo(compile(p)).hasSameHashCodeAs(compile(p));
+        assertThat(compile(p).toString()).matches("SeccompProgram\\[\\d+ instructions, flags=0x0]");
+    }
+
+    @Test
     void theFilterIsLittleEndianSockFilters() {
         byte[] filter = compile(profile("SCMP_ACT_LOG", NATIVE_ONLY)).filter();
 
