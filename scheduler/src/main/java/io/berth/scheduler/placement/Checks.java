@@ -1,5 +1,6 @@
 package io.berth.scheduler.placement;
 
+import io.berth.protocol.job.Attributes;
 import io.berth.protocol.job.Constraint;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,7 +61,7 @@ final class Checks {
         private final Set<String> datacenters;
 
         Datacenter(EvalContext ctx, List<String> datacenters) {
-            this.values = ctx.snapshot.attributeColumn(io.berth.protocol.job.Attributes.DATACENTER);
+            this.values = ctx.snapshot.attributeColumn(Attributes.DATACENTER);
             this.datacenters = Set.copyOf(datacenters);
         }
 
@@ -78,8 +79,8 @@ final class Checks {
         private final Set<String> architectures;
 
         Platform(EvalContext ctx, Set<String> architectures) {
-            this.os = ctx.snapshot.attributeColumn(io.berth.protocol.job.Attributes.OS);
-            this.arch = ctx.snapshot.attributeColumn(io.berth.protocol.job.Attributes.ARCH);
+            this.os = ctx.snapshot.attributeColumn(Attributes.OS);
+            this.arch = ctx.snapshot.attributeColumn(Attributes.ARCH);
             this.architectures = architectures;
         }
 

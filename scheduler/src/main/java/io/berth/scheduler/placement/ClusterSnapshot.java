@@ -1,5 +1,6 @@
 package io.berth.scheduler.placement;
 
+import io.berth.protocol.job.Operator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -209,8 +210,9 @@ public final class ClusterSnapshot {
     }
 
     /** A compiled constraint or affinity comparison, shared. */
-    AttributeMatcher matcher(io.berth.protocol.job.Operator operator, String value) {
-        return table.matchers.computeIfAbsent(operator.spelling() + '\0' + value, k -> new AttributeMatcher(operator, value));
+    AttributeMatcher matcher(Operator operator, String value) {
+        return table.matchers.computeIfAbsent(operator.spelling() + '\0' + value,
+                k -> new AttributeMatcher(operator, value));
     }
 
     /** 0 when the node takes new work; 1 down, 2 ineligible, 3 draining. */

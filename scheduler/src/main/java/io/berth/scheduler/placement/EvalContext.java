@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The mutable state of one evaluation over an immutable snapshot: what the plan so far has placed and stopped,
@@ -176,7 +177,7 @@ final class EvalContext {
 
     /** A fresh allocation id, drawn from the seeded random so that plans replay. */
     String newAllocationId() {
-        return new java.util.UUID(random.nextLong(), random.nextLong()).toString();
+        return new UUID(random.nextLong(), random.nextLong()).toString();
     }
 
     Plan plan(List<Plan.Failure> failures) {

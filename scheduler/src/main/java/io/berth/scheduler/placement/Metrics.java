@@ -1,5 +1,6 @@
 package io.berth.scheduler.placement;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -30,9 +31,9 @@ final class Metrics {
             }
         }
         if (size == reasons.length) {
-            reasons = java.util.Arrays.copyOf(reasons, size * 2);
-            exhaustion = java.util.Arrays.copyOf(exhaustion, size * 2);
-            counts = java.util.Arrays.copyOf(counts, size * 2);
+            reasons = Arrays.copyOf(reasons, size * 2);
+            exhaustion = Arrays.copyOf(exhaustion, size * 2);
+            counts = Arrays.copyOf(counts, size * 2);
         }
         reasons[size] = reason;
         exhaustion[size] = isExhaustion;

@@ -82,7 +82,8 @@ public record Plan(
             lines.add("  * nodes evaluated: " + f.nodesEvaluated());
             f.filtered().entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
                     .thenComparing(Map.Entry.comparingByKey()))
-                    .forEach(e -> lines.add("  * constraint \"" + e.getKey() + "\": " + e.getValue() + " nodes filtered"));
+                    .forEach(e -> lines.add("  * constraint \"" + e.getKey() + "\": " + e.getValue()
+                            + " nodes filtered"));
             f.exhausted().entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
                     .thenComparing(Map.Entry.comparingByKey()))
                     .forEach(e -> lines.add("  * resources exhausted on " + e.getValue() + " nodes: " + e.getKey()));

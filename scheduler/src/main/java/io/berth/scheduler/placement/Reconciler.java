@@ -33,6 +33,9 @@ final class Reconciler {
     /** The decisions for one job. */
     record Result(List<StopDecision> stops, List<PlacementRequest> placements) {}
 
+    private static final Comparator<Allocation> HEALTHY_FIRST = Comparator
+            .comparing((Allocation a) -> !Boolean.TRUE.equals(a.healthy())).thenComparing(Allocation::id);
+
     private final ClusterSnapshot snapshot;
     private final Evaluation evaluation;
     private final Job job;
@@ -136,15 +139,15 @@ final class Reconciler {
             }
             List<Allocation> cur = new ArrayList<>(), old = new ArrayList<>();
             holders.forEach(a -> (isCurrent(a, update) ? cur : old).add(a));
-            cur.sort(Comparator.comparing((Allocation a) -> !Boolean.TRUE.equals(a.healthy())).thenComparing(Allocation::id));
-            old.sort(Comparator.comparing((Allocation a) -> !Boolean.TRUE.equals(a.healthy())).thenComparing(Allocation::id));
+            cur.sort(HEALTHY_FIRST);
+            old.sort(HEALTHY_FIRST);
             if (!cur.isEmpty()) {
-                cur.subList(1, cur.size()).forEach(a -> stops.add(new StopDecision(a, "duplicate of " + cur.get(0).id())));
+                stopDuplicates(cur);
                 if (!canaryPhase) {
                     old.forEach(a -> stops.add(new StopDecision(a, "replaced by version " + evaluation.jobVersion())));
                 }
             } else {
-                old.subList(1, old.size()).forEach(a -> stops.add(new StopDecision(a, "duplicate of " + old.get(0).id())));
+                stopDuplicates(old);
                 outdatedOnly.add(old.get(0));
             }
         }
@@ -164,6 +167,13 @@ final class Reconciler {
             Allocation a = outdatedOnly.get(i);
             stops.add(new StopDecision(a, "replaced by version " + evaluation.jobVersion()));
             placements.add(new PlacementRequest(g.name(), a.index(), a.id(), Set.of(), 0, false, null));
+        }
+    }
+
+    /** Stops every holder of a slot but the first. */
+    private void stopDuplicates(List<Allocation> holders) {
+        for (Allocation a : holders.subList(1, holders.size())) {
+            stops.add(new StopDecision(a, "duplicate of " + holders.get(0).id()));
         }
     }
 

@@ -2,6 +2,7 @@ package io.berth.scheduler.placement;
 
 import io.berth.protocol.job.Spread;
 import io.berth.protocol.job.SpreadTarget;
+import java.util.Arrays;
 
 /**
  * How a group's allocations fall over the values of a spread attribute, against how they should: each target
@@ -24,7 +25,7 @@ final class SpreadState {
         counts = new int[k];
         int count = ask.group.count();
         if (spread.targets().isEmpty()) {
-            java.util.Arrays.fill(desired, k == 0 ? 0 : (double) count / k);
+            Arrays.fill(desired, k == 0 ? 0 : (double) count / k);
         } else {
             boolean[] targeted = new boolean[k];
             int claimed = 0, untargeted = k;

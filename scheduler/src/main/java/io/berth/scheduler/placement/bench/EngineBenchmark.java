@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Placements per second of the engine alone ({@link Scheduler#process}, no cluster, no network), on seeded random
@@ -114,7 +115,7 @@ public final class EngineBenchmark {
             Node n = new Node(String.format("node-%05d", i), DATACENTERS[random.nextInt(DATACENTERS.length)], "linux",
                     random.nextInt(10) == 0 ? "arm64" : "amd64", KERNELS[random.nextInt(KERNELS.length)],
                     random.nextBoolean() ? "2" : "1", Map.of("rack", "r" + random.nextInt(20)), capacity,
-                    new Capacity(500, 1024, 10_000), Node.Status.READY, true, false, java.util.Set.of(),
+                    new Capacity(500, 1024, 10_000), Node.Status.READY, true, false, Set.of(),
                     Node.DEFAULT_DYNAMIC_MIN, Node.DEFAULT_DYNAMIC_MAX);
             nodes.add(n);
             for (int k = 0; k < cores / 2; k++) {
