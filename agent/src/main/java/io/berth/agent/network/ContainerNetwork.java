@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  *       (isGateway, ipMasq, hairpinMode, host-local IPAM on {@link NetworkConfig#subnet()}) and, when ports
  *       are published, {@code portmap} (with {@code snat}, which also makes 127.0.0.1:hostPort reach the
  *       container: the plugin turns on {@code route_localnet} on the bridge and masquerades such
- *       connections), then {@code firewall} (accepts the container's forwarded traffic even where the
- *       FORWARD policy is DROP). The plugins run as the CNI spec says ({@link CniInvoker}).</li>
+ *       connections; {@link LocalnetGuard} closes the hole that opens), then {@code firewall} (accepts
+ *       the container's forwarded traffic even where the FORWARD policy is DROP). The plugins run as the
+ *       CNI spec says ({@link CniInvoker}).</li>
  * </ul>
  *
  * <p>Before the first plugin runs, the CNI configuration is recorded under
@@ -265,6 +266,10 @@ public final class ContainerNetwork {
         if (mode == NetworkMode.BRIDGE) {
             for (JsonNode plugin : state.get("chain")) {
                 ObjectNode conf = ((ObjectNode) plugin).deepCopy();
+                if (conf.path("type").asText().equals("portmap")) {
+                    // before portmap turns on route_localnet, once the bridge plugin has made the bridge
+                    LocalnetGuard.ensure(config.bridgeName());
+                }
                 if (result != null) {
                     conf.set("prevResult", result);
                 }

@@ -92,6 +92,9 @@ class ContainerNetworkTest {
                 NetworkHost.run("iptables", "-t", "nat", "-X", chain);
             }
         }
+        while (iptables(LocalnetGuard.rule("-C", BRIDGE)) == 0) {
+            iptables(LocalnetGuard.rule("-D", BRIDGE));
+        }
         if (NetworkHost.run("ip", "-o", "link", "show").contains(" " + BRIDGE + ":")) {
             NetworkHost.run("ip", "link", "del", BRIDGE);
         }
@@ -130,6 +133,8 @@ class ContainerNetworkTest {
 
         assertThat(NetworkHost.httpGet("127.0.0.1", hostPort, 10_000)).startsWith("HTTP/1.").contains("hello from " + alloc);
         assertThat(NetworkHost.httpGet(ip, 80, 10_000)).contains("hello from " + alloc);
+        assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/conf", BRIDGE, "route_localnet")).strip()).isEqualTo("1");
+        assertThat(iptables(LocalnetGuard.rule("-C", BRIDGE))).as("localnet guard rule").isZero();
     }
 
     @Test
@@ -245,6 +250,7 @@ class ContainerNetworkTest {
         assertThat(bad.netnsPath(alloc)).doesNotExist();
         assertThat(runDir.resolve("alloc").resolve(alloc)).doesNotExist();
         assertThat(rulesOf(alloc)).isEmpty();
+        assertThat(iptables(LocalnetGuard.rule("-C", "lo"))).as("no localnet guard on lo").isNotZero();
     }
 
     @Test
@@ -324,6 +330,17 @@ class ContainerNetworkTest {
     /** The nat rules portmap and bridge's ipMasq tagged with the allocation's container id. */
     private static List<String> rulesOf(String alloc) {
         return NetworkHost.natRules().stream().filter(r -> r.contains("id: \\\"" + alloc + "\\\"")).toList();
+    }
+
+    private static int iptables(List<String> args) {
+        try {
+            List<String> command = new ArrayList<>(List.of("iptables"));
+            command.addAll(args);
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** The filter table's rules that name the address. */
