@@ -119,11 +119,6 @@ public record ImageReference(String registry, String repository, String tag, Dig
         return new ImageReference(registry, repository, tag, newDigest);
     }
 
-    /** The same repository at tag {@code newTag}, without a digest. */
-    public ImageReference withTag(String newTag) {
-        return new ImageReference(registry, repository, newTag, null);
-    }
-
     /** What the registry API calls the reference: the digest when there is one, else the tag. */
     public String apiReference() {
         return digest != null ? digest.toString() : tag;
@@ -134,8 +129,8 @@ public record ImageReference(String registry, String repository, String tag, Dig
         return registry + "/" + repository;
     }
 
-    /** The host that serves the registry API: {@code registry-1.docker.io} for Docker Hub, else the registry. */
-    public String apiHost() {
+    /** The host that serves a registry's API: {@code registry-1.docker.io} for Docker Hub, else the registry itself. */
+    public static String apiHost(String registry) {
         return registry.equals(DOCKER_HUB) ? DOCKER_HUB_API_HOST : registry;
     }
 

@@ -534,8 +534,7 @@ public final class RegistryClient {
 
     private RegistrySession origin(String registry) {
         RegistryHost host = host(registry);
-        String apiHost = registry.equals(ImageReference.DOCKER_HUB) ? ImageReference.DOCKER_HUB_API_HOST : registry;
-        return session(registry, apiHost, host, credentials.forRegistry(registry));
+        return session(registry, ImageReference.apiHost(registry), host, credentials.forRegistry(registry));
     }
 
     private static String mirrorHost(String mirror) {

@@ -100,11 +100,6 @@ final class RegistrySession {
         return hostPort;
     }
 
-    /** The registry as written in references. */
-    String registry() {
-        return registry;
-    }
-
     /**
      * {@code GET /v2/}: checks that the endpoint speaks the distribution API and learns how it authenticates.
      * The first call picks the scheme: HTTPS, or plain HTTP when the endpoint allows it and HTTPS fails.

@@ -42,8 +42,8 @@ class ImageReferenceTest {
         ImageReference both = ImageReference.parse("127.0.0.1:5000/app:v1@" + D);
         assertThat(both.tag()).isEqualTo("v1");
         assertThat(both.apiReference()).isEqualTo(D);
-        assertThat(ImageReference.parse("busybox").apiHost()).isEqualTo("registry-1.docker.io");
-        assertThat(ImageReference.parse("localhost:5000/app").apiHost()).isEqualTo("localhost:5000");
+        assertThat(ImageReference.apiHost(ImageReference.parse("busybox").registry())).isEqualTo("registry-1.docker.io");
+        assertThat(ImageReference.apiHost(ImageReference.parse("localhost:5000/app").registry())).isEqualTo("localhost:5000");
         assertThat(ImageReference.parse("app:" + "t".repeat(128)).tag()).hasSize(128);
         assertThatThrownBy(() -> ImageReference.parse("app:" + "t".repeat(129))).hasMessageContaining("not a valid tag");
     }
