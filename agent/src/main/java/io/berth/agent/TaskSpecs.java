@@ -85,10 +85,16 @@ final class TaskSpecs {
         RuntimeSpec.Linux dl = d.linux();
         RuntimeSpec.Linux linux = new RuntimeSpec.Linux(null, null, null, resources, "/berth/" + containerId,
                 namespaces, null, DefaultSeccompProfile.get(), null, dl.maskedPaths(), dl.readonlyPaths(), null, null);
-        String hostname = allocationId.length() > 63 ? allocationId.substring(0, 63) : allocationId;
         return new RuntimeSpec(d.ociVersion(), process, new RuntimeSpec.Root("rootfs", false),
-                task.network() == NetworkMode.HOST ? null : hostname, null, mounts, null,
+                task.network() == NetworkMode.HOST ? null : hostname(allocationId), null, mounts, null,
                 Map.of("io.berth.allocation", allocationId), linux);
+    }
+
+    /** The allocation id as a host name label: letters, digits and '-', at most 63 characters. */
+    static String hostname(String allocationId) {
+        String h = allocationId.replaceAll("[^A-Za-z0-9-]", "-").replaceAll("^-+|-+$", "");
+        h = h.length() > 63 ? h.substring(0, 63).replaceAll("-+$", "") : h;
+        return h.isEmpty() ? "task" : h;
     }
 
     /** CPU MHz to cgroup shares: 1024 per 1000 MHz, as Nomad does, at least the kernel's minimum of 2. */

@@ -2,6 +2,8 @@ package io.berth.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.agent.network.ContainerNetwork;
+import io.berth.agent.network.NetworkConfig;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.job.HealthCheck;
@@ -29,8 +31,15 @@ import org.apache.pekko.actor.typed.ActorRef;
 final class AgentFixture implements AutoCloseable {
     static final String BUSYBOX = "example.com/busybox:1";
 
+    static final long PID = ProcessHandle.current().pid();
+    /** This JVM's own CNI network, bridge and subnet, removed by {@link #close}. */
+    static final String NETWORK = "berth-at" + PID;
+    static final String BRIDGE = "bat" + (PID % 1_000_000);
+    static final String SUBNET = "10.232." + (PID % 250) + ".0/24";
+
     final Path dir;
     final ImageStore images;
+    final ContainerNetwork network;
     final ContainerRuntime runtime;
     final ActorTestKit kit = ActorTestKit.create();
     private int agents;
@@ -39,6 +48,8 @@ final class AgentFixture implements AutoCloseable {
         dir = Files.createTempDirectory("berth-agent-test");
         images = ImageStore.open(dir.resolve("images"), ImageStoreOptions.defaults());
         runtime = ContainerRuntime.open(dir.resolve("state"));
+        network = ContainerNetwork.open(new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"), NETWORK, BRIDGE,
+                SUBNET, Duration.ofSeconds(30)));
         Path bundle = BusyboxBundle.create(dir.resolve("busybox"), BusyboxBundle.defaultSpec(List.of("sh")));
         images.createImage(BUSYBOX, bundle.resolve("rootfs"), new ImageConfig.ExecConfig(null, null,
                 List.of("PATH=/bin:/sbin:/usr/bin:/usr/sbin"), null, List.of("sh"), null, null, null, null));
@@ -46,7 +57,7 @@ final class AgentFixture implements AutoCloseable {
 
     /** A fresh agent with its own data directory. */
     ActorRef<NodeAgent.Command> agent(AgentConfig config) {
-        return kit.spawn(NodeAgent.create(config, runtime, images, ImageFetcher.none(), new LocalNetwork(),
+        return kit.spawn(NodeAgent.create(config, runtime, images, ImageFetcher.none(), new CniNetworkSetup(network),
                 Clock.systemUTC()));
     }
 
@@ -85,6 +96,12 @@ final class AgentFixture implements AutoCloseable {
         for (var c : runtime.list()) {
             runtime.delete(c.id(), true);
         }
+        // the agent tears its networks down; a failed test may leave its bridge and tagged nat rules
+        String rules = new String(new ProcessBuilder("iptables-save", "-t", "nat").start().getInputStream().readAllBytes());
+        for (String rule : rules.lines().filter(r -> r.startsWith("-A ") && r.contains("\\\"" + NETWORK + "\\\"")).toList()) {
+            new ProcessBuilder("sh", "-c", "iptables -t nat " + rule.replaceFirst("^-A ", "-D ")).inheritIO().start().waitFor();
+        }
+        new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
         for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String target = l.split(" ")[4];
             if (target.startsWith(dir.toString())) {

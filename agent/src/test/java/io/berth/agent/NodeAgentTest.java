@@ -227,6 +227,36 @@ class NodeAgentTest {
         f.kit.stop(second);
     }
 
+    @Test
+    void bridgeModeServesThroughThePublishedPortAndPassesItsHttpCheck() throws Exception {
+        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        int hostPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            hostPort = s.getLocalPort();
+        }
+        HealthCheck http = new HealthCheck("web", HealthCheck.Type.HTTP, null, "/", null, "http", Duration.ofMillis(300),
+                Duration.ofSeconds(2), Duration.ofSeconds(2), 3);
+        Task t = new Task("web", AgentFixture.BUSYBOX, List.of("sh", "-c",
+                "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www"), null,
+                null, null, io.berth.protocol.job.NetworkMode.BRIDGE, List.of(new io.berth.protocol.job.Port("http", null, 80)),
+                null, List.of(http), NO_RESTART, null, Duration.ofSeconds(2), null);
+        agent.tell(new NodeAgent.Assign("web-1", "job", "group", t, Map.of("http", hostPort), events.getRef()));
+        until(events, AllocationState.RUNNING);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            var c = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + hostPort + "/").openConnection();
+            c.setConnectTimeout(2000);
+            c.setReadTimeout(2000);
+            assertThat(new String(c.getInputStream().readAllBytes())).isEqualTo("hello from web-1\n");
+        });
+        // passing checks for several intervals after the grace period: still running, nothing reported
+        events.expectNoMessage(Duration.ofSeconds(3));
+        agent.tell(new NodeAgent.Stop("web-1", f.kit.<NodeAgent.StopAnswer>createTestProbe().getRef()));
+        until(events, AllocationState.STOPPED);
+        f.assertNothingLeft();
+        f.kit.stop(agent);
+    }
+
     private static AllocationStateChanged assertFailed(TestProbe<AllocationStateChanged> events, String detail) {
         AllocationStateChanged c = events.receiveMessage(Duration.ofSeconds(10));
         assertThat(c.state()).isEqualTo(AllocationState.FAILED);
