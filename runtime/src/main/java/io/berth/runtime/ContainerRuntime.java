@@ -387,12 +387,16 @@ public final class ContainerRuntime implements AutoCloseable {
                 throw new ContainerStateException(id, "start", status, "only a created container can be started");
             }
             Path fifo = dir.resolve(FIFO);
+            RuntimeSpec spec = readSpec(id);
+            List<RuntimeSpec.Hook> poststart = spec.hooks() == null ? null : spec.hooks().poststart();
             int fd = linux.open(fifo.toString(), Linux.O_RDONLY | Linux.O_NONBLOCK, 0);
             try {
                 // Our open releases the init blocked opening the FIFO for writing. It runs the startContainer
-                // hooks, writes one byte and execs, which closes its end: EOF means the process runs.
+                // hooks, writes one byte and execs, which closes its end: EOF means the process runs. Only
+                // poststart hooks need to wait for that; otherwise the byte is enough.
                 boolean sawByte = false;
-                while (true) {
+                boolean waitForExec = poststart != null && !poststart.isEmpty();
+                while (!sawByte || waitForExec) {
                     if (linux.pollIn(new int[] {fd}, 100)[0]) {
                         byte[] b = linux.readNonBlocking(fd, 16);
                         if (b == null) {
@@ -418,10 +422,7 @@ public final class ContainerRuntime implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            RuntimeSpec spec = readSpec(id);
-            if (spec.hooks() != null) {
-                JavaHooks.runWarning("poststart", spec.hooks().poststart(), toState(s, ContainerStatus.RUNNING));
-            }
+            JavaHooks.runWarning("poststart", poststart, toState(s, ContainerStatus.RUNNING));
         }
     }
 
