@@ -223,7 +223,9 @@ class NodeAgentTest {
         second.tell(new NodeAgent.Stop("ends", answers.getRef()));
         assertThat(answers.receiveMessage(Duration.ofSeconds(10)).reason()).isEqualTo("already FAILED");
         second.tell(new NodeAgent.Stop("keeps", answers.getRef()));
-        assertThat(until(events, AllocationState.STOPPED).get(0).allocationId()).isEqualTo("keeps");
+        AllocationStateChanged stopped = until(events, AllocationState.STOPPED).get(0);
+        assertThat(stopped.allocationId()).isEqualTo("keeps");
+        assertThat(stopped.detail()).as("sleep ignores SIGTERM as pid 1: SIGKILL after the stop timeout").isEqualTo("exit code 137");
         f.kit.stop(second);
     }
 
@@ -254,6 +256,22 @@ class NodeAgentTest {
         agent.tell(new NodeAgent.Stop("web-1", f.kit.<NodeAgent.StopAnswer>createTestProbe().getRef()));
         until(events, AllocationState.STOPPED);
         f.assertNothingLeft();
+        f.kit.stop(agent);
+    }
+
+    @Test
+    void tasksRunWithDockersDefaultCapabilitiesNoNewPrivsAndSeccomp() throws Exception {
+        AgentConfig config = f.config();
+        ActorRef<NodeAgent.Command> agent = f.agent(config);
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        agent.tell(new NodeAgent.Assign("secure", "job", "group", task(List.of("sh", "-c",
+                "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; cat /proc/kcore 2>&1 | head -c 0; "
+                        + "touch /proc/sysrq-trigger 2>/dev/null || echo sysrq read-only"), NO_RESTART, List.of(), 64),
+                Map.of(), events.getRef()));
+        assertThat(until(events, AllocationState.EXITED).get(4).exitCode()).isZero();
+        until(events, AllocationState.FAILED);
+        assertThat(Files.readString(config.dataDir().resolve("allocs/secure/logs/stdout.log"))).isEqualTo(
+                "CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t1\nSeccomp:\t2\nsysrq read-only\n");
         f.kit.stop(agent);
     }
 

@@ -138,6 +138,35 @@ class ContainerNetworkTest {
     }
 
     @Test
+    void containersCannotReachServicesBoundToTheHostsLoopbackThoughPortmapTurnedOnRouteLocalnet() throws Exception {
+        String alloc = newAlloc();
+        NetworkAttachment net = network.setUp(alloc, NetworkMode.BRIDGE,
+                List.of(PortMapping.tcp(NetworkHost.freePort(), 80)), "evil");
+        String gateway = net.ips().get(0).gateway();
+        // what root with CAP_NET_ADMIN (or raw packets) in the container can do: send to 127.0.0.1 via the bridge
+        NetworkHost.run("nsenter", "--net=" + net.netnsPath(), "sh", "-c",
+                "sysctl -qw net.ipv4.conf.eth0.route_localnet=1 && ip addr del 127.0.0.1/8 dev lo"
+                        + " && ip route add 127.0.0.1/32 via " + gateway + " dev eth0");
+        try (ServerSocket hostOnly = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String probe = "busybox nc -w 2 127.0.0.1 " + hostOnly.getLocalPort() + " </dev/null";
+            assertThat(exitOf("nsenter", "--net=" + net.netnsPath(), "sh", "-c", probe)).as("blocked").isNotZero();
+
+            // the same probe without the guard reaches the host's loopback: the guard is what blocks it
+            iptables(LocalnetGuard.rule("-D", BRIDGE));
+            try {
+                assertThat(exitOf("nsenter", "--net=" + net.netnsPath(), "sh", "-c", probe)).as("unguarded").isZero();
+            } finally {
+                LocalnetGuard.ensure(BRIDGE);
+            }
+        }
+    }
+
+    private static int exitOf(String... command) throws Exception {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start().waitFor();
+    }
+
+    @Test
     void containerSeesItsAddressAndTheWrittenEtcFiles() throws Exception {
         String alloc = newAlloc();
         NetworkAttachment net = network.setUp(alloc, NetworkMode.BRIDGE, List.of(), "box1");
