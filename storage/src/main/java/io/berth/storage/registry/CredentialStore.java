@@ -20,7 +20,8 @@ import java.util.Optional;
  *
  * <p>A {@code config.json} entry is keyed by a host ({@code ghcr.io}, {@code 127.0.0.1:5000}) or a URL
  * ({@code https://index.docker.io/v1/}); its {@code auth} is base64 of {@code user:password}, or it has
- * {@code username} and {@code password}. Credential helpers ({@code credsStore}) are not run.
+ * {@code username} and {@code password}; an {@code identitytoken} takes precedence over both. Credential helpers
+ * ({@code credsStore}) are not run.
  */
 public final class CredentialStore {
 
@@ -90,6 +91,10 @@ public final class CredentialStore {
         String where = file + ": auths[\"" + key + "\"]";
         if (!entry.isObject()) {
             throw new IOException(where + " must be an object with \"auth\" or \"username\"/\"password\"");
+        }
+        JsonNode identity = entry.get("identitytoken");
+        if (identity != null && !identity.asText().isEmpty()) {
+            return Optional.of(new Credentials(Credentials.IDENTITY_TOKEN_USER, "", identity.asText()));
         }
         JsonNode auth = entry.get("auth");
         if (auth != null && !auth.asText().isEmpty()) {

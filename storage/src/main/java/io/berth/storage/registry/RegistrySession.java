@@ -341,9 +341,24 @@ final class RegistrySession {
         for (String scope : scopes) {
             query.append(query.length() > 0 ? "&" : "").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
         }
-        URI uri = URI.create(realm + (query.length() == 0 ? "" : (realm.getRawQuery() == null ? "?" : "&") + query));
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).GET();
-        credentials.ifPresent(c -> builder.setHeader("Authorization", c.basicHeader()));
+        HttpRequest.Builder builder;
+        String identityToken = credentials.map(Credentials::identityToken).orElse(null);
+        if (identityToken != null) {
+            // OAuth2 refresh-token grant (the Docker token spec's POST form), for identity tokens from docker login
+            String form = "grant_type=refresh_token&client_id=berth"
+                    + "&refresh_token=" + URLEncoder.encode(identityToken, StandardCharsets.UTF_8)
+                    + (challenge.param("service") == null ? "" : "&service=" + URLEncoder.encode(challenge.param("service"), StandardCharsets.UTF_8))
+                    + (scopes.isEmpty() ? "" : "&scope=" + URLEncoder.encode(String.join(" ", scopes), StandardCharsets.UTF_8));
+            builder = HttpRequest.newBuilder(realm).timeout(REQUEST_TIMEOUT)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form));
+        } else {
+            URI uri = URI.create(realm + (query.length() == 0 ? "" : (realm.getRawQuery() == null ? "?" : "&") + query));
+            builder = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).GET();
+            if (credentials.isPresent()) {
+                builder.setHeader("Authorization", credentials.get().basicHeader());
+            }
+        }
         Instant asked = Instant.now();
         HttpResponse<InputStream> response = null;
         IOException last = null;

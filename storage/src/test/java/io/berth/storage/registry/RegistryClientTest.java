@@ -151,6 +151,17 @@ class RegistryClientTest {
             });
             assertThat(tokens.requests()).anySatisfy(r -> assertThat(r.scopes()).contains("repository:team/app:pull,push"));
 
+            // an identity token from a Docker config.json goes through the OAuth2 refresh-token grant
+            Path config = dir.resolve("config.json");
+            Files.writeString(config, "{\"auths\":{\"" + registry.hostPort() + "\":{\"auth\":\""
+                    + java.util.Base64.getEncoder().encodeToString("<token>:".getBytes(StandardCharsets.UTF_8))
+                    + "\",\"identitytoken\":\"" + TokenServer.IDENTITY_TOKEN + "\"}}}");
+            assertThat(client(CredentialStore.fromDockerConfig(config)).resolve(ref).digest()).isEqualTo(pushed.digest());
+            assertThat(tokens.requests()).anySatisfy(r -> {
+                assertThat(r.authorization()).isEqualTo("refresh_token " + TokenServer.IDENTITY_TOKEN);
+                assertThat(r.scopes()).contains("repository:team/app:pull");
+            });
+
             RegistryClient wrong = client(CredentialStore.empty().with(registry.hostPort(), new Credentials("carol", "nope")));
             assertThatThrownBy(() -> wrong.resolve(ref))
                     .isInstanceOf(RegistryException.Unauthorized.class)

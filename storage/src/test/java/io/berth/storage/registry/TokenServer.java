@@ -34,6 +34,8 @@ final class TokenServer implements AutoCloseable {
 
     static final String SERVICE = "berth-test-registry";
     static final String ISSUER = "berth-test-issuer";
+    /** The identity (refresh) token the server accepts on its OAuth2 POST form. */
+    static final String IDENTITY_TOKEN = "berth-test-refresh-token";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One token request as received. */
@@ -93,26 +95,35 @@ final class TokenServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             List<String> scopes = new ArrayList<>();
-            String query = exchange.getRequestURI().getRawQuery();
-            if (query != null) {
-                for (String pair : query.split("&")) {
+            boolean post = exchange.getRequestMethod().equals("POST");
+            // GET: Basic credentials and scope parameters; POST: the OAuth2 refresh-token form, scopes space-separated
+            String params = post ? new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
+                    : exchange.getRequestURI().getRawQuery();
+            String refreshToken = null;
+            if (params != null) {
+                for (String pair : params.split("&")) {
                     int eq = pair.indexOf('=');
-                    if (eq > 0 && pair.substring(0, eq).equals("scope")) {
-                        scopes.add(URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                    String key = eq > 0 ? pair.substring(0, eq) : pair;
+                    String value = eq > 0 ? URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8) : "";
+                    if (key.equals("scope")) {
+                        scopes.addAll(post ? List.of(value.split(" ")) : List.of(value));
+                    } else if (key.equals("refresh_token")) {
+                        refreshToken = value;
                     }
                 }
             }
             String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-            requests.add(new Request(authorization, scopes));
-            String expected = new Credentials(user, password).basicHeader();
-            if (!expected.equals(authorization)) {
+            requests.add(new Request(post ? "refresh_token " + refreshToken : authorization, scopes));
+            boolean valid = post ? (IDENTITY_TOKEN.equals(refreshToken))
+                    : new Credentials(user, password).basicHeader().equals(authorization);
+            if (!valid) {
                 byte[] body = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad credentials\"}]}".getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(401, body.length);
                 exchange.getResponseBody().write(body);
                 return;
             }
             ObjectNode answer = JSON.createObjectNode();
-            answer.put("token", sign(scopes));
+            answer.put(post ? "access_token" : "token", sign(scopes));
             answer.put("expires_in", 300);
             answer.put("issued_at", Instant.now().toString());
             byte[] body = JSON.writeValueAsBytes(answer);
