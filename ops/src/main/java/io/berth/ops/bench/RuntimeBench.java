@@ -1,6 +1,5 @@
 package io.berth.ops.bench;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.runtime.CreateOptions;
@@ -9,6 +8,8 @@ import io.berth.runtime.Stdio;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,8 +44,10 @@ public final class RuntimeBench implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "N", description = "Measured containers per runner (default: ${DEFAULT-VALUE}).")
     int runs = 50;
 
-    @Option(names = "--warmup", paramLabel = "N", description = "Unmeasured in-process containers first (default: ${DEFAULT-VALUE}).")
-    int warmup = 20;
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "At least this many unmeasured in-process containers first, then more until the JIT compiler "
+                    + "has settled (default: ${DEFAULT-VALUE}).")
+    int warmup = 50;
 
     @Option(names = "--json", description = "Print one JSON object: runner -> {p50_ms, p90_ms, p99_ms}.")
     boolean json;
@@ -65,7 +68,8 @@ public final class RuntimeBench implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Path work = Files.createTempDirectory("berth-bench-runtime");
+        // State roots on /run (tmpfs), where every runtime keeps its state by default; the bundle beside them.
+        Path work = Files.createTempDirectory(Path.of("/run"), "berth-bench-runtime");
         try (ContainerRuntime runtime = ContainerRuntime.open(work.resolve("state-berth"))) {
             Path bundle = BenchBundle.busyboxTrue(work.resolve("bundle"));
             Path launcher = berthRuntime != null ? berthRuntime : defaultLauncher();
@@ -79,10 +83,7 @@ public final class RuntimeBench implements Callable<Integer> {
                     "run", "--bundle", bundle.toString(), id)));
 
             String prefix = "bench-" + ProcessHandle.current().pid() + "-";
-            int seq = 0;
-            for (int i = 0; i < warmup; i++) {
-                runners.get("berth").runOnce(prefix + seq++);
-            }
+            int seq = warmUp(runners.get("berth"), prefix, err);
             // One unmeasured round warms the page cache and the CLI's class data for every runner.
             for (Runner r : runners.values()) {
                 r.runOnce(prefix + seq++);
@@ -107,6 +108,35 @@ public final class RuntimeBench implements Callable<Integer> {
             deleteTree(work);
         }
         return 0;
+    }
+
+    /**
+     * Runs the in-process runner until it is warm: at least {@code --warmup} containers, then on until a round of
+     * 20 spends under 2% of its time in the JIT compiler (on a busy 2-core machine C2 lags for hundreds of
+     * containers), at most 2000 containers. Returns how many ids it used.
+     */
+    private int warmUp(Runner berth, String prefix, PrintWriter err) throws Exception {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        int seq = 0;
+        for (; seq < warmup; seq++) {
+            berth.runOnce(prefix + seq);
+        }
+        while (seq < 2000 && jit != null && jit.isCompilationTimeMonitoringSupported()) {
+            long compile0 = jit.getTotalCompilationTime();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                berth.runOnce(prefix + seq++);
+            }
+            long wallMs = (System.nanoTime() - t0) / 1_000_000;
+            if (jit.getTotalCompilationTime() - compile0 < wallMs / 50) {
+                break;
+            }
+        }
+        if (!json) {
+            err.printf("berth bench runtime: warmed up with %d in-process containers%n", seq);
+            err.flush();
+        }
+        return seq;
     }
 
     private static void inProcess(ContainerRuntime runtime, Path bundle, String id) throws Exception {
