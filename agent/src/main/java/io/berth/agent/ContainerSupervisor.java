@@ -108,6 +108,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     private final String containerId;
     private final int stopSignal;
     private final List<Following> followers = new ArrayList<>();
+    private final boolean restored;
 
     private AllocationState state;
     private Phase phase = Phase.PULLING;
@@ -133,6 +134,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         this.containerId = alloc.allocationId();
         this.stopSignal = Signals.parse(alloc.task().stopSignal());
         this.stopRequested = alloc.stopRequested();
+        this.restored = restored;
         int checks = alloc.task().checks().size();
         this.failures = new int[checks];
         this.probing = new boolean[checks];
@@ -218,8 +220,10 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     /** Mounts, writes the bundle, creates and starts the container; on failure leaves nothing of the run. */
     private Command launchBlocking(int thisRun) throws Exception {
-        // A container of an earlier agent process (no live restore yet) or a half-done run goes first.
-        teardownBlocking();
+        if (restored && thisRun == 1) {
+            // what an earlier agent process left (no live restore yet) goes first; later runs start clean
+            teardownBlocking();
+        }
         Path bundle = dir.resolve("bundle");
         Path rootfs = bundle.resolve("rootfs");
         try {

@@ -74,7 +74,10 @@ final class LogFiles {
         Files.createDirectories(dir);
         for (Stream s : Stream.values()) {
             Files.deleteIfExists(pipe(s));
-            run("mkfifo", "-m", "0600", pipe(s).toString());
+        }
+        // one process for both pipes: spawning is most of what starting the pumps costs
+        run("mkfifo", "-m", "0600", pipe(Stream.STDOUT).toString(), pipe(Stream.STDERR).toString());
+        for (Stream s : Stream.values()) {
             Thread t = new Thread(() -> pump(s), "logs-" + containerId + "-" + name(s));
             t.setDaemon(true);
             t.start();
