@@ -54,6 +54,41 @@ class ConsoleTest extends RuntimeTestSupport {
     }
 
     @Test
+    void execGetsItsOwnTerminal() throws Exception {
+        String id = started(bundle("sleep", "30"));
+        Path socket = tmp.resolve("exec.sock");
+        int listener = linux.listenUnix(socket);
+        try {
+            var process = new io.berth.protocol.oci.runtime.RuntimeSpec.Process(true, null,
+                    new io.berth.protocol.oci.runtime.RuntimeSpec.User(0L, 0L, null, null, null),
+                    List.of("sh", "-c", "tty; echo $TERM"), null, List.of("PATH=/bin", "TERM=dumb"), "/", null, null,
+                    true, null, null, null);
+            ExecProcess p = runtime.exec(id, process, new ExecOptions(socket, null, 0, Stdio.discard()));
+            int conn = linux.accept(listener);
+            int master = linux.receiveFd(conn);
+            linux.closeQuietly(conn);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try {
+                while (true) {
+                    byte[] b = linux.read(master, 4096);
+                    if (b.length == 0) {
+                        break;
+                    }
+                    out.write(b);
+                }
+            } catch (SyscallException e) {
+                assertThat(e.errno()).isEqualTo(5);
+            } finally {
+                linux.closeQuietly(master);
+            }
+            assertThat(p.exit().get(10, TimeUnit.SECONDS).exitCode()).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).matches("/dev/pts/\\d+\r\ndumb\r\n");
+        } finally {
+            linux.closeQuietly(listener);
+        }
+    }
+
+    @Test
     void aTerminalWithoutAConsoleSocketIsRefused() {
         String id = newId();
         Path b = bundle(List.of("true"), s -> process(s).put("terminal", true));
