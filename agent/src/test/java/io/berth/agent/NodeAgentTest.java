@@ -253,6 +253,12 @@ class NodeAgentTest {
         });
         // passing checks for several intervals after the grace period: still running, nothing reported
         events.expectNoMessage(Duration.ofSeconds(3));
+
+        TestProbe<AllocationStateChanged> second = f.kit.createTestProbe();
+        agent.tell(new NodeAgent.Assign("web-2", "job", "group", t, Map.of("http", hostPort), second.getRef()));
+        List<AllocationStateChanged> refused = until(second, AllocationState.FAILED);
+        assertThat(refused.get(refused.size() - 1).detail()).as("the port is web-1's").contains(Integer.toString(hostPort));
+        second.expectNoMessage(Duration.ofMillis(300));
         agent.tell(new NodeAgent.Stop("web-1", f.kit.<NodeAgent.StopAnswer>createTestProbe().getRef()));
         until(events, AllocationState.STOPPED);
         f.assertNothingLeft();
