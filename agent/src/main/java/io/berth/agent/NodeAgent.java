@@ -212,6 +212,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     private Behavior<Command> onStateReported(StateReported r) {
         AllocationStateChanged c = r.change();
+        if (c.state() == AllocationState.FAILED || c.state() == AllocationState.OOM_KILLED) {
+            getContext().getLog().warn("allocation {} {}: {}", c.allocationId(), c.state(), c.detail());
+        }
         Allocation a = allocations.get(c.allocationId());
         if (a != null) {
             persist(a.withState(c.state(), c.exitCode()));
