@@ -775,13 +775,15 @@ int main(int argc, char **argv)
         }
         case OP_RLIMIT: {
             current = "rlimits";
+            const char *name = get_str();
             int res = (int) get_i64();
             struct rlimit rl;
             rl.rlim_cur = (rlim_t) get_i64();  /* separate statements: initialisers are unsequenced */
             rl.rlim_max = (rlim_t) get_i64();
             if (setrlimit(res, &rl) < 0)
-                fail(errno, "setrlimit %d soft=%llu hard=%llu", res, (unsigned long long) rl.rlim_cur,
-                     (unsigned long long) rl.rlim_max);
+                fail(errno, "setrlimit %s soft=%llu hard=%llu%s", name, (unsigned long long) rl.rlim_cur,
+                     (unsigned long long) rl.rlim_max,
+                     errno == EPERM ? " (raising a hard limit needs CAP_SYS_RESOURCE)" : "");
             break;
         }
         case OP_CONSOLE: current = "terminal"; op_console(); break;

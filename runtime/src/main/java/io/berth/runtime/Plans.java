@@ -263,7 +263,7 @@ final class Plans {
     private static void process(InitPlan plan, RuntimeSpec.Process p, RuntimeSpec.Seccomp seccomp, int consoleFd) {
         if (p.rlimits() != null) {
             for (RuntimeSpec.Rlimit r : p.rlimits()) {
-                plan.rlimit(LinuxNames.RLIMITS.indexOf(r.type()), r.soft(), r.hard());
+                plan.rlimit(r.type(), LinuxNames.RLIMITS.indexOf(r.type()), r.soft(), r.hard());
             }
         }
         if (consoleFd >= 0) {

@@ -39,6 +39,17 @@ class ProcessConfigTest extends RuntimeTestSupport {
     }
 
     @Test
+    void aHardRlimitAboveTheHostsFailsCreateNamingIt() {
+        String id = newId();
+        java.nio.file.Path b = bundle(List.of("true"), s -> process(s).putArray("rlimits").addObject()
+                .put("type", "RLIMIT_NOFILE").put("soft", 1024).put("hard", 1L << 40));
+        assertThatThrownBy(() -> runtime.create(CreateOptions.of(id, b, Stdio.discard())))
+                .isInstanceOf(ContainerRuntimeException.class)
+                .hasMessageContaining("rlimits: setrlimit RLIMIT_NOFILE soft=1024 hard=" + (1L << 40));
+        assertThat(stateRoot.resolve(id)).doesNotExist();
+    }
+
+    @Test
     void appliesAllFiveCapabilitySetsForANonRootUser() {
         Run r = sh("grep ^Cap /proc/self/status", s -> {
             ObjectNode p = process(s);

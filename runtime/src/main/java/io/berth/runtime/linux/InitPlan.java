@@ -142,8 +142,9 @@ public final class InitPlan {
         return op(DOMAINNAME).str(name);
     }
 
-    public InitPlan rlimit(int resource, long soft, long hard) {
-        return op(RLIMIT).i64(resource).i64(soft).i64(hard);
+    /** setrlimit; name (RLIMIT_NOFILE) is only for the error message. */
+    public InitPlan rlimit(String name, int resource, long soft, long hard) {
+        return op(RLIMIT).str(name).i64(resource).i64(soft).i64(hard);
     }
 
     /** Opens a pty in the container, sends the master over socketFd (SCM_RIGHTS) and makes the slave fds 0-2. */
