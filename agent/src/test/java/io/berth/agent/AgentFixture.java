@@ -83,8 +83,16 @@ final class AgentFixture implements AutoCloseable {
         }
     }
 
-    /** No container of the runtime and no overlay mount below the fixture directory remain. */
-    void assertNothingLeft() throws Exception {
+    /**
+     * No container of the runtime, no mount below the fixture directory (overlays, pinned network namespaces)
+     * and no cgroup of the given allocations remain.
+     */
+    void assertNothingLeft(String... allocationIds) throws Exception {
+        for (String id : allocationIds) {
+            assertThat(Path.of("/sys/fs/cgroup/memory/berth", id)).doesNotExist();
+            assertThat(Path.of("/sys/fs/cgroup/berth", id)).doesNotExist();
+            assertThat(Path.of("/sys/fs/cgroup/unified/berth", id)).doesNotExist();
+        }
         assertThat(runtime.list()).isEmpty();
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")))
                 .noneMatch(l -> l.contains(dir.toString()));

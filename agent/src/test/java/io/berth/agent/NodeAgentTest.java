@@ -60,6 +60,8 @@ class NodeAgentTest {
         assertThat(s.error()).isNull();
         assertThat(s.stats().memory().usage()).isPositive();
         assertThat(s.stats().memory().limit()).isEqualTo(64L << 20);
+        assertThat(List.of("/sys/fs/cgroup/memory/berth/run-1", "/sys/fs/cgroup/berth/run-1"))
+                .as("the cgroup that assertNothingLeft looks for").anyMatch(p -> Files.isDirectory(Path.of(p)));
 
         TestProbe<NodeAgent.StopAnswer> answers = f.kit.createTestProbe();
         agent.tell(new NodeAgent.Stop("run-1", answers.getRef()));
@@ -69,7 +71,7 @@ class NodeAgentTest {
         assertThat(stopped.detail()).as("the task ran its TERM trap").isEqualTo("exit code 0");
         assertThat(Files.readString(config.dataDir().resolve("allocs/run-1/logs/stdout.log")))
                 .isEqualTo("hello from run-1\nbye\n");
-        f.assertNothingLeft();
+        f.assertNothingLeft("run-1");
         f.kit.stop(agent);
     }
 
@@ -102,7 +104,7 @@ class NodeAgentTest {
         List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
         assertThat(seen.get(seen.size() - 1).detail()).contains("/no/such/binary");
         events.expectNoMessage(Duration.ofMillis(500));
-        f.assertNothingLeft();
+        f.assertNothingLeft("no-image", "no-command");
         f.kit.stop(agent);
     }
 
@@ -139,7 +141,7 @@ class NodeAgentTest {
         assertThat(oom.exitCode()).isEqualTo(137);
         assertThat(oom.detail()).isEqualTo("killed by the OOM killer at its memory limit of 16 MiB");
         assertThat(events.receiveMessage(Duration.ofSeconds(30)).state()).isEqualTo(AllocationState.FAILED);
-        f.assertNothingLeft();
+        f.assertNothingLeft("oom");
         f.kit.stop(agent);
     }
 
