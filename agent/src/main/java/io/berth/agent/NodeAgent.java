@@ -3,11 +3,16 @@ package io.berth.agent;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.CborSerializable;
+import io.berth.protocol.cluster.NodeStatus;
 import io.berth.protocol.job.Task;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.storage.image.ImageStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,11 +21,13 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The node agent: fingerprints the machine, accepts {@link Assign} and {@link Stop}, persists every allocation
@@ -63,7 +70,17 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     public record GetStats(String allocationId, ActorRef<ContainerSupervisor.StatsReply> replyTo) implements Command {}
 
+    /**
+     * Sends a {@link NodeStatus} to {@code replyTo} now and then every {@code every}, replacing an earlier
+     * request (until cluster registration exists, whoever wants the reports asks for them).
+     */
+    public record ReportStatus(ActorRef<NodeStatus> replyTo, Duration every) implements Command {}
+
     private record StateReported(AllocationStateChanged change) implements Command {}
+
+    private enum StatusTick implements Command { INSTANCE }
+
+    private record StatusReady(NodeStatus status) implements Command {}
 
     private record SupervisorEnded(String allocationId) implements Command {}
 
@@ -71,6 +88,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private static final Pattern ALLOCATION_ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
 
     private final AgentServices services;
+    private final TimerScheduler<Command> timers;
+    private final String node;
+    private ActorRef<NodeStatus> statusTo;
     private final AllocationStore store;
     private final Fingerprint fingerprint;
     private final ActorRef<ImageService.Command> images;
@@ -80,10 +100,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private final Map<String, Set<ActorRef<AllocationStateChanged>>> watchers = new HashMap<>();
     private final Set<ActorRef<AllocationStateChanged>> subscribers = new HashSet<>();
 
-    private NodeAgent(ActorContext<Command> context, AgentServices services, AllocationStore store,
-                      ActorRef<ImageService.Command> images) throws IOException {
+    private NodeAgent(ActorContext<Command> context, TimerScheduler<Command> timers, AgentServices services,
+                      AllocationStore store, ActorRef<ImageService.Command> images) throws IOException {
         super(context);
         this.services = services;
+        this.timers = timers;
+        this.node = InetAddress.getLocalHost().getHostName();
         this.store = store;
         this.images = images;
         this.fingerprint = Fingerprint.probe(services.config().dataDir(), services.config().labels());
@@ -107,16 +129,20 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
      */
     public static Behavior<Command> create(AgentConfig config, ContainerRuntime runtime, ImageStore images,
                                            ImageFetcher fetcher, NetworkSetup network, Clock clock) {
-        return Behaviors.setup(ctx -> {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             AllocationStore store = AllocationStore.open(config.dataDir().resolve("allocations"));
             ActorRef<ImageService.Command> imageService = ctx.spawn(ImageService.create(images, fetcher), "images");
             try {
-                return new NodeAgent(ctx, new AgentServices(runtime, images, network, config, clock), store, imageService);
-            } catch (IOException | RuntimeException e) {
+                return new NodeAgent(ctx, timers, new AgentServices(runtime, images, network, config, clock), store,
+                        imageService);
+            } catch (IOException e) {
+                store.close();
+                throw new UncheckedIOException(e);
+            } catch (RuntimeException e) {
                 store.close();
                 throw e;
             }
-        });
+        }));
     }
 
     @Override
@@ -130,6 +156,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 .onMessage(GetStats.class, this::onGetStats)
                 .onMessage(StateReported.class, this::onStateReported)
                 .onMessage(SupervisorEnded.class, this::onSupervisorEnded)
+                .onMessage(ReportStatus.class, this::onReportStatus)
+                .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
+                .onMessage(StatusReady.class, this::onStatusReady)
                 .onSignal(PostStop.class, s -> onPostStop())
                 .build();
     }
@@ -234,6 +263,52 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             // The supervisor failed with an exception: say so rather than leave the allocation hanging.
             return onStateReported(new StateReported(new AllocationStateChanged(e.allocationId(), AllocationState.FAILED,
                     null, "the agent's supervisor of this allocation crashed; see the agent log", services.clock().instant())));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onReportStatus(ReportStatus r) {
+        statusTo = r.replyTo();
+        timers.startTimerWithFixedDelay(StatusTick.INSTANCE, Duration.ZERO, r.every());
+        return this;
+    }
+
+    private Behavior<Command> onStatusTick() {
+        int cpu = 0;
+        long memory = 0;
+        int count = 0;
+        for (Allocation a : allocations.values()) {
+            if (!a.state().terminal()) {
+                cpu += a.task().resources().cpuMhz();
+                memory += a.task().resources().memoryMb();
+                count++;
+            }
+        }
+        int usedCpu = cpu;
+        long usedMemory = memory;
+        int allocs = count;
+        // the image index is on disk: read it off the actor's thread
+        CompletableFuture<NodeStatus> f = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new NodeStatus(node, usedCpu, usedMemory, allocs, services.images().list().stream()
+                        .map(i -> i.target().digest().toString()).distinct().sorted().toList(), services.clock().instant());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
+        getContext().pipeToSelf(f, (status, failure) -> {
+            if (failure != null) {
+                getContext().getLog().warn("cannot list the images for the node status: {}", failure.toString());
+            }
+            return new StatusReady(status != null ? status
+                    : new NodeStatus(node, usedCpu, usedMemory, allocs, List.of(), services.clock().instant()));
+        });
+        return this;
+    }
+
+    private Behavior<Command> onStatusReady(StatusReady r) {
+        if (statusTo != null) {
+            statusTo.tell(r.status());
         }
         return this;
     }

@@ -283,6 +283,30 @@ class NodeAgentTest {
         f.kit.stop(agent);
     }
 
+    @Test
+    void reportsNodeStatusWithReservedResourcesAndHeldImages() throws Exception {
+        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        TestProbe<io.berth.protocol.cluster.NodeStatus> status = f.kit.createTestProbe();
+        agent.tell(new NodeAgent.ReportStatus(status.getRef(), Duration.ofMillis(200)));
+        io.berth.protocol.cluster.NodeStatus idle = status.receiveMessage(Duration.ofSeconds(30));
+        assertThat(idle.allocations()).isZero();
+        assertThat(idle.imageDigests()).contains(f.images.find(AgentFixture.BUSYBOX).orElseThrow().target().digest().toString());
+
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        agent.tell(new NodeAgent.Assign("status", "job", "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48),
+                Map.of(), events.getRef()));
+        until(events, AllocationState.RUNNING);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            io.berth.protocol.cluster.NodeStatus s = status.receiveMessage(Duration.ofSeconds(10));
+            assertThat(s.allocations()).isEqualTo(1);
+            assertThat(s.usedMemoryMb()).isEqualTo(48);
+            assertThat(s.usedCpuMhz()).isEqualTo(100);
+        });
+        agent.tell(new NodeAgent.Stop("status", f.kit.<NodeAgent.StopAnswer>createTestProbe().getRef()));
+        until(events, AllocationState.STOPPED);
+        f.kit.stop(agent);
+    }
+
     private static AllocationStateChanged assertFailed(TestProbe<AllocationStateChanged> events, String detail) {
         AllocationStateChanged c = events.receiveMessage(Duration.ofSeconds(10));
         assertThat(c.state()).isEqualTo(AllocationState.FAILED);
