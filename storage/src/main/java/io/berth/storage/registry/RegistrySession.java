@@ -142,9 +142,11 @@ final class RegistrySession {
                 // A TLS server whose certificate we do not trust: falling back to plain HTTP would be a downgrade.
                 throw new RegistryException("TLS handshake with registry " + hostPort + " failed: " + e.getMessage()
                         + " (if it uses a private CA, give its certificate with --ca-file)", e);
+            } catch (java.net.ConnectException e) {
+                // Nothing listens (yet): decide nothing; the caller's retries probe again.
+                throw e;
             } catch (IOException e) {
-                // The server answered the TLS hello in plain HTTP, or not at all: it does not speak TLS. (A refused
-                // connection lands here too; the plain HTTP request will then report it.)
+                // The server answered the TLS hello in plain HTTP, or not at all: it does not speak TLS.
                 log.debug("{} does not speak HTTPS ({}); using plain HTTP as it is loopback or insecure", hostPort, e.toString());
                 base = URI.create("http://" + hostPort);
             } catch (InterruptedException e) {
