@@ -215,6 +215,7 @@ class RegistryPullTest {
         Files.writeString(rootfs.resolve("etc/berth-test"), "made by berth\n");
         Files.createDirectories(rootfs.resolve("bin"));
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+        Files.createSymbolicLink(rootfs.resolve("bin/sh"), Path.of("busybox"));
         ImageReference target = ImageReference.parse(registry.hostPort() + "/pushed/built:v1");
         try (LocalImageStore store = store(dir.resolve("a"), Platform.current())) {
             store.createImage("local/built:v1", rootfs, null);
@@ -228,6 +229,7 @@ class RegistryPullTest {
             Image image = new ImagePuller(client(), store, 3, FAST).pull(ref, TransferListener.NONE);
             List<Snapshot> chain = store.ensureSnapshots(image.name());
             assertThat(chain.get(chain.size() - 1).dir().resolve("etc/berth-test")).hasContent("made by berth");
+            assertThat(Files.readSymbolicLink(chain.get(chain.size() - 1).dir().resolve("bin/sh"))).isEqualTo(Path.of("busybox"));
         }
     }
 }
