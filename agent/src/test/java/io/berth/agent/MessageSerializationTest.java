@@ -1,0 +1,69 @@
+package io.berth.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.NodeStatus;
+import io.berth.protocol.job.HealthCheck;
+import io.berth.protocol.job.NetworkMode;
+import io.berth.protocol.job.Port;
+import io.berth.protocol.job.Resources;
+import io.berth.protocol.job.RestartPolicy;
+import io.berth.protocol.job.Task;
+import io.berth.protocol.job.Volume;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The agent's cluster messages survive Pekko's CBOR serializer unchanged. */
+class MessageSerializationTest {
+    private static final ActorTestKit kit = ActorTestKit.create();
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    private static Object roundTrip(Object message) {
+        Serialization s = SerializationExtension.get(Adapter.toClassic(kit.system()));
+        Serializer serializer = s.findSerializerFor(message);
+        assertThat(serializer.getClass().getSimpleName()).isEqualTo("JacksonCborSerializer");
+        byte[] bytes = s.serialize(message).get();
+        return s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
+    }
+
+    @Test
+    void assignWithAFullTaskRoundTrips() {
+        Task task = new Task("web", "example.com/web:1", List.of("httpd"), List.of("-f"), Map.of("A", "1"),
+                new Resources(500, 128, 10), NetworkMode.BRIDGE, List.of(new Port("http", null, 80)),
+                List.of(new Volume(Volume.Type.BIND, "/srv", "/data", true)),
+                List.of(new HealthCheck("h", HealthCheck.Type.HTTP, null, "/", null, "http", Duration.ofSeconds(5),
+                        Duration.ofSeconds(1), Duration.ofSeconds(10), 3)),
+                new RestartPolicy(3, Duration.ofMinutes(5), Duration.ofSeconds(2), Duration.ofSeconds(30),
+                        RestartPolicy.Mode.DELAY), "SIGINT", Duration.ofSeconds(7), Map.of("team", "a"));
+        var replyTo = kit.<AllocationStateChanged>createTestProbe().getRef();
+        NodeAgent.Assign assign = new NodeAgent.Assign("a1", "job", "group", task, Map.of("http", 23456), replyTo);
+        assertThat(roundTrip(assign)).isEqualTo(assign);
+    }
+
+    @Test
+    void reportsAndAnswersRoundTrip() {
+        Instant at = Instant.parse("2026-11-28T01:02:03.456Z");
+        for (Object m : List.of(new AllocationStateChanged("a1", AllocationState.EXITED, 3, "", at),
+                new NodeStatus("node-1", 100, 64, 1, List.of("sha256:" + "a".repeat(64)), at),
+                new NodeAgent.StopAnswer("a1", false, "allocation_id: no allocation 'a1' on this agent"),
+                new NodeAgent.Stop("a1", kit.<NodeAgent.StopAnswer>createTestProbe().getRef()))) {
+            assertThat(roundTrip(m)).isEqualTo(m);
+        }
+    }
+}
