@@ -69,7 +69,7 @@ public final class ContainerRuntime implements AutoCloseable {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_+.-]{1,1024}");
     private static final String STATE = "state.json";
-    private static final String CONFIG = "config.json";
+    private static final String CONFIG = "config.json";  // in the bundle
     private static final String FIFO = "exec.fifo";
 
     private final Path root;
@@ -165,12 +165,10 @@ public final class ContainerRuntime implements AutoCloseable {
             }
             StoredState stored = new StoredState(spec.ociVersion(), id, 0, 0, bundle.toString(), rootfs.toString(),
                     Instant.now().toString(), spec.linux() == null ? null : spec.linux().cgroupsPath(),
-                    spec.annotations());
+                    spec.annotations(), spec);
             Creation c = new Creation(id, dir, spec, stored, options, bundle, rootfs, terminal);
             try {
-                writeFile(dir.resolve(CONFIG), configBytes);
-                writeState(dir, stored);
-                return c.run(configBytes);
+                return c.run();
             } catch (RuntimeException | Error e) {
                 c.abort();
                 throw e;
@@ -210,7 +208,7 @@ public final class ContainerRuntime implements AutoCloseable {
             return fd;
         }
 
-        ContainerState run(byte[] configBytes) {
+        ContainerState run() {
             Path fifo = dir.resolve(FIFO);
             linux.mkfifo(fifo, 0622);
             setMode(fifo, "rw--w--w-");  // mkfifo applied our umask; a non-root container user must open it
@@ -387,7 +385,7 @@ public final class ContainerRuntime implements AutoCloseable {
                 throw new ContainerStateException(id, "start", status, "only a created container can be started");
             }
             Path fifo = dir.resolve(FIFO);
-            RuntimeSpec spec = readSpec(id);
+            RuntimeSpec spec = s.config();
             List<RuntimeSpec.Hook> poststart = spec.hooks() == null ? null : spec.hooks().poststart();
             int fd = linux.open(fifo.toString(), Linux.O_RDONLY | Linux.O_NONBLOCK, 0);
             try {
@@ -511,7 +509,7 @@ public final class ContainerRuntime implements AutoCloseable {
                 cgroup.killAll(9);
                 awaitGone(s);
             }
-            RuntimeSpec spec = readSpecOrNull(id);
+            RuntimeSpec spec = s.config();
             if (spec != null && spec.hooks() != null && s.pid() > 0) {
                 JavaHooks.runWarning("poststop", spec.hooks().poststop(), toState(s, ContainerStatus.STOPPED));
             }
@@ -557,7 +555,7 @@ public final class ContainerRuntime implements AutoCloseable {
         List<String> ids = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
             for (Path p : ds) {
-                if (Files.exists(p.resolve(STATE))) {
+                if (Files.isDirectory(p)) {
                     ids.add(p.getFileName().toString());
                 }
             }
@@ -621,7 +619,7 @@ public final class ContainerRuntime implements AutoCloseable {
             if (status != ContainerStatus.CREATED && status != ContainerStatus.RUNNING) {
                 throw new ContainerStateException(id, "exec in", status, "only a created or running container can exec");
             }
-            spec = readSpec(id);
+            spec = s.config();
         }
         List<Integer> fds = new ArrayList<>();
         int pid = 0;
@@ -731,11 +729,16 @@ public final class ContainerRuntime implements AutoCloseable {
 
     // ---- state directory ----
 
+    /** The stored state; a directory without state.json is a container being created. */
     private StoredState readState(String id) {
-        Path file = dir(id).resolve(STATE);
+        Path dir = dir(id);
+        Path file = dir.resolve(STATE);
         try {
             return RuntimeSpecs.JSON.readValue(Files.readAllBytes(file), StoredState.class);
         } catch (NoSuchFileException e) {
+            if (Files.isDirectory(dir)) {
+                return StoredState.creating(id);
+            }
             throw new ContainerNotFoundException(id, root);
         } catch (IOException e) {
             throw new ContainerRuntimeException("cannot read " + file + ": " + e.getMessage(), e);
@@ -743,22 +746,12 @@ public final class ContainerRuntime implements AutoCloseable {
     }
 
     private RuntimeSpec readSpec(String id) {
-        RuntimeSpec spec = readSpecOrNull(id);
+        RuntimeSpec spec = readState(id).config();
         if (spec == null) {
-            throw new ContainerNotFoundException(id, root);
+            throw new ContainerStateException(id, "read the config of", ContainerStatus.CREATING,
+                    "its state is not written yet");
         }
         return spec;
-    }
-
-    private RuntimeSpec readSpecOrNull(String id) {
-        Path file = dir(id).resolve(CONFIG);
-        try {
-            return RuntimeSpecs.JSON.readValue(Files.readAllBytes(file), RuntimeSpec.class);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException e) {
-            throw new ContainerRuntimeException("cannot read " + file + ": " + e.getMessage(), e);
-        }
     }
 
     private static void writeState(Path dir, StoredState s) {
