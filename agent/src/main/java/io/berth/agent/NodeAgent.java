@@ -46,7 +46,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     /**
      * Run {@code task} as allocation {@code allocationId}. Every state change of it goes to {@code replyTo};
      * invalid input is answered with one FAILED naming the field. Re-sending an Assign for an allocation the
-     * agent has is harmless: {@code replyTo} is added to its watchers.
+     * agent has is harmless: {@code replyTo} is added to its watchers, or told the final state if it ended.
      *
      * @param hostPorts the host port per port label the scheduler gave the allocation
      */
@@ -85,7 +85,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private record SupervisorEnded(String allocationId) implements Command {}
 
     /** Allocation ids double as container ids and directory names. */
-    private static final Pattern ALLOCATION_ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+    private static final Pattern ALLOCATION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
     private final AgentServices services;
     private final TimerScheduler<Command> timers;
@@ -171,8 +171,14 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                     invalid, services.clock().instant()));
             return this;
         }
+        Allocation known = allocations.get(a.allocationId());
+        if (known != null && known.state().terminal()) {
+            a.replyTo().tell(new AllocationStateChanged(known.allocationId(), known.state(), known.exitCode(),
+                    "already " + known.state(), services.clock().instant()));
+            return this;
+        }
         watchers.computeIfAbsent(a.allocationId(), k -> new HashSet<>()).add(a.replyTo());
-        if (allocations.containsKey(a.allocationId())) {
+        if (known != null) {
             return this;
         }
         Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.taskGroup(), a.task(), a.hostPorts(), false,
@@ -185,7 +191,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     /** Null when the assignment can be tried, else what is wrong with it. */
     private String validate(Assign a) {
         if (a.allocationId() == null || !ALLOCATION_ID.matcher(a.allocationId()).matches()) {
-            return "allocation_id: '" + a.allocationId() + "' is not 1-128 characters of letters, digits, '_', '.' and '-'";
+            return "allocation_id: '" + a.allocationId() + "' is not 1-128 characters of letters, digits, '_', '.' and '-' "
+                    + "starting with a letter or digit";
         }
         Task t = a.task();
         if (t == null) {

@@ -87,7 +87,8 @@ class NodeAgentTest {
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         Task ok = task(List.of("true"), NO_RESTART, List.of(), 64);
         agent.tell(new NodeAgent.Assign("bad/id", "job", "group", ok, Map.of(), events.getRef()));
-        assertFailed(events, "allocation_id: 'bad/id' is not 1-128 characters of letters, digits, '_', '.' and '-'");
+        assertFailed(events, "allocation_id: 'bad/id' is not 1-128 characters of letters, digits, '_', '.' and '-' "
+                + "starting with a letter or digit");
 
         agent.tell(new NodeAgent.Assign("huge", "job", "group", task(List.of("true"), NO_RESTART, List.of(), 1 << 30),
                 Map.of(), events.getRef()));
@@ -105,6 +106,12 @@ class NodeAgentTest {
         assertThat(seen.get(seen.size() - 1).detail()).contains("/no/such/binary");
         events.expectNoMessage(Duration.ofMillis(500));
         f.assertNothingLeft("no-image", "no-command");
+
+        agent.tell(new NodeAgent.Assign("no-command", "job", "group", task(List.of("/no/such/binary"), NO_RESTART,
+                List.of(), 64), Map.of(), events.getRef()));
+        AllocationStateChanged again = events.receiveMessage(Duration.ofSeconds(10));
+        assertThat(again.state()).as("a re-sent Assign is told the final state").isEqualTo(AllocationState.FAILED);
+        assertThat(again.detail()).isEqualTo("already FAILED");
         f.kit.stop(agent);
     }
 
