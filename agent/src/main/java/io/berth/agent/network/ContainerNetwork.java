@@ -233,6 +233,29 @@ public final class ContainerNetwork {
         }
     }
 
+    /**
+     * Deletes the bridge and {@link LocalnetGuard}'s rule for it, which outlive the allocations (the next
+     * bridge-mode allocation makes them again). For tests and for retiring a machine; doing it twice does
+     * nothing.
+     *
+     * @throws IllegalStateException if an allocation still has a network here
+     * @throws NetworkException      if {@code ip} or {@code iptables} fails
+     */
+    public void removeBridge() {
+        try (Stream<Path> allocs = Files.list(allocDir("x").getParent())) {
+            List<String> left = allocs.map(p -> p.getFileName().toString()).toList();
+            if (!left.isEmpty()) {
+                throw new IllegalStateException("allocations " + left + " still have networks; tear them down first");
+            }
+        } catch (IOException e) {
+            throw new NetworkException("cannot list " + allocDir("x").getParent() + ": " + e.getMessage(), e);
+        }
+        LocalnetGuard.remove(config.bridgeName());
+        if (Files.exists(Path.of("/sys/class/net", config.bridgeName()))) {
+            NetnsFiles.run("ip", "link", "del", config.bridgeName());
+        }
+    }
+
     private NetworkAttachment doSetUp(String allocId, NetworkMode mode, List<PortMapping> ports, String hostname)
             throws IOException {
         Path dir = allocDir(allocId);

@@ -32,6 +32,13 @@ final class LocalnetGuard {
         }
     }
 
+    /** Removes the rule for the bridge if it is there. */
+    static synchronized void remove(String bridge) {
+        while (iptables(rule("-C", bridge)) == 0) {
+            iptables(rule("-D", bridge));
+        }
+    }
+
     /** The rule's arguments after {@code iptables}, with the given operation (-C, -I or -D). */
     static List<String> rule(String operation, String bridge) {
         return new ArrayList<>(List.of("-w", "-t", "filter", operation, "INPUT", "-i", bridge,

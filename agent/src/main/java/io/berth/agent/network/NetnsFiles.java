@@ -67,7 +67,8 @@ final class NetnsFiles {
         return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
     }
 
-    private static void run(String... command) {
+    /** Runs a host tool, throwing a NetworkException with its output when it fails. */
+    static void run(String... command) {
         try {
             Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
             p.getOutputStream().close();
@@ -80,7 +81,7 @@ final class NetnsFiles {
                 throw new NetworkException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): " + out);
             }
         } catch (IOException e) {
-            throw new NetworkException("cannot run " + command[0] + " (util-linux): " + e.getMessage(), e);
+            throw new NetworkException("cannot run " + command[0] + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NetworkException(String.join(" ", command) + ": interrupted", e);

@@ -79,33 +79,39 @@ class ContainerNetworkTest {
     @AfterAll
     static void removeBridgeAndRules() throws IOException {
         runtime.close();
-        // the fallback for a teardown that failed: every nat rule tagged with this test's network name
+        // the fallback for a teardown that failed: every nat rule tagged with this test's network name, then
+        // the per-container chains those rules jumped to (never the shared CNI-HOSTPORT-* ones)
+        List<String> chains = new ArrayList<>();
         for (String rule : NetworkHost.natRules()) {
             if (rule.contains("\\\"" + NETWORK + "\\\"")) {
                 NetworkHost.run("sh", "-c", "iptables -t nat " + rule.replaceFirst("^-A ", "-D "));
+                String target = rule.replaceFirst(".* -j ", "").split(" ")[0];
+                if (target.startsWith("CNI-") && !target.startsWith("CNI-HOSTPORT-")) {
+                    chains.add(target);
+                }
             }
         }
-        for (String chain : NetworkHost.run("iptables-save", "-t", "nat").lines()
-                .filter(l -> l.startsWith(":CNI-")).map(l -> l.substring(1).split(" ")[0]).toList()) {
-            // per-container chains emptied above; the shared CNI-HOSTPORT-* chains stay for other users
-            if (!chain.startsWith("CNI-HOSTPORT-") && NetworkHost.natRules().stream().noneMatch(r -> r.contains(chain))) {
-                NetworkHost.run("iptables", "-t", "nat", "-X", chain);
+        for (String chain : chains) {
+            if (NetworkHost.natRules().stream().noneMatch(r -> r.contains("-j " + chain))) {
+                iptables(List.of("-t", "nat", "-F", chain));
+                iptables(List.of("-t", "nat", "-X", chain));
             }
-        }
-        while (iptables(LocalnetGuard.rule("-C", BRIDGE)) == 0) {
-            iptables(LocalnetGuard.rule("-D", BRIDGE));
-        }
-        if (NetworkHost.run("ip", "-o", "link", "show").contains(" " + BRIDGE + ":")) {
-            NetworkHost.run("ip", "link", "del", BRIDGE);
         }
         try (Stream<Path> s = Files.walk(runDir)) {
             for (Path p : s.sorted((a, b) -> b.compareTo(a)).toList()) {
                 if (NetnsFiles.isMountPoint(p)) {
                     NetworkHost.run("umount", p.toString());
                 }
-                Files.deleteIfExists(p);
+                if (!p.equals(runDir) && !p.equals(runDir.resolve("alloc"))) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
+        network.removeBridge();
+        assertThat(Path.of("/sys/class/net", BRIDGE)).doesNotExist();
+        assertThat(iptables(LocalnetGuard.rule("-C", BRIDGE))).isNotZero();
+        Files.delete(runDir.resolve("alloc"));
+        Files.delete(runDir);
         Files.deleteIfExists(stateRoot);
     }
 
@@ -148,7 +154,8 @@ class ContainerNetworkTest {
                 "sysctl -qw net.ipv4.conf.eth0.route_localnet=1 && ip addr del 127.0.0.1/8 dev lo"
                         + " && ip route add 127.0.0.1/32 via " + gateway + " dev eth0");
         try (ServerSocket hostOnly = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            String probe = "busybox nc -w 2 127.0.0.1 " + hostOnly.getLocalPort() + " </dev/null";
+            // busybox nc -w does not bound the connect itself; a dropped SYN would wait for the kernel's retries
+            String probe = "timeout 3 busybox nc 127.0.0.1 " + hostOnly.getLocalPort() + " -e /bin/true";
             assertThat(exitOf("nsenter", "--net=" + net.netnsPath(), "sh", "-c", probe)).as("blocked").isNotZero();
 
             // the same probe without the guard reaches the host's loopback: the guard is what blocks it
