@@ -233,7 +233,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             NetworkSetup.Attachment net = services.network().attach(alloc.allocationId(), alloc.task(),
                     alloc.hostPorts(), Files.createDirectories(dir.resolve("net")));
             RuntimeSpec spec = TaskSpecs.build(alloc.allocationId(), alloc.task(), image.config(), alloc.hostPorts(),
-                    net, rootfs, containerId);
+                    net, rootfs, containerId, Files.createDirectories(dir.resolve("local")));
             Files.write(bundle.resolve("config.json"), RuntimeSpecs.toJson(spec));
             logs.startPumps(containerId);
             try {

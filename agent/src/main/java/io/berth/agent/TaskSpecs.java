@@ -29,6 +29,9 @@ final class TaskSpecs {
             "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
             "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
 
+    /** Where a task finds its allocation's scratch directory, which outlives restarts of the task. */
+    static final String SCRATCH = "/local";
+
     private static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private TaskSpecs() {}
@@ -38,10 +41,11 @@ final class TaskSpecs {
      *
      * @param rootfs      the mounted root file system (to resolve a user name through its /etc/passwd)
      * @param containerId the container's id, also the last part of its cgroup path
+     * @param scratch     the allocation's scratch directory, mounted read-write at {@link #SCRATCH}
      * @throws IllegalArgumentException when the image and task leave no command, or the user cannot be resolved
      */
     static RuntimeSpec build(String allocationId, Task task, ImageConfig image, Map<String, Integer> hostPorts,
-                             NetworkSetup.Attachment network, Path rootfs, String containerId) {
+                             NetworkSetup.Attachment network, Path rootfs, String containerId, Path scratch) {
         ImageConfig.ExecConfig ic = image.config() != null ? image.config()
                 : new ImageConfig.ExecConfig(null, null, null, null, null, null, null, null, null);
         List<String> args = new ArrayList<>(!task.command().isEmpty() ? task.command() : orEmpty(ic.entrypoint()));
@@ -60,6 +64,7 @@ final class TaskSpecs {
 
         List<RuntimeSpec.Mount> mounts = new ArrayList<>(d.mounts());
         network.files().forEach((dest, src) -> mounts.add(bind(dest, src.toString(), true)));
+        mounts.add(bind(SCRATCH, scratch.toString(), false));
         for (Volume v : task.volumes()) {
             if (v.type() != Volume.Type.BIND) {
                 throw new IllegalArgumentException("task.volumes: named volumes are not supported by this agent yet ("
@@ -110,6 +115,7 @@ final class TaskSpecs {
         }
         imageEnv.forEach(e -> put(env, e));
         env.put("BERTH_ALLOC_ID", allocationId);
+        env.put("BERTH_TASK_DIR", SCRATCH);
         hostPorts.forEach((label, port) -> env.put("BERTH_PORT_" + label, port.toString()));
         env.putAll(task.env());
         List<String> out = new ArrayList<>();

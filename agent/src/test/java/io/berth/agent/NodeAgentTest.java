@@ -314,6 +314,28 @@ class NodeAgentTest {
         f.kit.stop(agent);
     }
 
+    @Test
+    void bindMountsHonourReadOnlyAndTheScratchDirectoryOutlivesARestart() throws Exception {
+        AgentConfig config = f.config();
+        ActorRef<NodeAgent.Command> agent = f.agent(config);
+        Path shared = Files.createDirectories(f.dir.resolve("shared"));
+        Files.writeString(shared.resolve("greeting"), "hi from the host\n");
+        RestartPolicy once = new RestartPolicy(1, Duration.ofMinutes(10), Duration.ofMillis(100), Duration.ofMillis(100),
+                RestartPolicy.Mode.FAIL);
+        Task t = new Task("main", AgentFixture.BUSYBOX, List.of("sh", "-c", "cat /data/greeting; "
+                + "touch /data/new 2>/dev/null || echo read-only; echo run >> $BERTH_TASK_DIR/runs; cat /local/runs | wc -l"),
+                null, null, null, io.berth.protocol.job.NetworkMode.NONE, null,
+                List.of(new io.berth.protocol.job.Volume(io.berth.protocol.job.Volume.Type.BIND, shared.toString(), "/data", true)),
+                null, once, null, Duration.ofSeconds(2), null);
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        agent.tell(new NodeAgent.Assign("mounts", "job", "group", t, Map.of(), events.getRef()));
+        until(events, AllocationState.FAILED);
+        assertThat(Files.readString(config.dataDir().resolve("allocs/mounts/logs/stdout.log")))
+                .isEqualTo("hi from the host\nread-only\n1\nhi from the host\nread-only\n2\n");
+        assertThat(shared.resolve("new")).doesNotExist();
+        f.kit.stop(agent);
+    }
+
     private static AllocationStateChanged assertFailed(TestProbe<AllocationStateChanged> events, String detail) {
         AllocationStateChanged c = events.receiveMessage(Duration.ofSeconds(10));
         assertThat(c.state()).isEqualTo(AllocationState.FAILED);
