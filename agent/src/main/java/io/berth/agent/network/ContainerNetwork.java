@@ -86,14 +86,14 @@ public final class ContainerNetwork {
         for (String plugin : PLUGINS) {
             List<String> versions = n.cni.supportedVersions(plugin, CNI_VERSION);
             if (!versions.contains(CNI_VERSION)) {
-                throw new CniException(plugin, "VERSION", "-", -1, "supports CNI " + versions + ", not "
+                throw new CniException(plugin, "VERSION", config.networkName(), -1, "supports CNI " + versions + ", not "
                         + CNI_VERSION + " (install containernetworking-plugins 1.0 or later: ops/setup-host)", null);
             }
         }
         try {
-            Files.createDirectories(n.allocDir("x").getParent());
-            Files.createDirectories(n.netnsPath("x").getParent());
-            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(n.allocDir("x").getParent())) {
+            Files.createDirectories(n.allocsDir());
+            Files.createDirectories(n.netnsDir());
+            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(n.allocsDir())) {
                 for (Path d : dirs) {
                     JsonNode state = n.readState(d.getFileName().toString());
                     if (state != null) {
@@ -195,8 +195,8 @@ public final class ContainerNetwork {
             }
             for (JsonNode plugin : state.path("chain")) {
                 if (plugin.path("type").asText().equals("portmap")) {
-                    // portmap up to 1.2 (Debian 12 ships 1.1.1) fails CHECK on an IPv4-only network looking for
-                    // IPv6 rules it never made: containernetworking/plugins#819
+                    // Debian 12's portmap (1.1.1) fails CHECK on an IPv4-only network, looking for IPv6 rules it
+                    // never made: containernetworking/plugins#819
                     continue;
                 }
                 ObjectNode conf = ((ObjectNode) plugin).deepCopy();
@@ -242,13 +242,13 @@ public final class ContainerNetwork {
      * @throws NetworkException      if {@code ip} or {@code iptables} fails
      */
     public void removeBridge() {
-        try (Stream<Path> allocs = Files.list(allocDir("x").getParent())) {
+        try (Stream<Path> allocs = Files.list(allocsDir())) {
             List<String> left = allocs.map(p -> p.getFileName().toString()).toList();
             if (!left.isEmpty()) {
                 throw new IllegalStateException("allocations " + left + " still have networks; tear them down first");
             }
         } catch (IOException e) {
-            throw new NetworkException("cannot list " + allocDir("x").getParent() + ": " + e.getMessage(), e);
+            throw new NetworkException("cannot list " + allocsDir() + ": " + e.getMessage(), e);
         }
         LocalnetGuard.remove(config.bridgeName());
         if (Files.exists(Path.of("/sys/class/net", config.bridgeName()))) {
@@ -507,12 +507,20 @@ public final class ContainerNetwork {
         return locks[Math.floorMod(allocId.hashCode(), LOCK_STRIPES)];
     }
 
-    Path allocDir(String allocId) {
-        return config.runDir().resolve("alloc").resolve(allocId);
+    private Path allocsDir() {
+        return config.runDir().resolve("alloc");
+    }
+
+    private Path netnsDir() {
+        return config.runDir().resolve("netns");
+    }
+
+    private Path allocDir(String allocId) {
+        return allocsDir().resolve(allocId);
     }
 
     /** Where the allocation's network namespace is pinned. */
     public Path netnsPath(String allocId) {
-        return config.runDir().resolve("netns").resolve(allocId);
+        return netnsDir().resolve(allocId);
     }
 }
