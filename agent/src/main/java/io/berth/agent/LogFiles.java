@@ -31,11 +31,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. {@link #tail} and {@link #follow} may be called from any thread while the pumps run.
  */
-final class LogFiles {
+public final class LogFiles {
     private static final Logger log = LoggerFactory.getLogger(LogFiles.class);
 
     /** The two streams a container has. */
-    enum Stream { STDOUT, STDERR }
+    public enum Stream { STDOUT, STDERR }
 
     private final Path dir;
     private final long maxBytes;
@@ -44,7 +44,7 @@ final class LogFiles {
     private final Object[] locks = {new Object(), new Object()};
 
     /** A piece of a stream as it was written. */
-    record LogChunk(Stream stream, byte[] data) {}
+    public record LogChunk(Stream stream, byte[] data) {}
 
     LogFiles(Path dir, long maxBytes, int maxFiles) {
         if (maxBytes < 1 || maxFiles < 1) {

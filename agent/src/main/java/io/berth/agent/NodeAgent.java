@@ -68,6 +68,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     public record TailLogs(String allocationId, LogFiles.Stream stream, int lines,
                            ActorRef<ContainerSupervisor.LogsReply> replyTo) implements Command {}
 
+    /** Streams what an allocation's task writes from now on to {@code follower} (while its supervisor runs). */
+    public record FollowLogs(String allocationId, ActorRef<LogFiles.LogChunk> follower) implements Command {}
+
     public record GetStats(String allocationId, ActorRef<ContainerSupervisor.StatsReply> replyTo) implements Command {}
 
     /**
@@ -153,6 +156,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 .onMessage(Subscribe.class, this::onSubscribe)
                 .onMessage(GetFingerprint.class, this::onGetFingerprint)
                 .onMessage(TailLogs.class, this::onTailLogs)
+                .onMessage(FollowLogs.class, this::onFollowLogs)
                 .onMessage(GetStats.class, this::onGetStats)
                 .onMessage(StateReported.class, this::onStateReported)
                 .onMessage(SupervisorEnded.class, this::onSupervisorEnded)
@@ -336,6 +340,16 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             t.replyTo().tell(new ContainerSupervisor.LogsReply(t.allocationId(), null, unknown(t.allocationId())));
         } else {
             s.tell(new ContainerSupervisor.TailLogs(t.stream(), t.lines(), t.replyTo()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onFollowLogs(FollowLogs m) {
+        ActorRef<ContainerSupervisor.Command> s = supervisors.get(m.allocationId());
+        if (s == null) {
+            getContext().getLog().info("follow logs of {} refused: {}", m.allocationId(), unknown(m.allocationId()));
+        } else {
+            s.tell(new ContainerSupervisor.FollowLogs(m.follower()));
         }
         return this;
     }

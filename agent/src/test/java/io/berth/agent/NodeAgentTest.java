@@ -187,6 +187,11 @@ class NodeAgentTest {
                 "i=0; while true; do i=$((i+1)); echo \"line $i of a container that never stops talking\"; done"),
                 NO_RESTART, List.of(), 64), Map.of(), events.getRef()));
         until(events, AllocationState.RUNNING);
+        TestProbe<LogFiles.LogChunk> follower = f.kit.createTestProbe();
+        agent.tell(new NodeAgent.FollowLogs("chatty", follower.getRef()));
+        LogFiles.LogChunk chunk = follower.receiveMessage(Duration.ofSeconds(30));
+        assertThat(chunk.stream()).isEqualTo(LogFiles.Stream.STDOUT);
+        assertThat(new String(chunk.data())).contains(" of a container that never stops talking\n");
         Path logs = config.dataDir().resolve("allocs/chatty/logs");
         LogFiles files = new LogFiles(logs, 64 << 10, 3);
         java.util.concurrent.atomic.AtomicLong lastLine = new java.util.concurrent.atomic.AtomicLong();
