@@ -4,7 +4,11 @@ import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.CborSerializable;
 import io.berth.protocol.cluster.NodeStatus;
+import io.berth.protocol.job.Job;
+import io.berth.protocol.job.JobSpecs;
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.Task;
+import io.berth.protocol.job.TaskGroup;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.storage.image.ImageStore;
 import java.io.IOException;
@@ -19,6 +23,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -202,8 +207,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         if (t == null) {
             return "task: missing";
         }
-        if (t.image() == null || t.image().isBlank()) {
-            return "task.image: missing";
+        // the job validator's checks of one task: a job around it, its paths renamed to the task's
+        List<String> errors = JobSpecs.validate(new Job("assigned", JobType.BATCH, null, null, null,
+                List.of(new TaskGroup("group", 1, List.of(t), null, null, null, null, null, null)),
+                null, null, null, null, null, null));
+        if (!errors.isEmpty()) {
+            return errors.stream().map(e -> e.replace("groups[0].tasks[0].", "task.")).collect(Collectors.joining("; "));
         }
         try {
             ImageFetcher.normalise(t.image());

@@ -90,6 +90,10 @@ class NodeAgentTest {
         assertFailed(events, "allocation_id: 'bad/id' is not 1-128 characters of letters, digits, '_', '.' and '-' "
                 + "starting with a letter or digit");
 
+        agent.tell(new NodeAgent.Assign("tiny", "job", "group", task(List.of("true"), NO_RESTART, List.of(), 1),
+                Map.of(), events.getRef()));
+        assertFailed(events, "task.resources.memory_mb: must be at least 4, was 1");
+
         agent.tell(new NodeAgent.Assign("huge", "job", "group", task(List.of("true"), NO_RESTART, List.of(), 1 << 30),
                 Map.of(), events.getRef()));
         assertThat(assertFailed(events, null).detail()).startsWith("task.resources.memory_mb: 1073741824 MiB does not fit this node");
@@ -158,7 +162,7 @@ class NodeAgentTest {
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         // healthy only while /tmp/ok exists: the first run removes it after a while, a fresh rootfs brings it back
         HealthCheck check = new HealthCheck("ok-file", HealthCheck.Type.EXEC, List.of("test", "-f", "/tmp/ok"), null,
-                null, null, Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ZERO, 2);
+                null, null, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO, 2);
         RestartPolicy policy = new RestartPolicy(1, Duration.ofMinutes(10), Duration.ofMillis(100),
                 Duration.ofMillis(100), RestartPolicy.Mode.FAIL);
         Task t = task(List.of("sh", "-c", "touch /tmp/ok; sleep 1; rm /tmp/ok; while true; do sleep 1; done"), policy,
@@ -251,8 +255,8 @@ class NodeAgentTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             hostPort = s.getLocalPort();
         }
-        HealthCheck http = new HealthCheck("web", HealthCheck.Type.HTTP, null, "/", null, "http", Duration.ofMillis(300),
-                Duration.ofSeconds(2), Duration.ofSeconds(2), 3);
+        HealthCheck http = new HealthCheck("web", HealthCheck.Type.HTTP, null, "/", null, "http", Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofSeconds(2), 3);
         Task t = new Task("web", AgentFixture.BUSYBOX, List.of("sh", "-c",
                 "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www"), null,
                 null, null, io.berth.protocol.job.NetworkMode.BRIDGE, List.of(new io.berth.protocol.job.Port("http", null, 80)),
