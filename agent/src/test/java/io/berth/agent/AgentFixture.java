@@ -109,7 +109,11 @@ final class AgentFixture implements AutoCloseable {
         for (String rule : rules.lines().filter(r -> r.startsWith("-A ") && r.contains("\\\"" + NETWORK + "\\\"")).toList()) {
             new ProcessBuilder("sh", "-c", "iptables -t nat " + rule.replaceFirst("^-A ", "-D ")).inheritIO().start().waitFor();
         }
-        new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
+        try {
+            network.removeBridge(); // the bridge and its localnet guard rule
+        } catch (IllegalStateException allocationsLeft) {
+            new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
+        }
         for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String target = l.split(" ")[4];
             if (target.startsWith(dir.toString())) {
