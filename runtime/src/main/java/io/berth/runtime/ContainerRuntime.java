@@ -254,8 +254,7 @@ public final class ContainerRuntime implements AutoCloseable {
                 // The init does its mounts while the cgroup join (an RCU grace period on cgroup v1) and hooks run.
                 stored = stored.withPid(pid, Procs.startTime(pid));
                 InitPlan initPlan = Plans.create(spec, bundle, rootfs, options, cgroup.mountSources(),
-                        terminal ? first + 3 : -1, first + 2, JavaHooks.stateJson(toState(stored, ContainerStatus.CREATING)),
-                        JavaHooks.stateJson(toState(stored, ContainerStatus.CREATED)));
+                        terminal ? first + 3 : -1, first + 2, JavaHooks.stateJson(toState(stored, ContainerStatus.CREATED)));
                 linux.writeAll(plan[1], initPlan.encode());
                 cgroup.addProcess(pid);
                 Integer oomScoreAdj = spec.process().oomScoreAdj();
@@ -263,10 +262,12 @@ public final class ContainerRuntime implements AutoCloseable {
                     writeFile(Path.of("/proc/" + pid + "/oom_score_adj"), oomScoreAdj.toString().getBytes(StandardCharsets.US_ASCII));
                 }
                 writeState(dir, stored);
-                ContainerState creating = toState(stored, ContainerStatus.CREATING);
+                // Every create-time hook sees "created", as crun passes it and the runtime-tools suite expects:
+                // the environment exists and only the user's process is missing (runc passes "creating").
+                ContainerState created = toState(stored, ContainerStatus.CREATED);
                 if (spec.hooks() != null) {
-                    JavaHooks.run("prestart", spec.hooks().prestart(), creating);
-                    JavaHooks.run("createRuntime", spec.hooks().createRuntime(), creating);
+                    JavaHooks.run("prestart", spec.hooks().prestart(), created);
+                    JavaHooks.run("createRuntime", spec.hooks().createRuntime(), created);
                 }
                 try {
                     linux.writeAll(plan[1], new byte[] {1});

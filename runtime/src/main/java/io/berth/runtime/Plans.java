@@ -171,7 +171,7 @@ final class Plans {
 
     /** The plan that creates a container; the init then waits on the exec FIFO and execs process.args. */
     static InitPlan create(RuntimeSpec spec, Path bundle, Path rootfs, CreateOptions options,
-            List<CgroupMount> cgroupMounts, int consoleFd, int fifoFd, String creatingState, String createdState) {
+            List<CgroupMount> cgroupMounts, int consoleFd, int fifoFd, String createdState) {
         InitPlan plan = new InitPlan();
         List<RuntimeSpec.Namespace> nss = namespaces(spec);
         for (RuntimeSpec.Namespace ns : nss) {  // joined by path: all but pid (the spawn thread) and mount (last)
@@ -199,7 +199,7 @@ final class Plans {
         if (hooks) {
             joinedCgroup(plan, cgroupNs);
         }
-        hooks(plan, spec.hooks() == null ? null : spec.hooks().createContainer(), creatingState);
+        hooks(plan, spec.hooks() == null ? null : spec.hooks().createContainer(), createdState);
         plan.pivot(options.noPivot());
         if (spec.root().readonly() != null && spec.root().readonly()) {
             plan.remountRootReadOnly();
