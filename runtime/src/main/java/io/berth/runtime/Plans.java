@@ -181,9 +181,11 @@ final class Plans {
         }
         RuntimeSpec.Linux linux = spec.linux();
         String propagation = linux == null ? null : linux.rootfsPropagation();
-        long rootProp = propagation == null || propagation.endsWith("shared") ? MS_SLAVE | MS_REC
-                : PROPAGATIONS.get(propagation);
-        plan.rootPropagation(rootProp);
+        // Before the rootfs bind, the whole tree turns rslave (rprivate if asked): recursively, so nothing the
+        // container mounts can reach the host, and never unbindable, which would make the rootfs bind fail
+        // (EINVAL). The requested propagation goes on the new root after pivot_root.
+        boolean privateRoot = propagation != null && propagation.endsWith("private");
+        plan.rootPropagation((privateRoot ? MS_PRIVATE : MS_SLAVE) | MS_REC);
         plan.rootfs(rootfs.toString());
         for (RuntimeSpec.Mount m : spec.mounts() == null ? List.<RuntimeSpec.Mount>of() : spec.mounts()) {
             addMount(plan, m, bundle, cgroupMounts);
@@ -204,9 +206,6 @@ final class Plans {
         if (spec.root().readonly() != null && spec.root().readonly()) {
             plan.remountRootReadOnly();
         }
-        if (propagation != null) {
-            plan.rootPropagationAfterPivot(PROPAGATIONS.get(propagation));
-        }
         if (spec.hostname() != null && !spec.hostname().isEmpty()) {
             plan.hostname(spec.hostname());
         }
@@ -221,6 +220,9 @@ final class Plans {
         }
         if (linux != null && linux.maskedPaths() != null) {
             linux.maskedPaths().forEach(plan::mask);
+        }
+        if (propagation != null) {  // last: the binds above fail (EINVAL) on an unbindable source
+            plan.rootPropagationAfterPivot(PROPAGATIONS.get(propagation));
         }
         if (!hooks) {
             joinedCgroup(plan, cgroupNs);

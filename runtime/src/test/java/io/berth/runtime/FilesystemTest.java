@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** root, mounts, devices, masked and readonly paths, sysctl, and the escapes the runtime must refuse. */
 class FilesystemTest extends RuntimeTestSupport {
@@ -149,5 +151,31 @@ class FilesystemTest extends RuntimeTestSupport {
         runtime.start(id);
         runtime.exitFuture(id).join();
         assertThat(read(out)).contains("bin\n").contains("proc\n");
+    }
+
+    /**
+     * The rootfs sits on a shared mount (as under systemd) so each propagation leaves a visible tag on the
+     * container's root: rslave before the rootfs bind makes it master:N; shared adds a peer group; private and
+     * unbindable drop the master. Unbindable once made the bind of the rootfs onto itself fail with EINVAL.
+     */
+    @ParameterizedTest
+    @CsvSource({"shared, 'shared:[0-9]+ master:[0-9]+'", "slave, 'master:[0-9]+'", "private, ''",
+            "unbindable, unbindable", "rslave, 'master:[0-9]+'", "runbindable, unbindable"})
+    void rootfsPropagationIsAppliedToTheContainersRoot(String propagation, String expected) throws Exception {
+        host("mount", "--bind", tmp.toString(), tmp.toString());  // bundle() puts the bundle under tmp
+        try {
+            host("mount", "--make-shared", tmp.toString());
+            Run r = sh("awk '$5 == \"/\" { t = \"\"; for (i = 7; $i != \"-\"; i++) t = t $i \" \"; print t }' "
+                    + "/proc/self/mountinfo", s -> linux(s).put("rootfsPropagation", propagation));
+            assertThat(r.out().strip()).matches(expected == null ? "" : expected);
+        } finally {
+            host("umount", "-l", tmp.toString());
+        }
+    }
+
+    private static void host(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("%s: %s", String.join(" ", command), out).isZero();
     }
 }
