@@ -714,6 +714,11 @@ int main(int argc, char **argv)
             if (setns(fd, type) < 0)
                 fail(errno, "join namespace %s", path);
             close(fd);
+            /* Every later step names its targets /proc/self/fd/N, now looked up in the joined namespace: its
+             * /proc must show this process (a procfs of our pid namespace or of one above it). */
+            if (type == CLONE_NEWNS && access("/proc/self/fd", F_OK) < 0)
+                fail(errno, "the mount namespace %s has no /proc showing this process's pid namespace: "
+                     "join the pid namespace of the process that owns it too, or mount such a /proc in it", path);
             break;
         }
         case OP_UNSHARE: {

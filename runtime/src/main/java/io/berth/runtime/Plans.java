@@ -159,12 +159,18 @@ final class Plans {
                 throw new ContainerRuntimeException("config.json: $.linux.namespaces[" + i + "]: user namespaces "
                         + "are not supported by Berth yet; remove it (and linux.uidMappings/gidMappings)");
             }
-            if (ns.type().equals("mount") && ns.path() == null) {
+            if (ns.path() != null && !Files.exists(Path.of(ns.path()))) {
+                throw new ContainerRuntimeException("config.json: $.linux.namespaces[" + i + "].path: " + ns.path()
+                        + " does not exist; give the namespace file of a running process (/proc/<pid>/ns/...) "
+                        + "or a bind mount of one");
+            }
+            // A joined mount namespace is set up as runc does it: the rootfs is bound and pivoted into inside it.
+            if (ns.type().equals("mount")) {
                 mountNs = true;
             }
         }
         if (!mountNs) {
-            throw new ContainerRuntimeException("config.json: $.linux.namespaces: Berth needs a new mount namespace "
+            throw new ContainerRuntimeException("config.json: $.linux.namespaces: Berth needs a mount namespace "
                     + "(add {\"type\": \"mount\"}): without one, pivot_root would change the host's root");
         }
     }
@@ -179,6 +185,11 @@ final class Plans {
                 plan.setns(ns.path(), namespaceFlag(ns.type()));
             }
         }
+        // The mount namespace is joined by the single-threaded init, after the others (whose paths are host
+        // paths); from here on every path (rootfs, bind sources) is resolved in it, as runc does. The spawn
+        // thread cannot join it: the init is executed from /proc/self/fd/<memfd> in the host's namespace.
+        nss.stream().filter(n -> n.type().equals("mount") && n.path() != null).findFirst()
+                .ifPresent(n -> plan.setns(n.path(), Linux.CLONE_NEWNS));
         RuntimeSpec.Linux linux = spec.linux();
         String propagation = linux == null ? null : linux.rootfsPropagation();
         // Before the rootfs bind, the whole tree turns rslave (rprivate if asked): recursively, so nothing the

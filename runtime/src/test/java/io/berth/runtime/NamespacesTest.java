@@ -1,6 +1,7 @@
 package io.berth.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,6 +47,52 @@ class NamespacesTest extends RuntimeTestSupport {
             replaceNamespace(s, "pid", "/proc/" + pid + "/ns/pid");
         });
         assertThat(r.out()).isEqualTo(nsLink("/proc/" + pid + "/ns/net") + "\n1\n");
+    }
+
+    @Test
+    void joinsTheMountNamespaceOfAnotherContainerByPathAndSetsItsRootUpInside() throws Exception {
+        // The second container's rootfs must exist in the first's mount namespace: the first binds it at the
+        // same path and mounts a tmpfs in it, in which it writes a file the host never sees.
+        Path second = bundle(List.of("cat", "/shared/note"), s -> removeCgroupMount(s));
+        String root2 = second.resolve("rootfs").toString();
+        String first = started(bundle(List.of("sh", "-c", "echo from-first > " + root2 + "/shared/note; exec sleep 30"),
+                s -> {
+                    mount(s, root2, "bind", root2, "rbind");
+                    mount(s, root2 + "/shared", "tmpfs", "tmpfs");
+                }));
+        int pid = runtime.state(first).pid();
+        Path note = Path.of("/proc/" + pid + "/root" + root2 + "/shared/note");
+        for (int i = 0; i < 500 && !(Files.exists(note) && !read(note).isEmpty()); i++) {
+            Thread.sleep(10);
+        }
+        // /proc inside the first's namespace shows the first's pid namespace, so the second joins that too.
+        editConfig(second, s -> {
+            replaceNamespace(s, "mount", "/proc/" + pid + "/ns/mnt");
+            replaceNamespace(s, "pid", "/proc/" + pid + "/ns/pid");
+        });
+        Run r = run(second);
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("from-first\n");
+        assertThat(Path.of(root2, "shared", "note")).doesNotExist();
+    }
+
+    @Test
+    void aMountNamespacePathThatCannotBeOpenedIsAClearError() {
+        Path b = bundle(List.of("true"), s -> replaceNamespace(s, "mount", "/proc/999999999/ns/mnt"));
+        assertThatThrownBy(() -> runtime.create(CreateOptions.of(newId(), b, Stdio.discard())))
+                .isInstanceOf(ContainerRuntimeException.class)
+                .hasMessage("config.json: $.linux.namespaces[4].path: /proc/999999999/ns/mnt does not exist; give "
+                        + "the namespace file of a running process (/proc/<pid>/ns/...) or a bind mount of one");
+        assertThat(runtime.list()).isEmpty();
+    }
+
+    private static void removeCgroupMount(ObjectNode spec) {
+        ArrayNode ms = mounts(spec);
+        for (int i = ms.size() - 1; i >= 0; i--) {
+            if (ms.get(i).get("type").asText().equals("cgroup")) {
+                ms.remove(i);  // its sources are host cgroup paths, absent from the first container's namespace
+            }
+        }
     }
 
     @Test
