@@ -406,6 +406,10 @@ public final class ContainerRuntime implements AutoCloseable {
                         }
                         sawByte |= b.length > 0;
                     } else if (!Procs.alive(s.pid(), s.pidStartTime())) {
+                        // After poll gave up, the init may have written its byte, exec'd and exited (a fast
+                        // process) before the check above: the byte is still in the FIFO.
+                        byte[] b = linux.readNonBlocking(fd, 16);
+                        sawByte |= b != null && b.length > 0;
                         break;
                     }
                 }
