@@ -51,7 +51,7 @@ enum op {
     OP_SYSCTL = 13, OP_HOSTNAME = 14, OP_DOMAINNAME = 15, OP_RLIMIT = 16, OP_CONSOLE = 17, OP_CHDIR = 18,
     OP_CAPBSET = 19, OP_USER = 20, OP_CAPS = 21, OP_NNP = 22, OP_SECCOMP = 23, OP_RESOLVE_EXEC = 24,
     OP_READY = 25, OP_WAIT_FIFO = 26, OP_UMASK = 27, OP_EXECVE = 28, OP_ROOT_PROPAGATE_AFTER = 29,
-    OP_WAIT_PARENT = 30,
+    OP_WAIT_PARENT = 30, OP_CHROOT = 31,
 };
 
 static int sync_fd = -1;
@@ -422,12 +422,17 @@ static void op_hook(void)
     }
 }
 
+/* Modes: 0 pivot_root; 1 move the rootfs onto / and chroot (--no-pivot); 2 chroot only (the host's mount
+ * namespace, whose root must not move). */
 static void op_pivot(void)
 {
-    int no_pivot = (int) get_i64();
+    int mode = (int) get_i64();
     if (fchdir(root_fd) < 0)
         fail(errno, "fchdir to rootfs");
-    if (no_pivot) {
+    if (mode == 2) {
+        if (chroot(".") < 0)
+            fail(errno, "chroot");
+    } else if (mode == 1) {
         if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
             fail(errno, "move rootfs to /");
         if (chroot(".") < 0)
@@ -738,12 +743,24 @@ int main(int argc, char **argv)
         }
         case OP_ROOTFS: {
             current = "root";
-            const char *path = get_str();
-            if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
-                fail(errno, "bind rootfs %s on itself", path);
-            root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            const char *path = get_str(), *target = get_str();
+            unsigned long propagation = (unsigned long) get_i64();
+            if (mount(path, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+                fail(errno, "bind rootfs %s on %s", path, target);
+            if (propagation && mount(NULL, target, NULL, propagation, NULL) < 0)
+                fail(errno, "set propagation 0x%lx on rootfs %s", propagation, target);
+            root_fd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
             if (root_fd < 0)
-                fail(errno, "open rootfs %s", path);
+                fail(errno, "open rootfs %s", target);
+            break;
+        }
+        case OP_CHROOT: {
+            current = "chroot";
+            const char *path = get_str();
+            if (chroot(path) < 0)
+                fail(errno, "chroot %s", path);
+            if (chdir("/") < 0)
+                fail(errno, "chdir /");
             break;
         }
         case OP_MOUNT: current = "mounts"; op_mount(); break;

@@ -57,6 +57,9 @@ import java.util.stream.Collectors;
  * pivot_root), pivot_root, read-only root, hostname, sysctl, readonly and masked paths, rlimits, terminal,
  * cwd (checked), capabilities, user, no_new_privs, seccomp; it reports "created" and blocks on the exec FIFO.
  * {@code start} opens the FIFO; the init runs the startContainer hooks and execs; poststart runs here.
+ * A mount namespace given by path is joined by the init itself (the rootfs and mount sources are then
+ * resolved in it, as runc does); without any mount namespace the container stays in the host's, its rootfs
+ * bound privately on a directory of its state (unmounted by delete) and entered with chroot, not pivot_root.
  *
  * <p><b>Not supported</b>: user namespaces (refused with a clear error), time namespace offsets, AppArmor
  * and SELinux labels (ignored), the systemd cgroup driver. Hooks named createContainer and startContainer
@@ -71,6 +74,7 @@ public final class ContainerRuntime implements AutoCloseable {
     private static final String STATE = "state.json";
     private static final String CONFIG = "config.json";  // in the bundle
     private static final String FIFO = "exec.fifo";
+    private static final String ROOT_MOUNT = "rootfs";  // the rootfs bind of a container without a mount namespace
 
     private final Path root;
     private final Linux linux;
@@ -253,7 +257,8 @@ public final class ContainerRuntime implements AutoCloseable {
             try {
                 // The init does its mounts while the cgroup join (an RCU grace period on cgroup v1) and hooks run.
                 stored = stored.withPid(pid, Procs.startTime(pid));
-                InitPlan initPlan = Plans.create(spec, bundle, rootfs, options, cgroup.mountSources(),
+                InitPlan initPlan = Plans.create(spec, bundle, rootfs, rootMount(dir, spec, rootfs), options,
+                        cgroup.mountSources(),
                         terminal ? first + 3 : -1, first + 2, JavaHooks.stateJson(toState(stored, ContainerStatus.CREATED)));
                 linux.writeAll(plan[1], initPlan.encode());
                 cgroup.addProcess(pid);
@@ -324,6 +329,7 @@ public final class ContainerRuntime implements AutoCloseable {
                     // the original failure matters more; destroy's message would only hide it
                 }
             }
+            unmountRoot(dir);
             deleteDir(dir);
         }
     }
@@ -519,6 +525,7 @@ public final class ContainerRuntime implements AutoCloseable {
                 JavaHooks.runWarning("poststop", spec.hooks().poststop(), toState(s, ContainerStatus.STOPPED));
             }
             cgroup.destroy();
+            unmountRoot(dir);
             deleteDir(dir);
             exits.remove(id);
             locks.remove(id);
@@ -792,6 +799,26 @@ public final class ContainerRuntime implements AutoCloseable {
 
     private static void writePidFile(Path file, int pid) {
         writeFile(file.toAbsolutePath(), Integer.toString(pid).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Where the init binds the rootfs: on itself in the container's mount namespace; in the host's (no mount
+     * namespace in config.json) on {@code rootfs} in the container's directory, so delete unmounts only its own.
+     */
+    private static Path rootMount(Path dir, RuntimeSpec spec, Path rootfs) {
+        if (!Plans.hostMountNamespace(spec)) {
+            return rootfs;
+        }
+        try {
+            return Files.createDirectory(dir.resolve(ROOT_MOUNT));
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot create " + dir.resolve(ROOT_MOUNT) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Detaches the rootfs bind of a container without a mount namespace (nothing is mounted there otherwise). */
+    private void unmountRoot(Path dir) {
+        linux.detachMount(dir.resolve(ROOT_MOUNT));
     }
 
     private static void deleteDir(Path dir) {

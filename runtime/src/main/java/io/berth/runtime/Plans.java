@@ -149,9 +149,17 @@ final class Plans {
                 .map(RuntimeSpec.Namespace::path).findFirst().orElse(null);
     }
 
+    /**
+     * Whether the container stays in the runtime's mount namespace (config.json names no mount namespace). Its
+     * rootfs is then bound, privately, on a directory of the runtime's state ({@code rootfs} in the container's
+     * directory, unmounted by delete) and entered with chroot: pivot_root would move the host's root.
+     */
+    static boolean hostMountNamespace(RuntimeSpec spec) {
+        return namespaces(spec).stream().noneMatch(n -> n.type().equals("mount"));
+    }
+
     /** Refuses what this runtime cannot do, naming the config field. */
     static void checkSupported(RuntimeSpec spec) {
-        boolean mountNs = false;
         List<RuntimeSpec.Namespace> nss = namespaces(spec);
         for (int i = 0; i < nss.size(); i++) {
             RuntimeSpec.Namespace ns = nss.get(i);
@@ -164,19 +172,11 @@ final class Plans {
                         + " does not exist; give the namespace file of a running process (/proc/<pid>/ns/...) "
                         + "or a bind mount of one");
             }
-            // A joined mount namespace is set up as runc does it: the rootfs is bound and pivoted into inside it.
-            if (ns.type().equals("mount")) {
-                mountNs = true;
-            }
-        }
-        if (!mountNs) {
-            throw new ContainerRuntimeException("config.json: $.linux.namespaces: Berth needs a mount namespace "
-                    + "(add {\"type\": \"mount\"}): without one, pivot_root would change the host's root");
         }
     }
 
     /** The plan that creates a container; the init then waits on the exec FIFO and execs process.args. */
-    static InitPlan create(RuntimeSpec spec, Path bundle, Path rootfs, CreateOptions options,
+    static InitPlan create(RuntimeSpec spec, Path bundle, Path rootfs, Path rootMount, CreateOptions options,
             List<CgroupMount> cgroupMounts, int consoleFd, int fifoFd, String createdState) {
         InitPlan plan = new InitPlan();
         List<RuntimeSpec.Namespace> nss = namespaces(spec);
@@ -196,8 +196,13 @@ final class Plans {
         // container mounts can reach the host, and never unbindable, which would make the rootfs bind fail
         // (EINVAL). The requested propagation goes on the new root after pivot_root.
         boolean privateRoot = propagation != null && propagation.endsWith("private");
-        plan.rootPropagation((privateRoot ? MS_PRIVATE : MS_SLAVE) | MS_REC);
-        plan.rootfs(rootfs.toString());
+        boolean hostNs = hostMountNamespace(spec);
+        if (hostNs) {  // only the container's own bind turns private: the host's tree is left as it is
+            plan.rootfs(rootfs.toString(), rootMount.toString(), MS_PRIVATE | MS_REC);
+        } else {
+            plan.rootPropagation((privateRoot ? MS_PRIVATE : MS_SLAVE) | MS_REC);
+            plan.rootfs(rootfs.toString(), rootMount.toString(), 0);
+        }
         for (RuntimeSpec.Mount m : spec.mounts() == null ? List.<RuntimeSpec.Mount>of() : spec.mounts()) {
             addMount(plan, m, bundle, cgroupMounts);
         }
@@ -213,7 +218,11 @@ final class Plans {
             joinedCgroup(plan, cgroupNs);
         }
         hooks(plan, spec.hooks() == null ? null : spec.hooks().createContainer(), createdState);
-        plan.pivot(options.noPivot());
+        if (hostNs) {
+            plan.chrootIntoRootfs();
+        } else {
+            plan.pivot(options.noPivot());
+        }
         if (spec.root().readonly() != null && spec.root().readonly()) {
             plan.remountRootReadOnly();
         }
@@ -268,6 +277,9 @@ final class Plans {
                 plan.setns("/proc/" + initPid + "/ns/" + file,
                         namespaceFlag(type));
             }
+        }
+        if (hostMountNamespace(spec)) {
+            plan.chroot("/proc/" + initPid + "/root");
         }
         process(plan, process, spec.linux() == null ? null : spec.linux().seccomp(), consoleFd);
         return plan.waitParent().execve();  // the go comes once the runtime has put the process in the cgroup

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.protocol.oci.runtime.RuntimeSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** linux.namespaces: new ones are new, ones given by path are joined. */
@@ -86,6 +88,39 @@ class NamespacesTest extends RuntimeTestSupport {
         assertThat(runtime.list()).isEmpty();
     }
 
+    @Test
+    void withoutAMountNamespaceItSharesTheHostsChrootsIntoItsRootfsAndDeleteUnmountsIt() throws Exception {
+        Path b = bundle(List.of("sh", "-c", "readlink /proc/self/ns/mnt; cat /marker; exec sleep 30"),
+                s -> removeNamespace(s, "mount"));
+        Files.writeString(b.resolve("rootfs/marker"), "inside\n");
+        String id = newId();
+        Path out = tmp.resolve(id + ".out");
+        runtime.create(CreateOptions.of(id, b, Stdio.files(null, out, null)));
+        runtime.start(id);
+        for (int i = 0; i < 500 && read(out).lines().count() < 2; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(read(out)).isEqualTo(nsLink("/proc/self/ns/mnt") + "\ninside\n");
+        Path execOut = tmp.resolve(id + ".exec");
+        ExecProcess p = runtime.exec(id, new RuntimeSpec.Process(false, null, new RuntimeSpec.User(0L, 0L, null, null,
+                null), List.of("cat", "/marker"), null, List.of("PATH=/bin"), "/", null, null, true, null, null, null),
+                ExecOptions.of(Stdio.files(null, execOut, null)));
+        assertThat(p.exit().get(10, TimeUnit.SECONDS).exitCode()).isZero();
+        assertThat(read(execOut)).isEqualTo("inside\n");  // an exec'd process is chrooted into the rootfs too
+        runtime.delete(id, true);
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+                .doesNotContain(stateRoot.toString()).doesNotContain(b.toString());
+    }
+
+    private static void removeNamespace(ObjectNode spec, String type) {
+        ArrayNode nss = linux(spec).withArray("namespaces");
+        for (int i = nss.size() - 1; i >= 0; i--) {
+            if (nss.get(i).get("type").asText().equals(type)) {
+                nss.remove(i);
+            }
+        }
+    }
+
     private static void removeCgroupMount(ObjectNode spec) {
         ArrayNode ms = mounts(spec);
         for (int i = ms.size() - 1; i >= 0; i--) {
@@ -97,14 +132,7 @@ class NamespacesTest extends RuntimeTestSupport {
 
     @Test
     void withoutANetworkNamespaceItSharesTheHosts() throws Exception {
-        Run r = sh("readlink /proc/self/ns/net", s -> {
-            ArrayNode nss = linux(s).withArray("namespaces");
-            for (int i = nss.size() - 1; i >= 0; i--) {
-                if (nss.get(i).get("type").asText().equals("network")) {
-                    nss.remove(i);
-                }
-            }
-        });
+        Run r = sh("readlink /proc/self/ns/net", s -> removeNamespace(s, "network"));
         assertThat(r.out()).isEqualTo(nsLink("/proc/self/ns/net") + "\n");
     }
 }

@@ -18,7 +18,7 @@ public final class InitPlan {
             SYMLINK = 7, HOOK = 8, PIVOT = 9, REMOUNT_ROOT_RO = 10, MASK = 11, READONLY = 12, SYSCTL = 13,
             HOSTNAME = 14, DOMAINNAME = 15, RLIMIT = 16, CONSOLE = 17, CHDIR = 18, CAPBSET = 19, USER = 20,
             CAPS = 21, NNP = 22, SECCOMP = 23, RESOLVE_EXEC = 24, READY = 25, WAIT_FIFO = 26, UMASK = 27,
-            EXECVE = 28, ROOT_PROPAGATE_AFTER = 29, WAIT_PARENT = 30;
+            EXECVE = 28, ROOT_PROPAGATE_AFTER = 29, WAIT_PARENT = 30, CHROOT = 31;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
     private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
@@ -75,9 +75,12 @@ public final class InitPlan {
         return op(ROOT_PROPAGATION).i64(flags);
     }
 
-    /** Binds the rootfs on itself (pivot_root needs a mount point) and resolves every later path inside it. */
-    public InitPlan rootfs(String hostPath) {
-        return op(ROOTFS).str(hostPath);
+    /**
+     * Binds the rootfs on {@code target} (itself, or a directory of the runtime's: pivot_root needs a mount
+     * point), sets {@code propagation} on that bind when non-zero, and resolves every later path inside it.
+     */
+    public InitPlan rootfs(String hostPath, String target, long propagation) {
+        return op(ROOTFS).str(hostPath).str(target).i64(propagation);
     }
 
     /**
@@ -108,6 +111,16 @@ public final class InitPlan {
     /** pivot_root into the rootfs (or MS_MOVE + chroot with noPivot) and detach the old root. */
     public InitPlan pivot(boolean noPivot) {
         return op(PIVOT).i64(noPivot ? 1 : 0);
+    }
+
+    /** chroot into the rootfs, for a container in the host's mount namespace (whose root must not move). */
+    public InitPlan chrootIntoRootfs() {
+        return op(PIVOT).i64(2);
+    }
+
+    /** chroot(path) and chdir("/"): an exec'd process of a container that has no mount namespace of its own. */
+    public InitPlan chroot(String path) {
+        return op(CHROOT).str(path);
     }
 
     public InitPlan remountRootReadOnly() {

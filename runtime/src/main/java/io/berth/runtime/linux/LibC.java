@@ -15,6 +15,8 @@ public interface LibC {
 
     int setns(int fd, int nstype);
 
+    int umount2(String target, int flags);
+
     int memfd_create(String name, int flags);
 
     int fcntl(int fd, int cmd, int arg);

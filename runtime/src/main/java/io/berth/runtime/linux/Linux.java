@@ -38,6 +38,9 @@ public final class Linux {
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
     public static final int ECHILD = 10;
+    public static final int ENOENT = 2;
+    public static final int EINVAL = 22;
+    private static final int MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
 
     static final int F_DUPFD_CLOEXEC = 1030;
     static final int F_ADD_SEALS = 1033;
@@ -106,6 +109,21 @@ public final class Linux {
         if (fd >= 0) {
             libc.close(fd);
         }
+    }
+
+    /**
+     * Lazily unmounts the mount tree at path (umount2 with MNT_DETACH); returns false when nothing is mounted
+     * there (EINVAL) or the path is gone (ENOENT).
+     */
+    public boolean detachMount(Path path) {
+        if (libc.umount2(path.toString(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+            int e = errno();
+            if (e == EINVAL || e == ENOENT) {
+                return false;
+            }
+            throw error("umount2(" + path + ", MNT_DETACH)");
+        }
+        return true;
     }
 
     /** A close-on-exec pipe: [read end, write end]. */
