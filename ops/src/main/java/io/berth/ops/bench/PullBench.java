@@ -76,7 +76,7 @@ public final class PullBench implements Callable<Integer> {
     int runs = 3;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Berth's concurrent layer downloads (default: ${DEFAULT-VALUE}).")
-    int concurrency = 4;
+    int concurrency = ImagePuller.DEFAULT_CONCURRENCY;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where to put the registry and stores (default: a new temporary directory, deleted after).")
     Path workDir;

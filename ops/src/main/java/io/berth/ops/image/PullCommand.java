@@ -25,7 +25,7 @@ final class PullCommand extends ImageSubcommand {
     boolean noUnpack;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Layers downloaded at once (default: ${DEFAULT-VALUE}).")
-    int concurrency = 4;
+    int concurrency = ImagePuller.DEFAULT_CONCURRENCY;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress display; print only the digest.")
     boolean quiet;

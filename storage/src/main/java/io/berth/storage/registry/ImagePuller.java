@@ -47,6 +47,12 @@ public final class ImagePuller {
     private static final Logger log = LoggerFactory.getLogger(ImagePuller.class);
     private static final Duration LEASE_TTL = Duration.ofHours(6);
     /** How long a download waits for another pull that is fetching the same blob. */
+    /**
+     * Blobs of one pull downloaded at once by default: 6, as containers/image (skopeo, podman) does, so an
+     * image of up to six layers is fetched in one round.
+     */
+    public static final int DEFAULT_CONCURRENCY = 6;
+
     private static final Duration SHARED_DOWNLOAD_WAIT = Duration.ofHours(1);
     private static final int BUFFER = 256 * 1024;
 
