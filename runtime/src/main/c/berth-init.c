@@ -51,11 +51,13 @@ enum op {
     OP_SYSCTL = 13, OP_HOSTNAME = 14, OP_DOMAINNAME = 15, OP_RLIMIT = 16, OP_CONSOLE = 17, OP_CHDIR = 18,
     OP_CAPBSET = 19, OP_USER = 20, OP_CAPS = 21, OP_NNP = 22, OP_SECCOMP = 23, OP_RESOLVE_EXEC = 24,
     OP_READY = 25, OP_WAIT_FIFO = 26, OP_UMASK = 27, OP_EXECVE = 28, OP_ROOT_PROPAGATE_AFTER = 29,
-    OP_WAIT_PARENT = 30, OP_CHROOT = 31,
+    OP_WAIT_PARENT = 30, OP_CHROOT = 31, OP_NEW_USER_NAMESPACE = 32,
+    OP_OPEN_NAMESPACE = 33, OP_SETNS_OPENED = 34,
 };
 
 static int sync_fd = -1;
-static int plan_fd = -1;   /* stays open after the plan for OP_WAIT_PARENT */
+static int opened_ns_fd = -1;  /* OP_OPEN_NAMESPACE's, for OP_SETNS_OPENED */
+static int plan_fd = -1;   /* stays open after the plan for OP_WAIT_PARENT and OP_NEW_USER_NAMESPACE */
 static int ready;     /* after OP_READY errors go to stderr: nobody reads the sync pipe any more */
 static int root_fd = -1;
 static const char *current = "start";
@@ -661,6 +663,31 @@ static void op_resolve_exec(void)
     fail(last_err, "executable file '%s' not found in $PATH", name);
 }
 
+/* One byte from the runtime on the plan pipe (which stays open, close-on-exec, for a later wait); EOF means
+ * it gave up. */
+static void wait_parent(void)
+{
+    char go;
+    ssize_t r;
+    do {
+        r = read(plan_fd, &go, 1);
+    } while (r < 0 && errno == EINTR);
+    if (r != 1)
+        fail(r < 0 ? errno : 0, "the runtime closed the plan pipe");
+}
+
+/* The user namespace comes last, after every privileged step done as host root, so it owns none of the
+ * container's other namespaces. Only root in the parent user namespace (the runtime) may write maps that
+ * name other host ids, so we ask it and wait; ids in the credential steps that follow are then ours. */
+static void op_new_user_namespace(void)
+{
+    if (unshare(CLONE_NEWUSER) < 0)
+        fail(errno, "unshare(CLONE_NEWUSER)%s", errno == EPERM ? " (the root is a chroot: no pivot_root)" : "");
+    if (write(sync_fd, "USERNS\n", 7) != 7)
+        fail(errno, "ask the runtime for the uid and gid maps");
+    wait_parent();
+}
+
 static void op_ready(void)
 {
     if (write(sync_fd, "OK\n", 3) != 3)
@@ -724,6 +751,23 @@ int main(int argc, char **argv)
             if (type == CLONE_NEWNS && access("/proc/self/fd", F_OK) < 0)
                 fail(errno, "the mount namespace %s has no /proc showing this process's pid namespace: "
                      "join the pid namespace of the process that owns it too, or mount such a /proc in it", path);
+            break;
+        }
+        case OP_OPEN_NAMESPACE: {  /* a host /proc path that the mount namespace joined later would hide */
+            current = "setns";
+            const char *path = get_str();
+            opened_ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (opened_ns_fd < 0)
+                fail(errno, "open namespace %s", path);
+            break;
+        }
+        case OP_SETNS_OPENED: {
+            current = "setns";
+            int type = (int) get_i64();
+            if (setns(opened_ns_fd, type) < 0)
+                fail(errno, "join the namespace opened before (type 0x%x)", type);
+            close(opened_ns_fd);
+            opened_ns_fd = -1;
             break;
         }
         case OP_UNSHARE: {
@@ -823,20 +867,12 @@ int main(int argc, char **argv)
         case OP_READY: current = "ready"; op_ready(); break;
         case OP_WAIT_FIFO: current = "exec fifo"; op_wait_fifo(); break;
         case OP_UMASK: umask((mode_t) get_i64()); break;
-        case OP_WAIT_PARENT: {
-            /* The runtime sends one byte once we sit in our cgroup (and its hooks ran); EOF means it gave up. */
+        case OP_WAIT_PARENT:
+            /* The runtime sends one byte once we sit in our cgroup (and its hooks ran). */
             current = "wait for runtime";
-            char go;
-            ssize_t r;
-            do {
-                r = read(plan_fd, &go, 1);
-            } while (r < 0 && errno == EINTR);
-            if (r != 1)
-                fail(r < 0 ? errno : 0, "the runtime closed the plan pipe");
-            close(plan_fd);
-            plan_fd = -1;
+            wait_parent();
             break;
-        }
+        case OP_NEW_USER_NAMESPACE: current = "user namespace"; op_new_user_namespace(); break;
         case OP_EXECVE:
             current = "exec";
             if (!exec_argv)

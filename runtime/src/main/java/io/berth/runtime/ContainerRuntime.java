@@ -254,6 +254,7 @@ public final class ContainerRuntime implements AutoCloseable {
                 linux.closeQuietly(fd);
                 fds.remove((Integer) fd);
             }
+            String earlyReply = null;
             try {
                 // The init does its mounts while the cgroup join (an RCU grace period on cgroup v1) and hooks run.
                 stored = stored.withPid(pid, Procs.startTime(pid));
@@ -274,10 +275,15 @@ public final class ContainerRuntime implements AutoCloseable {
                     JavaHooks.run("prestart", spec.hooks().prestart(), created);
                     JavaHooks.run("createRuntime", spec.hooks().createRuntime(), created);
                 }
-                try {
-                    linux.writeAll(plan[1], new byte[] {1});
-                } catch (io.berth.runtime.linux.SyscallException e) {
-                    // EPIPE: the init failed during its mounts; its report below says why
+                goAhead(plan[1]);
+                if (Plans.newUserNamespace(spec)) {  // the plan pipe stays open for the init's second wait
+                    String reply = readReply(sync[0], true);
+                    if (reply.equals("USERNS")) {  // it has unshared its user namespace, before its credentials
+                        writeIdMaps(pid, spec.linux());
+                        goAhead(plan[1]);
+                    } else {
+                        earlyReply = reply;  // it failed before
+                    }
                 }
                 linux.closeQuietly(plan[1]);
                 fds.remove((Integer) plan[1]);
@@ -292,7 +298,7 @@ public final class ContainerRuntime implements AutoCloseable {
                 }
                 throw e;
             }
-            String reply = readReply(sync[0], true);
+            String reply = earlyReply != null ? earlyReply : readReply(sync[0], true);
             linux.closeQuietly(sync[0]);
             fds.remove((Integer) sync[0]);
             if (!reply.startsWith("OK")) {
@@ -304,6 +310,33 @@ public final class ContainerRuntime implements AutoCloseable {
                 writePidFile(options.pidFile(), pid);
             }
             return toState(stored, ContainerStatus.CREATED);
+        }
+
+        /**
+         * The new user namespace's maps, written from the host's user namespace by root: any host ids may be
+         * mapped and setgroups stays allowed inside (the kernel lets a writer with CAP_SETGID in the parent
+         * namespace map gids without "deny" in /proc/[pid]/setgroups), so process.user.additionalGids work.
+         */
+        private void writeIdMaps(int pid, RuntimeSpec.Linux l) {
+            writeFile(Path.of("/proc/" + pid + "/uid_map"), idMap(l.uidMappings()));
+            writeFile(Path.of("/proc/" + pid + "/gid_map"), idMap(l.gidMappings()));
+        }
+
+        private static byte[] idMap(List<RuntimeSpec.IdMapping> mappings) {
+            StringBuilder sb = new StringBuilder();  // one write(2): the kernel takes a map only once, whole
+            for (RuntimeSpec.IdMapping m : mappings) {
+                sb.append(m.containerID()).append(' ').append(m.hostID()).append(' ').append(m.size()).append('\n');
+            }
+            return sb.toString().getBytes(StandardCharsets.US_ASCII);
+        }
+
+        /** The one byte the init waits for on the plan pipe (after the cgroup join, after the id maps). */
+        private void goAhead(int planFd) {
+            try {
+                linux.writeAll(planFd, new byte[] {1});
+            } catch (io.berth.runtime.linux.SyscallException e) {
+                // EPIPE: the init failed during its mounts; its report says why
+            }
         }
 
         void closeAll() {

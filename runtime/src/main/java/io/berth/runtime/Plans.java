@@ -132,11 +132,14 @@ final class Plans {
         return spec.linux() == null || spec.linux().namespaces() == null ? List.of() : spec.linux().namespaces();
     }
 
-    /** What the spawn thread unshares: every new namespace except cgroup (the init does it once in its cgroup). */
+    /**
+     * What the spawn thread unshares: every new namespace except cgroup (the init does it once in its cgroup)
+     * and user (a multithreaded process cannot; the single-threaded init does, see {@link #newUserNamespace}).
+     */
     static int threadUnshareFlags(RuntimeSpec spec) {
         int flags = 0;
         for (RuntimeSpec.Namespace ns : namespaces(spec)) {
-            if (ns.path() == null && !ns.type().equals("cgroup")) {
+            if (ns.path() == null && !ns.type().equals("cgroup") && !ns.type().equals("user")) {
                 flags |= namespaceFlag(ns.type());
             }
         }
@@ -158,20 +161,49 @@ final class Plans {
         return namespaces(spec).stream().noneMatch(n -> n.type().equals("mount"));
     }
 
+    /**
+     * Whether the container gets a new user namespace. It owns none of the container's other namespaces: the
+     * spawn thread creates those in the host's user namespace, the init does every privileged step (mounts,
+     * pivot_root, devices, masked paths, sysctl, hostname) as host root, then, right before the credential
+     * steps, unshares the user namespace and has the runtime write its uid_map and gid_map (a
+     * multithreaded JVM cannot unshare CLONE_NEWUSER). The process's ids are then those of the new user
+     * namespace, its capabilities count only there: it cannot remount, sethostname or change sysctls of its
+     * own namespaces, as it could if its user namespace owned them.
+     */
+    static boolean newUserNamespace(RuntimeSpec spec) {
+        return namespaces(spec).stream().anyMatch(n -> n.type().equals("user") && n.path() == null);
+    }
+
     /** Refuses what this runtime cannot do, naming the config field. */
     static void checkSupported(RuntimeSpec spec) {
         List<RuntimeSpec.Namespace> nss = namespaces(spec);
         for (int i = 0; i < nss.size(); i++) {
             RuntimeSpec.Namespace ns = nss.get(i);
             if (ns.type().equals("user")) {
-                throw new ContainerRuntimeException("config.json: $.linux.namespaces[" + i + "]: user namespaces "
-                        + "are not supported by Berth yet; remove it (and linux.uidMappings/gidMappings)");
+                checkUserNamespace(spec, i);
             }
             if (ns.path() != null && !Files.exists(Path.of(ns.path()))) {
                 throw new ContainerRuntimeException("config.json: $.linux.namespaces[" + i + "].path: " + ns.path()
                         + " does not exist; give the namespace file of a running process (/proc/<pid>/ns/...) "
                         + "or a bind mount of one");
             }
+        }
+    }
+
+    private static void checkUserNamespace(RuntimeSpec spec, int i) {
+        String at = "config.json: $.linux.namespaces[" + i + "]: ";
+        if (spec.linux().namespaces().get(i).path() != null) {
+            throw new ContainerRuntimeException(at + "joining a user namespace by path is not supported by Berth "
+                    + "yet; remove its path to get a new one");
+        }
+        if (spec.linux().uidMappings() == null || spec.linux().uidMappings().isEmpty()
+                || spec.linux().gidMappings() == null || spec.linux().gidMappings().isEmpty()) {
+            throw new ContainerRuntimeException(at + "user namespaces need $.linux.uidMappings and "
+                    + "$.linux.gidMappings (each {containerID, hostID, size}); without them no id exists inside");
+        }
+        if (hostMountNamespace(spec)) {  // unshare(CLONE_NEWUSER) refuses a chrooted process (EPERM)
+            throw new ContainerRuntimeException(at + "user namespaces need a mount namespace too; add "
+                    + "{\"type\": \"mount\"} to $.linux.namespaces");
         }
     }
 
@@ -247,7 +279,9 @@ final class Plans {
         if (!hooks) {
             joinedCgroup(plan, cgroupNs);
         }
-        process(plan, spec.process(), linux == null ? null : linux.seccomp(), consoleFd);
+        boolean userNs = newUserNamespace(spec);
+        process(plan, spec.process(), linux == null ? null : linux.seccomp(), consoleFd,
+                userNs ? plan::newUserNamespace : null);
         plan.ready();
         plan.waitExecFifo(fifoFd);
         hooks(plan, spec.hooks() == null ? null : spec.hooks().startContainer(), createdState);
@@ -271,6 +305,9 @@ final class Plans {
         List<String> order = List.of("ipc", "uts", "network", "cgroup", "time", "mount");
         Set<String> present = new HashSet<>();
         namespaces(spec).forEach(n -> present.add(n.type()));
+        if (present.contains("user")) {  // its host path is gone once in the container's mount (and pid) namespace
+            plan.openNamespace("/proc/" + initPid + "/ns/user");
+        }
         for (String type : order) {
             if (present.contains(type)) {
                 String file = type.equals("network") ? "net" : type.equals("mount") ? "mnt" : type;
@@ -281,11 +318,15 @@ final class Plans {
         if (hostMountNamespace(spec)) {
             plan.chroot("/proc/" + initPid + "/root");
         }
-        process(plan, process, spec.linux() == null ? null : spec.linux().seccomp(), consoleFd);
+        // Joined last, like the init enters it: the other namespaces belong to the host's user namespace.
+        Runnable userNs = present.contains("user") ? () -> plan.setnsOpened(Linux.CLONE_NEWUSER) : null;
+        process(plan, process, spec.linux() == null ? null : spec.linux().seccomp(), consoleFd, userNs);
         return plan.waitParent().execve();  // the go comes once the runtime has put the process in the cgroup
     }
 
-    private static void process(InitPlan plan, RuntimeSpec.Process p, RuntimeSpec.Seccomp seccomp, int consoleFd) {
+    /** The process part; enterUserNs (null: none) runs before seccomp and the credential steps. */
+    private static void process(InitPlan plan, RuntimeSpec.Process p, RuntimeSpec.Seccomp seccomp, int consoleFd,
+            Runnable enterUserNs) {
         if (p.rlimits() != null) {
             for (RuntimeSpec.Rlimit r : p.rlimits()) {
                 plan.rlimit(r.type(), LinuxNames.RLIMITS.indexOf(r.type()), r.soft(), r.hard());
@@ -297,6 +338,9 @@ final class Plans {
                     size == null || size.width() == null ? 0 : size.width());
         }
         plan.chdir(p.cwd() == null || p.cwd().isEmpty() ? "/" : p.cwd());
+        if (enterUserNs != null) {  // before seccomp: a filter could forbid unshare/setns
+            enterUserNs.run();
+        }
         boolean nnp = p.noNewPrivileges() != null && p.noNewPrivileges();
         SeccompProgram filter = seccomp == null ? null : SeccompCompiler.compile(seccomp);
         if (filter != null && !nnp) {  // without no_new_privs installing a filter needs CAP_SYS_ADMIN: before the drop

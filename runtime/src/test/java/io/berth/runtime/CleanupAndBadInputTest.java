@@ -84,11 +84,11 @@ class CleanupAndBadInputTest extends RuntimeTestSupport {
     }
 
     @Test
-    void aUserNamespaceIsRefusedClearly() {
+    void aUserNamespaceWithoutIdMappingsIsRefusedClearly() {
         String id = newId();
         Path b = bundle(List.of("true"), s -> linux(s).withArray("namespaces").addObject().put("type", "user"));
         assertThatThrownBy(() -> runtime.create(CreateOptions.of(id, b, Stdio.discard())))
-                .isInstanceOf(ContainerRuntimeException.class).hasMessageContaining("user namespaces");
+                .isInstanceOf(ContainerRuntimeException.class).hasMessageContaining("$.linux.uidMappings");
         assertNothingLeft(id, b);
     }
 

@@ -8,11 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.protocol.oci.runtime.RuntimeSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** linux.namespaces: new ones are new, ones given by path are joined. */
+/** linux.namespaces: new ones are new, ones given by path are joined, a user namespace maps the ids. */
 class NamespacesTest extends RuntimeTestSupport {
     private static String nsLink(String path) throws Exception {
         return Files.readSymbolicLink(Path.of(path)).toString();
@@ -128,6 +129,41 @@ class NamespacesTest extends RuntimeTestSupport {
                 ms.remove(i);  // its sources are host cgroup paths, absent from the first container's namespace
             }
         }
+    }
+
+    @Test
+    void aUserNamespaceMapsContainerRootToAnUnprivilegedHostIdAndFilesItWritesBelongToThatId() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Run r = sh("cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; touch /shared/made", s -> {
+            mapContainerRootTo100000(s);
+            mount(s, "/shared", "bind", shared.toString(), "rbind");
+        });
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out().lines().map(l -> l.trim().replaceAll("\\s+", " ")).toList())
+                .containsExactly("0 100000 65536", "0 100000 65536", "0", "0");
+        assertThat(Files.getAttribute(shared.resolve("made"), "unix:uid")).isEqualTo(100000);
+        assertThat(Files.getAttribute(shared.resolve("made"), "unix:gid")).isEqualTo(100000);
+    }
+
+    private static void mapContainerRootTo100000(ObjectNode s) {
+        linux(s).withArray("namespaces").addObject().put("type", "user");
+        linux(s).putArray("uidMappings").addObject().put("containerID", 0).put("hostID", 100000).put("size", 65536);
+        linux(s).putArray("gidMappings").addObject().put("containerID", 0).put("hostID", 100000).put("size", 65536);
+    }
+
+    @Test
+    void anExecdProcessJoinsTheContainersUserNamespace() throws Exception {
+        String id = started(bundle(List.of("sleep", "30"), NamespacesTest::mapContainerRootTo100000));
+        int pid = runtime.state(id).pid();
+        Path execOut = tmp.resolve(id + ".exec");
+        ExecProcess p = runtime.exec(id, new RuntimeSpec.Process(false, null, new RuntimeSpec.User(0L, 0L, null, null,
+                null), List.of("sh", "-c", "readlink /proc/self/ns/user; id -u"), null, List.of("PATH=/bin"), "/",
+                null, null, true, null, null, null), ExecOptions.of(Stdio.files(null, execOut, null)));
+        assertThat(p.exit().get(10, TimeUnit.SECONDS).exitCode()).isZero();
+        assertThat(nsLink("/proc/" + pid + "/ns/user")).isNotEqualTo(nsLink("/proc/self/ns/user"));
+        assertThat(read(execOut)).isEqualTo(nsLink("/proc/" + pid + "/ns/user") + "\n0\n");
+        assertThat(Files.readString(Path.of("/proc/" + pid + "/status"))).containsPattern("Uid:\\s+100000\\s");
     }
 
     @Test

@@ -23,8 +23,8 @@ final class FeaturesCommand implements Callable<Integer> {
             "rslave", "runbindable", "rw", "shared", "slave", "strictatime", "suid", "sync", "unbindable");
     static final List<String> HOOKS = List.of("prestart", "createRuntime", "createContainer", "startContainer",
             "poststart", "poststop");
-    /** No user namespaces: the runtime refuses them (see io.berth.runtime.Plans). */
-    static final List<String> NAMESPACES = List.of("cgroup", "ipc", "mount", "network", "pid", "uts");
+    /** A user namespace is new only (none joined by path) and owns none of the others (see io.berth.runtime.Plans). */
+    static final List<String> NAMESPACES = List.of("cgroup", "ipc", "mount", "network", "pid", "user", "uts");
     static final List<String> SECCOMP_ACTIONS = List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
             "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP");
     static final List<String> SECCOMP_OPERATORS = List.of("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",

@@ -18,7 +18,8 @@ public final class InitPlan {
             SYMLINK = 7, HOOK = 8, PIVOT = 9, REMOUNT_ROOT_RO = 10, MASK = 11, READONLY = 12, SYSCTL = 13,
             HOSTNAME = 14, DOMAINNAME = 15, RLIMIT = 16, CONSOLE = 17, CHDIR = 18, CAPBSET = 19, USER = 20,
             CAPS = 21, NNP = 22, SECCOMP = 23, RESOLVE_EXEC = 24, READY = 25, WAIT_FIFO = 26, UMASK = 27,
-            EXECVE = 28, ROOT_PROPAGATE_AFTER = 29, WAIT_PARENT = 30, CHROOT = 31;
+            EXECVE = 28, ROOT_PROPAGATE_AFTER = 29, WAIT_PARENT = 30, CHROOT = 31,
+            NEW_USER_NAMESPACE = 32, OPEN_NAMESPACE = 33, SETNS_OPENED = 34;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
     private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
@@ -63,6 +64,19 @@ public final class InitPlan {
     /** Joins the namespace at path (setns with nstype, a CLONE_NEW* flag). */
     public InitPlan setns(String path, int nstype) {
         return op(SETNS).str(path).i64(nstype);
+    }
+
+    /**
+     * Opens a namespace file for a later {@link #setnsOpened}: joining the mount namespace (whose /proc may
+     * not show the path) or a user namespace (after which the others cannot be joined) comes in between.
+     */
+    public InitPlan openNamespace(String path) {
+        return op(OPEN_NAMESPACE).str(path);
+    }
+
+    /** setns on the file of the last {@link #openNamespace}, then closes it. */
+    public InitPlan setnsOpened(int nstype) {
+        return op(SETNS_OPENED).i64(nstype);
     }
 
     /** unshare(flags), e.g. CLONE_NEWCGROUP once the init sits in its cgroup. */
@@ -225,6 +239,15 @@ public final class InitPlan {
      */
     public InitPlan waitParent() {
         return op(WAIT_PARENT);
+    }
+
+    /**
+     * unshare(CLONE_NEWUSER), then "USERNS" on the sync pipe and a wait, as {@link #waitParent}, for the
+     * runtime's byte on the plan pipe once it has written the init's uid_map and gid_map. The init does it
+     * itself because a multithreaded process (the JVM) cannot; the runtime must keep the plan pipe open.
+     */
+    public InitPlan newUserNamespace() {
+        return op(NEW_USER_NAMESPACE);
     }
 
     public InitPlan execve() {

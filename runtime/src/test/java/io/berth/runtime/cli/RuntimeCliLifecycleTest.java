@@ -208,8 +208,8 @@ class RuntimeCliLifecycleTest {
         assertThat(f.get("ociVersionMax").asText()).startsWith("1.");
         assertThat(f.get("hooks")).extracting(JsonNode::asText)
                 .containsExactly("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop");
-        assertThat(f.at("/linux/namespaces")).extracting(JsonNode::asText).contains("pid", "mount", "network", "cgroup")
-                .as("user namespaces are refused by the runtime").doesNotContain("user");
+        assertThat(f.at("/linux/namespaces")).extracting(JsonNode::asText)
+                .contains("pid", "mount", "network", "cgroup", "user");
         assertThat(f.at("/linux/capabilities")).extracting(JsonNode::asText).contains("CAP_SYS_ADMIN");
         assertThat(f.at("/linux/cgroup/v1").asBoolean()).isTrue();
         assertThat(f.at("/linux/seccomp/enabled").asBoolean()).isTrue();
