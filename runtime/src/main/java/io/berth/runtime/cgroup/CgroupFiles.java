@@ -158,6 +158,21 @@ final class CgroupFiles {
         }
     }
 
+    /**
+     * Undoes a failed create: removes the directories it made, deepest (last made) first, and returns
+     * {@code failure} with every removal that failed added as suppressed, for the caller to throw.
+     */
+    static RuntimeException removeCreated(List<Path> created, RuntimeException failure) {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            try {
+                rmdir(created.get(i));
+            } catch (RuntimeException cleanup) {
+                failure.addSuppressed(cleanup);
+            }
+        }
+        return failure;
+    }
+
     /** rmdir(2) of one cgroup; a missing directory is fine. */
     static void rmdir(Path dir) {
         long deadline = System.nanoTime() + 5_000_000_000L;

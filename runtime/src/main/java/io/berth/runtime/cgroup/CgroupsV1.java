@@ -37,14 +37,7 @@ final class CgroupsV1 implements Cgroups {
             }
             return cgroup;
         } catch (RuntimeException e) {
-            for (int i = created.size() - 1; i >= 0; i--) {
-                try {
-                    CgroupFiles.rmdir(created.get(i));
-                } catch (RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
-            throw e;
+            throw CgroupFiles.removeCreated(created, e);
         }
     }
 
