@@ -4,7 +4,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * An agent's report that an allocation changed state.
+ * An agent's report that an allocation changed state, sent to the scheduler it registered with (and to whoever
+ * else asked in the {@link AssignAllocation}).
  *
  * @param allocationId the allocation
  * @param state        its new state
@@ -13,7 +14,7 @@ import java.util.Objects;
  * @param at           when the agent saw it
  */
 public record AllocationStateChanged(String allocationId, AllocationState state, Integer exitCode, String detail,
-                                     Instant at) implements CborSerializable {
+                                     Instant at) implements SchedulerCommand {
     public AllocationStateChanged {
         Objects.requireNonNull(allocationId, "allocationId");
         Objects.requireNonNull(state, "state");

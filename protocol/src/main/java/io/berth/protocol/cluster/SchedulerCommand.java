@@ -1,0 +1,7 @@
+package io.berth.protocol.cluster;
+
+/**
+ * A message the scheduler singleton accepts from agents: {@link RegisterNode}, {@link NodeHeartbeat} and
+ * {@link AllocationStateChanged}. The scheduler's own messages (API queries, timers) implement it as well.
+ */
+public interface SchedulerCommand extends CborSerializable {}
