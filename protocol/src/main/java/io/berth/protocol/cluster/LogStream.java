@@ -1,0 +1,4 @@
+package io.berth.protocol.cluster;
+
+/** Which output of a task. */
+public enum LogStream { STDOUT, STDERR }
