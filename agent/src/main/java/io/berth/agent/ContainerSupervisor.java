@@ -2,7 +2,12 @@ package io.berth.agent;
 
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.AllocationStats;
 import io.berth.protocol.cluster.CborSerializable;
+import io.berth.protocol.cluster.LogChunk;
+import io.berth.protocol.cluster.LogLines;
+import io.berth.protocol.cluster.LogStream;
+import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.job.HealthCheck;
 import io.berth.protocol.oci.runtime.RuntimeSpec;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
@@ -56,21 +61,24 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     public enum Stop implements Command { INSTANCE }
 
     /** Asks for the last {@code lines} lines of a stream. */
-    public record TailLogs(LogFiles.Stream stream, int lines, ActorRef<LogsReply> replyTo) implements Command {}
-
-    /** The lines asked for, or why there are none. */
-    public record LogsReply(String allocationId, String text, String error) {}
+    public record TailLogs(LogStream stream, int lines, ActorRef<LogLines> replyTo) implements Command {}
 
     /** Sends every chunk the task writes from now on to {@code follower}, until {@link Unfollow}. */
-    public record FollowLogs(ActorRef<LogFiles.LogChunk> follower) implements Command {}
+    public record FollowLogs(ActorRef<LogChunk> follower) implements Command {}
 
-    public record Unfollow(ActorRef<LogFiles.LogChunk> follower) implements Command {}
+    public record Unfollow(ActorRef<LogChunk> follower) implements Command {}
 
-    /** Asks for the running container's CPU and memory use. */
-    public record GetStats(ActorRef<StatsReply> replyTo) implements Command {}
+    /** Asks for the running container's CPU and memory use; the answer's error says why there are none. */
+    public record GetStats(ActorRef<AllocationStats> replyTo) implements Command {}
 
-    /** The container's cgroup statistics, or why there are none (e.g. it is not running). */
-    public record StatsReply(String allocationId, CgroupStats stats, String error) {}
+    /**
+     * Restarts the running task in place (stop signal, timeout, SIGKILL, start again) without counting it
+     * against the restart policy; answered at once with whether it was accepted.
+     */
+    public record Restart(ActorRef<StopAnswer> replyTo) implements Command {}
+
+    /** Sends {@code signal} to every process of the running task; answered with whether it was sent. */
+    public record Signal(int signal, ActorRef<StopAnswer> replyTo) implements Command {}
 
     private record ImageResolved(ImageService.ImageReady ready) implements Command {}
 
@@ -90,7 +98,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private record HealthResult(int run, int check, String failure) implements Command {}
 
-    private record Following(ActorRef<LogFiles.LogChunk> ref, java.util.function.Consumer<LogFiles.LogChunk> consumer) {}
+    private record Following(ActorRef<LogChunk> ref, java.util.function.Consumer<LogFiles.LogChunk> consumer) {}
 
     private enum Phase { PULLING, LAUNCHING, RUNNING, KILLING, WAITING_RESTART, DONE }
 
@@ -113,6 +121,8 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     private AllocationState state;
     private Phase phase = Phase.PULLING;
     private boolean stopRequested;
+    /** A {@link Restart} is under way: the next exit starts the task again outside the restart policy. */
+    private boolean restartRequested;
     private ResolvedImage image;
     private int run;
     private Instant startedAt;
@@ -174,6 +184,8 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
                 .onMessage(FollowLogs.class, this::onFollowLogs)
                 .onMessage(Unfollow.class, this::onUnfollow)
                 .onMessage(GetStats.class, this::onGetStats)
+                .onMessage(Restart.class, this::onRestart)
+                .onMessage(Signal.class, this::onSignal)
                 .build();
     }
 
@@ -238,7 +250,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             logs.startPumps(containerId);
             try {
                 services.runtime().create(CreateOptions.of(containerId, bundle,
-                        Stdio.files(null, logs.pipe(LogFiles.Stream.STDOUT), logs.pipe(LogFiles.Stream.STDERR))));
+                        Stdio.files(null, logs.pipe(LogStream.STDOUT), logs.pipe(LogStream.STDERR))));
             } catch (RuntimeException e) {
                 logs.releasePumps();
                 throw e;
@@ -300,6 +312,11 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         if (stopRequested) {
             return finish(AllocationState.STOPPED, "exit code " + s.exitCode());
         }
+        if (restartRequested) {
+            restartRequested = false;
+            report(AllocationState.EXITED, s.exitCode(), "restart requested");
+            return launch();
+        }
         if (s.oomKilled()) {
             report(AllocationState.OOM_KILLED, s.exitCode(), "killed by the OOM killer at its memory limit of "
                     + alloc.task().resources().memoryMb() + " MiB");
@@ -322,6 +339,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private Behavior<Command> onStop() {
         stopRequested = true;
+        restartRequested = false;
         return switch (phase) {
             case RUNNING -> sendStopSignal();
             case WAITING_RESTART -> {
@@ -353,6 +371,34 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             // it may have exited on its own a moment ago; its exit message is on the way
             getContext().getLog().debug("allocation {}: kill {}: {}", containerId, signal, e.getMessage());
         }
+    }
+
+    private Behavior<Command> onRestart(Restart m) {
+        if (phase != Phase.RUNNING || stopRequested) {
+            m.replyTo().tell(new StopAnswer(alloc.allocationId(), false, notRunning()));
+            return this;
+        }
+        restartRequested = true;
+        m.replyTo().tell(new StopAnswer(alloc.allocationId(), true, ""));
+        return sendStopSignal();
+    }
+
+    private Behavior<Command> onSignal(Signal m) {
+        if (phase != Phase.RUNNING) {
+            m.replyTo().tell(new StopAnswer(alloc.allocationId(), false, notRunning()));
+            return this;
+        }
+        try {
+            services.runtime().kill(containerId, m.signal(), true);
+            m.replyTo().tell(new StopAnswer(alloc.allocationId(), true, ""));
+        } catch (RuntimeException e) {
+            m.replyTo().tell(new StopAnswer(alloc.allocationId(), false, e.getMessage()));
+        }
+        return this;
+    }
+
+    private String notRunning() {
+        return "allocation " + alloc.allocationId() + " has no running container (it is " + state + ")";
     }
 
     // --- health checks
@@ -405,15 +451,16 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private Behavior<Command> onTailLogs(TailLogs m) {
         try {
-            m.replyTo().tell(new LogsReply(alloc.allocationId(), logs.tail(m.stream(), Math.max(0, m.lines())), null));
+            m.replyTo().tell(new LogLines(alloc.allocationId(), logs.tail(m.stream(), Math.max(0, m.lines())), ""));
         } catch (IOException e) {
-            m.replyTo().tell(new LogsReply(alloc.allocationId(), null, "cannot read the logs: " + e.getMessage()));
+            m.replyTo().tell(new LogLines(alloc.allocationId(), "", "cannot read the logs: " + e.getMessage()));
         }
         return this;
     }
 
     private Behavior<Command> onFollowLogs(FollowLogs m) {
-        java.util.function.Consumer<LogFiles.LogChunk> c = m.follower()::tell;
+        java.util.function.Consumer<LogFiles.LogChunk> c = chunk ->
+                m.follower().tell(new LogChunk(alloc.allocationId(), chunk.stream(), chunk.data(), ""));
         logs.follow(c);
         followers.add(new Following(m.follower(), c));
         return this;
@@ -431,15 +478,17 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     }
 
     private Behavior<Command> onGetStats(GetStats m) {
+        Instant now = services.clock().instant();
         if (phase != Phase.RUNNING) {
-            m.replyTo().tell(new StatsReply(alloc.allocationId(), null, "allocation " + alloc.allocationId()
-                    + " has no running container (it is " + state + ")"));
+            m.replyTo().tell(new AllocationStats(alloc.allocationId(), 0, 0, 0, 0, now, notRunning()));
             return this;
         }
         try {
-            m.replyTo().tell(new StatsReply(alloc.allocationId(), services.runtime().stats(containerId), null));
+            CgroupStats s = services.runtime().stats(containerId);
+            m.replyTo().tell(new AllocationStats(alloc.allocationId(), s.cpu().usageTotal(), s.memory().usage(),
+                    s.memory().maxUsage(), s.pids().current(), now, ""));
         } catch (RuntimeException e) {
-            m.replyTo().tell(new StatsReply(alloc.allocationId(), null, e.getMessage()));
+            m.replyTo().tell(new AllocationStats(alloc.allocationId(), 0, 0, 0, 0, now, e.getMessage()));
         }
         return this;
     }

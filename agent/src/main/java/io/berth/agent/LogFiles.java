@@ -1,5 +1,6 @@
 package io.berth.agent;
 
+import io.berth.protocol.cluster.LogStream;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,9 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class LogFiles {
     private static final Logger log = LoggerFactory.getLogger(LogFiles.class);
 
-    /** The two streams a container has. */
-    public enum Stream { STDOUT, STDERR }
-
     private final Path dir;
     private final long maxBytes;
     private final int maxFiles;
@@ -44,7 +42,7 @@ public final class LogFiles {
     private final Object[] locks = {new Object(), new Object()};
 
     /** A piece of a stream as it was written. */
-    public record LogChunk(Stream stream, byte[] data) {}
+    record LogChunk(LogStream stream, byte[] data) {}
 
     LogFiles(Path dir, long maxBytes, int maxFiles) {
         if (maxBytes < 1 || maxFiles < 1) {
@@ -57,12 +55,12 @@ public final class LogFiles {
     }
 
     /** The pipe the container writes this stream into (valid after {@link #startPumps}). */
-    Path pipe(Stream s) {
+    Path pipe(LogStream s) {
         return dir.resolve(name(s) + ".pipe");
     }
 
     /** The current file of a stream; older ones have {@code .1}, {@code .2} ... appended. */
-    Path file(Stream s) {
+    Path file(LogStream s) {
         return dir.resolve(name(s) + ".log");
     }
 
@@ -72,12 +70,12 @@ public final class LogFiles {
      */
     void startPumps(String containerId) throws IOException {
         Files.createDirectories(dir);
-        for (Stream s : Stream.values()) {
+        for (LogStream s : LogStream.values()) {
             Files.deleteIfExists(pipe(s));
         }
         // one process for both pipes: spawning is most of what starting the pumps costs
-        run("mkfifo", "-m", "0600", pipe(Stream.STDOUT).toString(), pipe(Stream.STDERR).toString());
-        for (Stream s : Stream.values()) {
+        run("mkfifo", "-m", "0600", pipe(LogStream.STDOUT).toString(), pipe(LogStream.STDERR).toString());
+        for (LogStream s : LogStream.values()) {
             Thread t = new Thread(() -> pump(s), "logs-" + containerId + "-" + name(s));
             t.setDaemon(true);
             t.start();
@@ -86,7 +84,7 @@ public final class LogFiles {
 
     /** Ends pumps whose pipe no container opened: opens and closes the write side, so they read EOF. */
     void releasePumps() {
-        for (Stream s : Stream.values()) {
+        for (LogStream s : LogStream.values()) {
             // read-write, because a write-only open would block when the pump already ended
             try (RandomAccessFile f = new RandomAccessFile(pipe(s).toFile(), "rw")) {
                 f.getFD();
@@ -106,7 +104,7 @@ public final class LogFiles {
     }
 
     /** The last {@code lines} lines of a stream (fewer when it has fewer), across rotated files. */
-    String tail(Stream s, int lines) throws IOException {
+    String tail(LogStream s, int lines) throws IOException {
         synchronized (locks[s.ordinal()]) {
             Deque<String> out = new ArrayDeque<>();
             for (int i = 0; i < maxFiles && out.size() <= lines; i++) {
@@ -124,7 +122,7 @@ public final class LogFiles {
     }
 
     /** Bytes the stream's files hold on disk now. */
-    long diskBytes(Stream s) throws IOException {
+    long diskBytes(LogStream s) throws IOException {
         long total = 0;
         for (int i = 0; i < maxFiles + 1; i++) {
             Path f = i == 0 ? file(s) : Path.of(file(s) + "." + i);
@@ -133,7 +131,7 @@ public final class LogFiles {
         return total;
     }
 
-    private void pump(Stream s) {
+    private void pump(LogStream s) {
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = new FileInputStream(pipe(s).toFile())) {
             int n;
@@ -145,7 +143,7 @@ public final class LogFiles {
         }
     }
 
-    private void write(Stream s, byte[] buf, int n) throws IOException {
+    private void write(LogStream s, byte[] buf, int n) throws IOException {
         synchronized (locks[s.ordinal()]) {
             Path current = file(s);
             int off = 0;
@@ -169,7 +167,7 @@ public final class LogFiles {
     }
 
     /** stdout.log.(k) -> .(k+1) for the older files, the oldest dropped, then stdout.log -> .1. */
-    private void rotate(Stream s) throws IOException {
+    private void rotate(LogStream s) throws IOException {
         Path base = file(s);
         Files.deleteIfExists(Path.of(base + "." + (maxFiles - 1)));
         for (int i = maxFiles - 2; i >= 1; i--) {
@@ -185,8 +183,8 @@ public final class LogFiles {
         }
     }
 
-    private static String name(Stream s) {
-        return s == Stream.STDOUT ? "stdout" : "stderr";
+    private static String name(LogStream s) {
+        return s == LogStream.STDOUT ? "stdout" : "stderr";
     }
 
     private static void run(String... cmd) throws IOException {

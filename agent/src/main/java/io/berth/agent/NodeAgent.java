@@ -1,9 +1,22 @@
 package io.berth.agent;
 
+import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
-import io.berth.protocol.cluster.CborSerializable;
+import io.berth.protocol.cluster.AllocationStats;
+import io.berth.protocol.cluster.AssignAllocation;
+import io.berth.protocol.cluster.FollowLogs;
+import io.berth.protocol.cluster.GetAllocationStats;
+import io.berth.protocol.cluster.LogChunk;
+import io.berth.protocol.cluster.LogLines;
+import io.berth.protocol.cluster.LogStream;
 import io.berth.protocol.cluster.NodeStatus;
+import io.berth.protocol.cluster.RestartAllocation;
+import io.berth.protocol.cluster.SignalAllocation;
+import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.cluster.StopAnswer;
+import io.berth.protocol.cluster.TailLogs;
+import io.berth.protocol.cluster.UnfollowLogs;
 import io.berth.protocol.job.Job;
 import io.berth.protocol.job.JobSpecs;
 import io.berth.protocol.job.JobType;
@@ -35,7 +48,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The node agent: fingerprints the machine, accepts {@link Assign} and {@link Stop}, persists every allocation
+ * The node agent: fingerprints the machine, accepts the cluster's {@link AgentCommand}s ({@link AssignAllocation},
+ * {@link StopAllocation}, logs, stats, restart and signal), persists every allocation
  * in its own RocksDB before it acts on it, runs one {@link ContainerSupervisor} per allocation, and sends every
  * state change to the allocation's {@code replyTo} and to all subscribers.
  *
@@ -44,59 +58,33 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * again (reported as PENDING with that reason); one whose stop was requested is stopped. A graceful stop of
  * the agent leaves containers running.
  */
-public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
+public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
-    public sealed interface Command extends CborSerializable {}
+    /** Local only: sends every allocation's state changes to {@code subscriber} from now on. */
+    public record Subscribe(ActorRef<AllocationStateChanged> subscriber) implements AgentCommand {}
 
-    /**
-     * Run {@code task} as allocation {@code allocationId}. Every state change of it goes to {@code replyTo};
-     * invalid input is answered with one FAILED naming the field. Re-sending an Assign for an allocation the
-     * agent has is harmless: {@code replyTo} is added to its watchers, or told the final state if it ended.
-     *
-     * @param hostPorts the host port per port label the scheduler gave the allocation
-     */
-    public record Assign(String allocationId, String jobId, String taskGroup, Task task, Map<String, Integer> hostPorts,
-                         ActorRef<AllocationStateChanged> replyTo) implements Command {}
-
-    /** Stop an allocation; answered with a {@link StopAnswer}, the STOPPED state follows as a state change. */
-    public record Stop(String allocationId, ActorRef<StopAnswer> replyTo) implements Command {}
-
-    /** Whether a {@link Stop} was accepted, and if not, why. */
-    public record StopAnswer(String allocationId, boolean accepted, String reason) implements CborSerializable {}
-
-    /** Sends every allocation's state changes to {@code subscriber} from now on. */
-    public record Subscribe(ActorRef<AllocationStateChanged> subscriber) implements Command {}
-
-    public record GetFingerprint(ActorRef<Fingerprint> replyTo) implements Command {}
-
-    /** The last lines of an allocation's stdout or stderr (while its supervisor runs). */
-    public record TailLogs(String allocationId, LogFiles.Stream stream, int lines,
-                           ActorRef<ContainerSupervisor.LogsReply> replyTo) implements Command {}
-
-    /** Streams what an allocation's task writes from now on to {@code follower} (while its supervisor runs). */
-    public record FollowLogs(String allocationId, ActorRef<LogFiles.LogChunk> follower) implements Command {}
-
-    public record GetStats(String allocationId, ActorRef<ContainerSupervisor.StatsReply> replyTo) implements Command {}
+    /** Local only: what the agent fingerprinted of its machine. */
+    public record GetFingerprint(ActorRef<Fingerprint> replyTo) implements AgentCommand {}
 
     /**
      * Sends a {@link NodeStatus} to {@code replyTo} now and then every {@code every}, replacing an earlier
      * request (until cluster registration exists, whoever wants the reports asks for them).
      */
-    public record ReportStatus(ActorRef<NodeStatus> replyTo, Duration every) implements Command {}
+    public record ReportStatus(ActorRef<NodeStatus> replyTo, Duration every) implements AgentCommand {}
 
-    private record StateReported(AllocationStateChanged change) implements Command {}
+    private record StateReported(AllocationStateChanged change) implements AgentCommand {}
 
-    private enum StatusTick implements Command { INSTANCE }
+    private enum StatusTick implements AgentCommand { INSTANCE }
 
-    private record StatusReady(NodeStatus status) implements Command {}
+    private record StatusReady(NodeStatus status) implements AgentCommand {}
 
-    private record SupervisorEnded(String allocationId) implements Command {}
+    private record SupervisorEnded(String allocationId) implements AgentCommand {}
 
     /** Allocation ids double as container ids and directory names. */
     private static final Pattern ALLOCATION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
     private final AgentServices services;
-    private final TimerScheduler<Command> timers;
+    private final TimerScheduler<AgentCommand> timers;
     private final String node;
     private ActorRef<NodeStatus> statusTo;
     private final AllocationStore store;
@@ -108,7 +96,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private final Map<String, Set<ActorRef<AllocationStateChanged>>> watchers = new HashMap<>();
     private final Set<ActorRef<AllocationStateChanged>> subscribers = new HashSet<>();
 
-    private NodeAgent(ActorContext<Command> context, TimerScheduler<Command> timers, AgentServices services,
+    private NodeAgent(ActorContext<AgentCommand> context, TimerScheduler<AgentCommand> timers, AgentServices services,
                       AllocationStore store, ActorRef<ImageService.Command> images) throws IOException {
         super(context);
         this.services = services;
@@ -135,7 +123,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
      *
      * @param fetcher brings images the store lacks ({@link ImageFetcher#none()} for none)
      */
-    public static Behavior<Command> create(AgentConfig config, ContainerRuntime runtime, ImageStore images,
+    public static Behavior<AgentCommand> create(AgentConfig config, ContainerRuntime runtime, ImageStore images,
                                            ImageFetcher fetcher, NetworkSetup network, Clock clock) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             AllocationStore store = AllocationStore.open(config.dataDir().resolve("allocations"));
@@ -154,15 +142,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
 
     @Override
-    public Receive<Command> createReceive() {
+    public Receive<AgentCommand> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Assign.class, this::onAssign)
-                .onMessage(Stop.class, this::onStop)
+                .onMessage(AssignAllocation.class, this::onAssign)
+                .onMessage(StopAllocation.class, this::onStop)
                 .onMessage(Subscribe.class, this::onSubscribe)
                 .onMessage(GetFingerprint.class, this::onGetFingerprint)
                 .onMessage(TailLogs.class, this::onTailLogs)
                 .onMessage(FollowLogs.class, this::onFollowLogs)
-                .onMessage(GetStats.class, this::onGetStats)
+                .onMessage(UnfollowLogs.class, this::onUnfollowLogs)
+                .onMessage(GetAllocationStats.class, this::onGetStats)
+                .onMessage(RestartAllocation.class, this::onRestart)
+                .onMessage(SignalAllocation.class, this::onSignal)
                 .onMessage(StateReported.class, this::onStateReported)
                 .onMessage(SupervisorEnded.class, this::onSupervisorEnded)
                 .onMessage(ReportStatus.class, this::onReportStatus)
@@ -172,21 +163,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 .build();
     }
 
-    private Behavior<Command> onAssign(Assign a) {
+    private Behavior<AgentCommand> onAssign(AssignAllocation a) {
         String invalid = validate(a);
         if (invalid != null) {
             getContext().getLog().warn("assign {} refused: {}", a.allocationId(), invalid);
-            a.replyTo().tell(new AllocationStateChanged(String.valueOf(a.allocationId()), AllocationState.FAILED, null,
-                    invalid, services.clock().instant()));
+            tell(a.replyTo(), new AllocationStateChanged(a.allocationId(), AllocationState.FAILED, null, invalid,
+                    services.clock().instant()));
             return this;
         }
         Allocation known = allocations.get(a.allocationId());
         if (known != null && known.state().terminal()) {
-            a.replyTo().tell(new AllocationStateChanged(known.allocationId(), known.state(), known.exitCode(),
+            tell(a.replyTo(), new AllocationStateChanged(known.allocationId(), known.state(), known.exitCode(),
                     "already " + known.state(), services.clock().instant()));
             return this;
         }
-        watchers.computeIfAbsent(a.allocationId(), k -> new HashSet<>()).add(a.replyTo());
+        if (a.replyTo() != null) {
+            watchers.computeIfAbsent(a.allocationId(), k -> new HashSet<>()).add(a.replyTo());
+        }
         if (known != null) {
             return this;
         }
@@ -198,7 +191,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
 
     /** Null when the assignment can be tried, else what is wrong with it. */
-    private String validate(Assign a) {
+    private String validate(AssignAllocation a) {
         if (a.allocationId() == null || !ALLOCATION_ID.matcher(a.allocationId()).matches()) {
             return "allocation_id: '" + a.allocationId() + "' is not 1-128 characters of letters, digits, '_', '.' and '-' "
                     + "starting with a letter or digit";
@@ -235,6 +228,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         return null;
     }
 
+    private static void tell(ActorRef<AllocationStateChanged> to, AllocationStateChanged c) {
+        if (to != null) {
+            to.tell(c);
+        }
+    }
+
     private void spawn(Allocation alloc, boolean restored) {
         ActorRef<ContainerSupervisor.Command> ref = getContext().spawn(
                 ContainerSupervisor.create(alloc, services, images, reports, restored), "alloc-" + alloc.allocationId());
@@ -242,24 +241,25 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         supervisors.put(alloc.allocationId(), ref);
     }
 
-    private Behavior<Command> onStop(Stop s) {
+    private Behavior<AgentCommand> onStop(StopAllocation s) {
         Allocation a = allocations.get(s.allocationId());
+        StopAnswer answer;
         if (a == null) {
-            s.replyTo().tell(new StopAnswer(s.allocationId(), false, "allocation_id: no allocation '"
-                    + s.allocationId() + "' on this agent"));
-            return this;
+            answer = new StopAnswer(s.allocationId(), false, unknown(s.allocationId()));
+        } else if (a.state().terminal()) {
+            answer = new StopAnswer(s.allocationId(), true, "already " + a.state());
+        } else {
+            persist(a.withStopRequested());
+            supervisors.get(s.allocationId()).tell(ContainerSupervisor.Stop.INSTANCE);
+            answer = new StopAnswer(s.allocationId(), true, "");
         }
-        if (a.state().terminal()) {
-            s.replyTo().tell(new StopAnswer(s.allocationId(), true, "already " + a.state()));
-            return this;
+        if (s.replyTo() != null) {
+            s.replyTo().tell(answer);
         }
-        persist(a.withStopRequested());
-        supervisors.get(s.allocationId()).tell(ContainerSupervisor.Stop.INSTANCE);
-        s.replyTo().tell(new StopAnswer(s.allocationId(), true, ""));
         return this;
     }
 
-    private Behavior<Command> onStateReported(StateReported r) {
+    private Behavior<AgentCommand> onStateReported(StateReported r) {
         AllocationStateChanged c = r.change();
         if (c.state() == AllocationState.FAILED || c.state() == AllocationState.OOM_KILLED) {
             getContext().getLog().warn("allocation {} {}: {}", c.allocationId(), c.state(), c.detail());
@@ -276,7 +276,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         return this;
     }
 
-    private Behavior<Command> onSupervisorEnded(SupervisorEnded e) {
+    private Behavior<AgentCommand> onSupervisorEnded(SupervisorEnded e) {
         supervisors.remove(e.allocationId());
         Allocation a = allocations.get(e.allocationId());
         if (a != null && !a.state().terminal()) {
@@ -287,13 +287,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         return this;
     }
 
-    private Behavior<Command> onReportStatus(ReportStatus r) {
+    private Behavior<AgentCommand> onReportStatus(ReportStatus r) {
         statusTo = r.replyTo();
         timers.startTimerWithFixedDelay(StatusTick.INSTANCE, Duration.ZERO, r.every());
         return this;
     }
 
-    private Behavior<Command> onStatusTick() {
+    private Behavior<AgentCommand> onStatusTick() {
         int cpu = 0;
         long memory = 0;
         int count = 0;
@@ -326,50 +326,86 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         return this;
     }
 
-    private Behavior<Command> onStatusReady(StatusReady r) {
+    private Behavior<AgentCommand> onStatusReady(StatusReady r) {
         if (statusTo != null) {
             statusTo.tell(r.status());
         }
         return this;
     }
 
-    private Behavior<Command> onSubscribe(Subscribe s) {
+    private Behavior<AgentCommand> onSubscribe(Subscribe s) {
         subscribers.add(s.subscriber());
         return this;
     }
 
-    private Behavior<Command> onGetFingerprint(GetFingerprint g) {
+    private Behavior<AgentCommand> onGetFingerprint(GetFingerprint g) {
         g.replyTo().tell(fingerprint);
         return this;
     }
 
-    private Behavior<Command> onTailLogs(TailLogs t) {
+    private Behavior<AgentCommand> onTailLogs(TailLogs t) {
         ActorRef<ContainerSupervisor.Command> s = supervisors.get(t.allocationId());
         if (s == null) {
-            t.replyTo().tell(new ContainerSupervisor.LogsReply(t.allocationId(), null, unknown(t.allocationId())));
+            t.replyTo().tell(new LogLines(t.allocationId(), "", unknown(t.allocationId())));
         } else {
             s.tell(new ContainerSupervisor.TailLogs(t.stream(), t.lines(), t.replyTo()));
         }
         return this;
     }
 
-    private Behavior<Command> onFollowLogs(FollowLogs m) {
+    private Behavior<AgentCommand> onFollowLogs(FollowLogs m) {
         ActorRef<ContainerSupervisor.Command> s = supervisors.get(m.allocationId());
         if (s == null) {
-            getContext().getLog().info("follow logs of {} refused: {}", m.allocationId(), unknown(m.allocationId()));
+            m.follower().tell(new LogChunk(m.allocationId(), LogStream.STDOUT, null, unknown(m.allocationId())));
         } else {
             s.tell(new ContainerSupervisor.FollowLogs(m.follower()));
         }
         return this;
     }
 
-    private Behavior<Command> onGetStats(GetStats g) {
+    private Behavior<AgentCommand> onUnfollowLogs(UnfollowLogs m) {
+        ActorRef<ContainerSupervisor.Command> s = supervisors.get(m.allocationId());
+        if (s != null) {
+            s.tell(new ContainerSupervisor.Unfollow(m.follower()));
+        }
+        return this;
+    }
+
+    private Behavior<AgentCommand> onGetStats(GetAllocationStats g) {
         ActorRef<ContainerSupervisor.Command> s = supervisors.get(g.allocationId());
         if (s == null) {
-            g.replyTo().tell(new ContainerSupervisor.StatsReply(g.allocationId(), null, unknown(g.allocationId())));
+            g.replyTo().tell(new AllocationStats(g.allocationId(), 0, 0, 0, 0, services.clock().instant(),
+                    unknown(g.allocationId())));
         } else {
             s.tell(new ContainerSupervisor.GetStats(g.replyTo()));
         }
+        return this;
+    }
+
+    private Behavior<AgentCommand> onRestart(RestartAllocation r) {
+        ActorRef<ContainerSupervisor.Command> s = supervisors.get(r.allocationId());
+        if (s == null) {
+            r.replyTo().tell(new StopAnswer(r.allocationId(), false, unknown(r.allocationId())));
+        } else {
+            s.tell(new ContainerSupervisor.Restart(r.replyTo()));
+        }
+        return this;
+    }
+
+    private Behavior<AgentCommand> onSignal(SignalAllocation m) {
+        ActorRef<ContainerSupervisor.Command> s = supervisors.get(m.allocationId());
+        if (s == null) {
+            m.replyTo().tell(new StopAnswer(m.allocationId(), false, unknown(m.allocationId())));
+            return this;
+        }
+        int signal;
+        try {
+            signal = Signals.parse(m.signal());
+        } catch (IllegalArgumentException e) {
+            m.replyTo().tell(new StopAnswer(m.allocationId(), false, e.getMessage().replace("task.stop_signal: ", "signal: ")));
+            return this;
+        }
+        s.tell(new ContainerSupervisor.Signal(signal, m.replyTo()));
         return this;
     }
 
@@ -389,7 +425,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         allocations.put(a.allocationId(), a);
     }
 
-    private Behavior<Command> onPostStop() {
+    private Behavior<AgentCommand> onPostStop() {
         store.close();
         return this;
     }

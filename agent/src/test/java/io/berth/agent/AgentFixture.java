@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.agent.network.ContainerNetwork;
 import io.berth.agent.network.NetworkConfig;
+import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.job.HealthCheck;
@@ -56,7 +57,7 @@ final class AgentFixture implements AutoCloseable {
     }
 
     /** A fresh agent with its own data directory. */
-    ActorRef<NodeAgent.Command> agent(AgentConfig config) {
+    ActorRef<AgentCommand> agent(AgentConfig config) {
         return kit.spawn(NodeAgent.create(config, runtime, images, ImageFetcher.none(), new CniNetworkSetup(network),
                 Clock.systemUTC()));
     }

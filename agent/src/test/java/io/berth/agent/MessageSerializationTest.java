@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.NodeStatus;
+import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.job.HealthCheck;
 import io.berth.protocol.job.NetworkMode;
 import io.berth.protocol.job.Port;
@@ -52,7 +55,7 @@ class MessageSerializationTest {
                 new RestartPolicy(3, Duration.ofMinutes(5), Duration.ofSeconds(2), Duration.ofSeconds(30),
                         RestartPolicy.Mode.DELAY), "SIGINT", Duration.ofSeconds(7), Map.of("team", "a"));
         var replyTo = kit.<AllocationStateChanged>createTestProbe().getRef();
-        NodeAgent.Assign assign = new NodeAgent.Assign("a1", "job", "group", task, Map.of("http", 23456), replyTo);
+        AssignAllocation assign = new AssignAllocation("a1", "job", 3, "group", task, Map.of("http", 23456), replyTo);
         assertThat(roundTrip(assign)).isEqualTo(assign);
     }
 
@@ -61,8 +64,8 @@ class MessageSerializationTest {
         Instant at = Instant.parse("2026-11-28T01:02:03.456Z");
         for (Object m : List.of(new AllocationStateChanged("a1", AllocationState.EXITED, 3, "", at),
                 new NodeStatus("node-1", 100, 64, 1, List.of("sha256:" + "a".repeat(64)), at),
-                new NodeAgent.StopAnswer("a1", false, "allocation_id: no allocation 'a1' on this agent"),
-                new NodeAgent.Stop("a1", kit.<NodeAgent.StopAnswer>createTestProbe().getRef()))) {
+                new StopAnswer("a1", false, "allocation_id: no allocation 'a1' on this agent"),
+                new StopAllocation("a1", kit.<StopAnswer>createTestProbe().getRef()))) {
             assertThat(roundTrip(m)).isEqualTo(m);
         }
     }

@@ -4,8 +4,20 @@ import static io.berth.agent.AgentFixture.task;
 import static io.berth.agent.AgentFixture.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.AllocationStats;
+import io.berth.protocol.cluster.AssignAllocation;
+import io.berth.protocol.cluster.FollowLogs;
+import io.berth.protocol.cluster.GetAllocationStats;
+import io.berth.protocol.cluster.LogChunk;
+import io.berth.protocol.cluster.LogLines;
+import io.berth.protocol.cluster.LogStream;
+import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.cluster.StopAnswer;
+import io.berth.protocol.cluster.TailLogs;
+import io.berth.protocol.cluster.UnfollowLogs;
 import io.berth.protocol.job.HealthCheck;
 import io.berth.protocol.job.RestartPolicy;
 import io.berth.protocol.job.Task;
@@ -39,32 +51,36 @@ class NodeAgentTest {
     @Test
     void assignedTaskRunsAndStopsGracefully() throws Exception {
         AgentConfig config = f.config();
-        ActorRef<NodeAgent.Command> agent = f.agent(config);
+        ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         Task t = task(List.of("sh", "-c", "echo hello from $BERTH_ALLOC_ID; trap 'echo bye; exit 0' TERM; "
                 + "while true; do sleep 0.2; done"), NO_RESTART, List.of(), 64);
-        agent.tell(new NodeAgent.Assign("run-1", "job", "group", t, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("run-1", "job", 1, "group", t, Map.of(), events.getRef()));
 
         List<AllocationStateChanged> seen = until(events, AllocationState.RUNNING);
         assertThat(seen).extracting(AllocationStateChanged::state).containsExactly(AllocationState.PENDING,
                 AllocationState.PULLING, AllocationState.STARTING, AllocationState.RUNNING);
 
-        TestProbe<ContainerSupervisor.LogsReply> logs = f.kit.createTestProbe();
+        TestProbe<LogLines> logs = f.kit.createTestProbe();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            agent.tell(new NodeAgent.TailLogs("run-1", LogFiles.Stream.STDOUT, 10, logs.getRef()));
+            agent.tell(new TailLogs("run-1", LogStream.STDOUT, 10, logs.getRef()));
             assertThat(logs.receiveMessage(Duration.ofSeconds(10)).text()).isEqualTo("hello from run-1\n");
         });
-        TestProbe<ContainerSupervisor.StatsReply> stats = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.GetStats("run-1", stats.getRef()));
-        ContainerSupervisor.StatsReply s = stats.receiveMessage(Duration.ofSeconds(10));
-        assertThat(s.error()).isNull();
-        assertThat(s.stats().memory().usage()).isPositive();
-        assertThat(s.stats().memory().limit()).isEqualTo(64L << 20);
+        TestProbe<AllocationStats> stats = f.kit.createTestProbe();
+        agent.tell(new GetAllocationStats("run-1", stats.getRef()));
+        AllocationStats s = stats.receiveMessage(Duration.ofSeconds(10));
+        assertThat(s.error()).isEmpty();
+        assertThat(s.memoryBytes()).isPositive();
+        assertThat(s.memoryMaxBytes()).isGreaterThanOrEqualTo(s.memoryBytes());
+        assertThat(s.cpuNanos()).isPositive();
+        assertThat(s.pids()).isPositive();
+        assertThat(Files.readString(Path.of("/sys/fs/cgroup/memory/berth/run-1/memory.limit_in_bytes")).trim())
+                .isEqualTo(Long.toString(64L << 20));
         assertThat(List.of("/sys/fs/cgroup/memory/berth/run-1", "/sys/fs/cgroup/berth/run-1"))
                 .as("the cgroup that assertNothingLeft looks for").anyMatch(p -> Files.isDirectory(Path.of(p)));
 
-        TestProbe<NodeAgent.StopAnswer> answers = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.Stop("run-1", answers.getRef()));
+        TestProbe<StopAnswer> answers = f.kit.createTestProbe();
+        agent.tell(new StopAllocation("run-1", answers.getRef()));
         assertThat(answers.receiveMessage(Duration.ofSeconds(10)).accepted()).isTrue();
         AllocationStateChanged stopped = events.receiveMessage(Duration.ofSeconds(30));
         assertThat(stopped.state()).isEqualTo(AllocationState.STOPPED);
@@ -77,41 +93,41 @@ class NodeAgentTest {
 
     @Test
     void wrongInputIsAnsweredClearlyAndLeavesNothing() throws Exception {
-        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
-        TestProbe<NodeAgent.StopAnswer> answers = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.Stop("nope", answers.getRef()));
-        NodeAgent.StopAnswer a = answers.receiveMessage(Duration.ofSeconds(10));
+        ActorRef<AgentCommand> agent = f.agent(f.config());
+        TestProbe<StopAnswer> answers = f.kit.createTestProbe();
+        agent.tell(new StopAllocation("nope", answers.getRef()));
+        StopAnswer a = answers.receiveMessage(Duration.ofSeconds(10));
         assertThat(a.accepted()).isFalse();
         assertThat(a.reason()).isEqualTo("allocation_id: no allocation 'nope' on this agent");
 
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         Task ok = task(List.of("true"), NO_RESTART, List.of(), 64);
-        agent.tell(new NodeAgent.Assign("bad/id", "job", "group", ok, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("bad/id", "job", 1, "group", ok, Map.of(), events.getRef()));
         assertFailed(events, "allocation_id: 'bad/id' is not 1-128 characters of letters, digits, '_', '.' and '-' "
                 + "starting with a letter or digit");
 
-        agent.tell(new NodeAgent.Assign("tiny", "job", "group", task(List.of("true"), NO_RESTART, List.of(), 1),
+        agent.tell(new AssignAllocation("tiny", "job", 1, "group", task(List.of("true"), NO_RESTART, List.of(), 1),
                 Map.of(), events.getRef()));
         assertFailed(events, "task.resources.memory_mb: must be at least 4, was 1");
 
-        agent.tell(new NodeAgent.Assign("huge", "job", "group", task(List.of("true"), NO_RESTART, List.of(), 1 << 30),
+        agent.tell(new AssignAllocation("huge", "job", 1, "group", task(List.of("true"), NO_RESTART, List.of(), 1 << 30),
                 Map.of(), events.getRef()));
         assertThat(assertFailed(events, null).detail()).startsWith("task.resources.memory_mb: 1073741824 MiB does not fit this node");
 
         Task missingImage = new Task("main", "example.com/nothing:1", List.of("true"), null, null, null,
                 io.berth.protocol.job.NetworkMode.NONE, null, null, null, NO_RESTART, null, null, null);
-        agent.tell(new NodeAgent.Assign("no-image", "job", "group", missingImage, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("no-image", "job", 1, "group", missingImage, Map.of(), events.getRef()));
         assertThat(until(events, AllocationState.FAILED).get(2).detail())
                 .contains("example.com/nothing:1 is not in the local image store");
 
-        agent.tell(new NodeAgent.Assign("no-command", "job", "group", task(List.of("/no/such/binary"), NO_RESTART,
+        agent.tell(new AssignAllocation("no-command", "job", 1, "group", task(List.of("/no/such/binary"), NO_RESTART,
                 List.of(), 64), Map.of(), events.getRef()));
         List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
         assertThat(seen.get(seen.size() - 1).detail()).contains("/no/such/binary");
         events.expectNoMessage(Duration.ofMillis(500));
         f.assertNothingLeft("no-image", "no-command");
 
-        agent.tell(new NodeAgent.Assign("no-command", "job", "group", task(List.of("/no/such/binary"), NO_RESTART,
+        agent.tell(new AssignAllocation("no-command", "job", 1, "group", task(List.of("/no/such/binary"), NO_RESTART,
                 List.of(), 64), Map.of(), events.getRef()));
         AllocationStateChanged again = events.receiveMessage(Duration.ofSeconds(10));
         assertThat(again.state()).as("a re-sent Assign is told the final state").isEqualTo(AllocationState.FAILED);
@@ -121,11 +137,11 @@ class NodeAgentTest {
 
     @Test
     void crashLoopRestartsWithBackoffThenFails() {
-        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        ActorRef<AgentCommand> agent = f.agent(f.config());
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         RestartPolicy policy = new RestartPolicy(3, Duration.ofMinutes(10), Duration.ofMillis(400),
                 Duration.ofMillis(1000), RestartPolicy.Mode.FAIL);
-        agent.tell(new NodeAgent.Assign("crash", "job", "group", task(List.of("sh", "-c", "exit 3"), policy, List.of(), 64),
+        agent.tell(new AssignAllocation("crash", "job", 1, "group", task(List.of("sh", "-c", "exit 3"), policy, List.of(), 64),
                 Map.of(), events.getRef()));
         List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
         List<AllocationStateChanged> exits = seen.stream().filter(c -> c.state() == AllocationState.EXITED).toList();
@@ -144,9 +160,9 @@ class NodeAgentTest {
 
     @Test
     void oomKillIsReportedAsSuch() throws Exception {
-        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        ActorRef<AgentCommand> agent = f.agent(f.config());
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.Assign("oom", "job", "group", task(List.of("sh", "-c",
+        agent.tell(new AssignAllocation("oom", "job", 1, "group", task(List.of("sh", "-c",
                 "x=0123456789; while true; do x=$x$x; done"), NO_RESTART, List.of(), 16), Map.of(), events.getRef()));
         AllocationStateChanged oom = until(events, AllocationState.OOM_KILLED).get(4);
         assertThat(oom.exitCode()).isEqualTo(137);
@@ -158,7 +174,7 @@ class NodeAgentTest {
 
     @Test
     void failingHealthCheckRestartsTheTask() {
-        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        ActorRef<AgentCommand> agent = f.agent(f.config());
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         // healthy only while /tmp/ok exists: the first run removes it after a while, a fresh rootfs brings it back
         HealthCheck check = new HealthCheck("ok-file", HealthCheck.Type.EXEC, List.of("test", "-f", "/tmp/ok"), null,
@@ -167,7 +183,7 @@ class NodeAgentTest {
                 Duration.ofMillis(100), RestartPolicy.Mode.FAIL);
         Task t = task(List.of("sh", "-c", "touch /tmp/ok; sleep 1; rm /tmp/ok; while true; do sleep 1; done"), policy,
                 List.of(check), 64);
-        agent.tell(new NodeAgent.Assign("health", "job", "group", t, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("health", "job", 1, "group", t, Map.of(), events.getRef()));
         List<AllocationStateChanged> first = until(events, AllocationState.UNHEALTHY);
         assertThat(first.get(first.size() - 1).detail())
                 .isEqualTo("check ok-file: [test, -f, /tmp/ok] exited with 1 (2 times in a row)");
@@ -185,34 +201,39 @@ class NodeAgentTest {
     @Test
     void logsStayBoundedUnderAChattyContainer() throws Exception {
         AgentConfig config = new AgentConfig(f.dir.resolve("chatty"), Map.of(), 64 << 10, 3, Duration.ofMinutes(5));
-        ActorRef<NodeAgent.Command> agent = f.agent(config);
+        ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.Assign("chatty", "job", "group", task(List.of("sh", "-c",
+        agent.tell(new AssignAllocation("chatty", "job", 1, "group", task(List.of("sh", "-c",
                 "i=0; while true; do i=$((i+1)); echo \"line $i of a container that never stops talking\"; done"),
                 NO_RESTART, List.of(), 64), Map.of(), events.getRef()));
         until(events, AllocationState.RUNNING);
-        TestProbe<LogFiles.LogChunk> follower = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.FollowLogs("chatty", follower.getRef()));
-        LogFiles.LogChunk chunk = follower.receiveMessage(Duration.ofSeconds(30));
-        assertThat(chunk.stream()).isEqualTo(LogFiles.Stream.STDOUT);
+        TestProbe<LogChunk> follower = f.kit.createTestProbe();
+        agent.tell(new FollowLogs("chatty", follower.getRef()));
+        LogChunk chunk = follower.receiveMessage(Duration.ofSeconds(30));
+        assertThat(chunk.allocationId()).isEqualTo("chatty");
+        assertThat(chunk.stream()).isEqualTo(LogStream.STDOUT);
         assertThat(new String(chunk.data())).contains(" of a container that never stops talking\n");
+        agent.tell(new UnfollowLogs("chatty", follower.getRef()));
+        // chunks already on their way arrive; then none
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> follower.expectNoMessage(Duration.ofSeconds(1)));
         Path logs = config.dataDir().resolve("allocs/chatty/logs");
         LogFiles files = new LogFiles(logs, 64 << 10, 3);
         java.util.concurrent.atomic.AtomicLong lastLine = new java.util.concurrent.atomic.AtomicLong();
-        TestProbe<ContainerSupervisor.LogsReply> tail = f.kit.createTestProbe();
+        TestProbe<LogLines> tail = f.kit.createTestProbe();
         // written: at least ten times what the files may hold (each line is about 50 bytes)
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            agent.tell(new NodeAgent.TailLogs("chatty", LogFiles.Stream.STDOUT, 1, tail.getRef()));
+            agent.tell(new TailLogs("chatty", LogStream.STDOUT, 1, tail.getRef()));
             String line = tail.receiveMessage(Duration.ofSeconds(10)).text();
             lastLine.set(Long.parseLong(line.split(" ")[1]));
             return lastLine.get() * 50 > 10 * 3 * (64 << 10);
         });
-        assertThat(files.diskBytes(LogFiles.Stream.STDOUT)).isLessThanOrEqualTo(3 * (64 << 10));
+        assertThat(files.diskBytes(LogStream.STDOUT)).isLessThanOrEqualTo(3 * (64 << 10));
         try (var s = Files.list(logs)) {
             assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
                     .containsExactly("stderr.pipe", "stdout.log", "stdout.log.1", "stdout.log.2", "stdout.pipe");
         }
-        agent.tell(new NodeAgent.Stop("chatty", f.kit.<NodeAgent.StopAnswer>createTestProbe().getRef()));
+        agent.tell(new StopAllocation("chatty", f.kit.<StopAnswer>createTestProbe().getRef()));
         until(events, AllocationState.STOPPED);
         f.assertNothingLeft();
         f.kit.stop(agent);
@@ -221,26 +242,26 @@ class NodeAgentTest {
     @Test
     void aRestartedAgentTakesUpItsPersistedAllocations() {
         AgentConfig config = f.config();
-        ActorRef<NodeAgent.Command> first = f.agent(config);
+        ActorRef<AgentCommand> first = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        first.tell(new NodeAgent.Assign("keeps", "job", "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 64),
+        first.tell(new AssignAllocation("keeps", "job", 1, "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 64),
                 Map.of(), events.getRef()));
         until(events, AllocationState.RUNNING);
-        first.tell(new NodeAgent.Assign("ends", "job", "group", task(List.of("true"), NO_RESTART, List.of(), 64),
+        first.tell(new AssignAllocation("ends", "job", 1, "group", task(List.of("true"), NO_RESTART, List.of(), 64),
                 Map.of(), events.getRef()));
         until(events, AllocationState.FAILED);
         int pidBefore = f.runtime.state("keeps").pid();
         f.kit.stop(first);
 
-        ActorRef<NodeAgent.Command> second = f.agent(config);
+        ActorRef<AgentCommand> second = f.agent(config);
         second.tell(new NodeAgent.Subscribe(events.getRef()));
         List<AllocationStateChanged> seen = until(events, AllocationState.RUNNING);
         assertThat(seen).allSatisfy(c -> assertThat(c.allocationId()).isEqualTo("keeps"));
         assertThat(f.runtime.state("keeps").pid()).as("no live restore yet: started again").isNotEqualTo(pidBefore);
-        TestProbe<NodeAgent.StopAnswer> answers = f.kit.createTestProbe();
-        second.tell(new NodeAgent.Stop("ends", answers.getRef()));
+        TestProbe<StopAnswer> answers = f.kit.createTestProbe();
+        second.tell(new StopAllocation("ends", answers.getRef()));
         assertThat(answers.receiveMessage(Duration.ofSeconds(10)).reason()).isEqualTo("already FAILED");
-        second.tell(new NodeAgent.Stop("keeps", answers.getRef()));
+        second.tell(new StopAllocation("keeps", answers.getRef()));
         AllocationStateChanged stopped = until(events, AllocationState.STOPPED).get(0);
         assertThat(stopped.allocationId()).isEqualTo("keeps");
         assertThat(stopped.detail()).as("sleep ignores SIGTERM as pid 1: SIGKILL after the stop timeout").isEqualTo("exit code 137");
@@ -249,7 +270,7 @@ class NodeAgentTest {
 
     @Test
     void bridgeModeServesThroughThePublishedPortAndPassesItsHttpCheck() throws Exception {
-        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        ActorRef<AgentCommand> agent = f.agent(f.config());
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         int hostPort;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
@@ -261,7 +282,7 @@ class NodeAgentTest {
                 "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www"), null,
                 null, null, io.berth.protocol.job.NetworkMode.BRIDGE, List.of(new io.berth.protocol.job.Port("http", null, 80)),
                 null, List.of(http), NO_RESTART, null, Duration.ofSeconds(2), null);
-        agent.tell(new NodeAgent.Assign("web-1", "job", "group", t, Map.of("http", hostPort), events.getRef()));
+        agent.tell(new AssignAllocation("web-1", "job", 1, "group", t, Map.of("http", hostPort), events.getRef()));
         until(events, AllocationState.RUNNING);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
             var c = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + hostPort + "/").openConnection();
@@ -273,11 +294,11 @@ class NodeAgentTest {
         events.expectNoMessage(Duration.ofSeconds(3));
 
         TestProbe<AllocationStateChanged> second = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.Assign("web-2", "job", "group", t, Map.of("http", hostPort), second.getRef()));
+        agent.tell(new AssignAllocation("web-2", "job", 1, "group", t, Map.of("http", hostPort), second.getRef()));
         List<AllocationStateChanged> refused = until(second, AllocationState.FAILED);
         assertThat(refused.get(refused.size() - 1).detail()).as("the port is web-1's").contains(Integer.toString(hostPort));
         second.expectNoMessage(Duration.ofMillis(300));
-        agent.tell(new NodeAgent.Stop("web-1", f.kit.<NodeAgent.StopAnswer>createTestProbe().getRef()));
+        agent.tell(new StopAllocation("web-1", f.kit.<StopAnswer>createTestProbe().getRef()));
         until(events, AllocationState.STOPPED);
         f.assertNothingLeft();
         f.kit.stop(agent);
@@ -286,9 +307,9 @@ class NodeAgentTest {
     @Test
     void tasksRunWithDockersDefaultCapabilitiesNoNewPrivsAndSeccomp() throws Exception {
         AgentConfig config = f.config();
-        ActorRef<NodeAgent.Command> agent = f.agent(config);
+        ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.Assign("secure", "job", "group", task(List.of("sh", "-c",
+        agent.tell(new AssignAllocation("secure", "job", 1, "group", task(List.of("sh", "-c",
                 "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; cat /proc/kcore 2>&1 | head -c 0; "
                         + "touch /proc/sysrq-trigger 2>/dev/null || echo sysrq read-only"), NO_RESTART, List.of(), 64),
                 Map.of(), events.getRef()));
@@ -301,7 +322,7 @@ class NodeAgentTest {
 
     @Test
     void reportsNodeStatusWithReservedResourcesAndHeldImages() throws Exception {
-        ActorRef<NodeAgent.Command> agent = f.agent(f.config());
+        ActorRef<AgentCommand> agent = f.agent(f.config());
         TestProbe<io.berth.protocol.cluster.NodeStatus> status = f.kit.createTestProbe();
         agent.tell(new NodeAgent.ReportStatus(status.getRef(), Duration.ofMillis(200)));
         io.berth.protocol.cluster.NodeStatus idle = status.receiveMessage(Duration.ofSeconds(30));
@@ -309,7 +330,7 @@ class NodeAgentTest {
         assertThat(idle.imageDigests()).contains(f.images.find(AgentFixture.BUSYBOX).orElseThrow().target().digest().toString());
 
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.Assign("status", "job", "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48),
+        agent.tell(new AssignAllocation("status", "job", 1, "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48),
                 Map.of(), events.getRef()));
         until(events, AllocationState.RUNNING);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -318,7 +339,7 @@ class NodeAgentTest {
             assertThat(s.usedMemoryMb()).isEqualTo(48);
             assertThat(s.usedCpuMhz()).isEqualTo(100);
         });
-        agent.tell(new NodeAgent.Stop("status", f.kit.<NodeAgent.StopAnswer>createTestProbe().getRef()));
+        agent.tell(new StopAllocation("status", f.kit.<StopAnswer>createTestProbe().getRef()));
         until(events, AllocationState.STOPPED);
         f.kit.stop(agent);
     }
@@ -326,7 +347,7 @@ class NodeAgentTest {
     @Test
     void bindMountsHonourReadOnlyAndTheScratchDirectoryOutlivesARestart() throws Exception {
         AgentConfig config = f.config();
-        ActorRef<NodeAgent.Command> agent = f.agent(config);
+        ActorRef<AgentCommand> agent = f.agent(config);
         Path shared = Files.createDirectories(f.dir.resolve("shared"));
         Files.writeString(shared.resolve("greeting"), "hi from the host\n");
         RestartPolicy once = new RestartPolicy(1, Duration.ofMinutes(10), Duration.ofMillis(100), Duration.ofMillis(100),
@@ -337,7 +358,7 @@ class NodeAgentTest {
                 List.of(new io.berth.protocol.job.Volume(io.berth.protocol.job.Volume.Type.BIND, shared.toString(), "/data", true)),
                 null, once, null, Duration.ofSeconds(2), null);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.Assign("mounts", "job", "group", t, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("mounts", "job", 1, "group", t, Map.of(), events.getRef()));
         until(events, AllocationState.FAILED);
         assertThat(Files.readString(config.dataDir().resolve("allocs/mounts/logs/stdout.log")))
                 .isEqualTo("hi from the host\nread-only\n1\nhi from the host\nread-only\n2\n");
