@@ -5,7 +5,8 @@
  *
  * argv: berth-init <plan fd> <sync fd> <first own fd> <last own fd>
  * fds below <first own fd> (from 3) are the caller's preserved fds; <first own fd>..<last own fd> are the
- * runtime's (plan pipe, sync pipe, exec fifo, console socket) and never reach the container's process.
+ * runtime's (plan pipe, sync pipe, exec fifo, console socket, and in reaper mode the exit file and the read
+ * ends of FIFO stdio) and never reach the container's process.
  *
  * Built statically (gcc -static -O2) by the Maven build; executed from a sealed memfd.
  */
@@ -52,7 +53,7 @@ enum op {
     OP_CAPBSET = 19, OP_USER = 20, OP_CAPS = 21, OP_NNP = 22, OP_SECCOMP = 23, OP_RESOLVE_EXEC = 24,
     OP_READY = 25, OP_WAIT_FIFO = 26, OP_UMASK = 27, OP_EXECVE = 28, OP_ROOT_PROPAGATE_AFTER = 29,
     OP_WAIT_PARENT = 30, OP_CHROOT = 31, OP_NEW_USER_NAMESPACE = 32,
-    OP_OPEN_NAMESPACE = 33, OP_SETNS_OPENED = 34,
+    OP_OPEN_NAMESPACE = 33, OP_SETNS_OPENED = 34, OP_REAPER = 35,
 };
 
 static int sync_fd = -1;
@@ -698,6 +699,73 @@ static void op_ready(void)
 /* The exec FIFO, open for writing once `start` opened it for reading; closed by the execve (O_CLOEXEC). */
 static int fifo_write_fd = -1;
 
+/*
+ * Reaper mode (OP_REAPER). Instead of exec'ing the process itself, the init forks it and stays behind as a tiny
+ * pid 1, as tini does, so how the process ended outlives the runtime process that created the container (its
+ * parent, which alone could wait for it): the init forwards every signal it can catch to the process, reaps
+ * every orphan, and once the process has ended writes "<exit code> <signal>\n" (the code 128 + signal when a
+ * signal killed it) to the exit file the runtime opened for it, then exits with that code. It runs with the
+ * process's credentials, capabilities and seccomp filter, and keeps the runtime's fds (among them a read end of
+ * each FIFO the process writes to, so a writer blocks instead of dying of SIGPIPE while nobody reads); it is
+ * made non-dumpable so the process cannot reach those fds through /proc/1/fd.
+ */
+static int reaper_exit_fd = -1;
+
+static void reap(pid_t task, const sigset_t *all) __attribute__((noreturn));
+static void reap(pid_t task, const sigset_t *all)
+{
+    for (;;) {
+        int sig = sigwaitinfo(all, NULL);
+        if (sig < 0) {
+            if (errno == EINTR)
+                continue;
+            fail(errno, "reaper: sigwaitinfo");
+        }
+        if (sig != SIGCHLD) {
+            kill(task, sig);  /* ESRCH when it has just ended: its SIGCHLD is pending */
+            continue;
+        }
+        int status;
+        pid_t p;
+        while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (p != task)
+                continue;  /* an orphan the process left */
+            int signo = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+            int code = signo ? 128 + signo : WEXITSTATUS(status);
+            char line[32];
+            int n = snprintf(line, sizeof line, "%d %d\n", code, signo);
+            if (write(reaper_exit_fd, line, n) != n) { /* nobody else could record it */ }
+            _exit(code);
+        }
+    }
+}
+
+/* Returns in the child, which goes on to exec; the parent becomes the reaper. */
+static void fork_reaper(void)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    /* Blocked before the fork, so no signal or SIGCHLD sent before sigwaitinfo is lost. */
+    if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
+        fail(errno, "reaper: block signals");
+    pid_t task = fork();
+    if (task < 0)
+        fail(errno, "reaper: fork the process");
+    if (task == 0) {
+        if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+            fail(errno, "restore the signal mask");
+        return;
+    }
+    if (fifo_write_fd >= 0)
+        close(fifo_write_fd);  /* `start` sees EOF once the process has exec'd */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        fail(errno, "reaper: PR_SET_DUMPABLE");
+    /* Without a pid namespace of its own, orphans would otherwise go to the host's init. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        fail(errno, "reaper: PR_SET_CHILD_SUBREAPER");
+    reap(task, &all);
+}
+
 static void op_wait_fifo(void)
 {
     int fifo = (int) get_i64();
@@ -873,10 +941,16 @@ int main(int argc, char **argv)
             wait_parent();
             break;
         case OP_NEW_USER_NAMESPACE: current = "user namespace"; op_new_user_namespace(); break;
+        case OP_REAPER:
+            current = "reaper";
+            reaper_exit_fd = (int) get_i64();
+            break;
         case OP_EXECVE:
             current = "exec";
             if (!exec_argv)
                 fail(0, "exec before the executable was resolved");
+            if (reaper_exit_fd >= 0)
+                fork_reaper();
             /* `start` reads this byte, then waits for EOF: the execve closing the FIFO means the process runs. */
             if (fifo_write_fd >= 0 && write(fifo_write_fd, "0", 1) != 1)
                 fail(errno, "write exec fifo");
