@@ -1,6 +1,11 @@
 package io.berth.ops;
 
 import io.berth.ops.bench.BenchCommand;
+import io.berth.ops.cli.AllocCommand;
+import io.berth.ops.cli.EventsCommand;
+import io.berth.ops.cli.ExitCodes;
+import io.berth.ops.cli.JobCommand;
+import io.berth.ops.cli.NodeCommand;
 import io.berth.ops.demo.DemoCommand;
 import io.berth.ops.image.ImageCommand;
 import picocli.CommandLine;
@@ -10,11 +15,11 @@ import picocli.CommandLine.Command;
 @Command(
         name = "berth",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT, // --help and --version on every subcommand
         versionProvider = Berth.Version.class,
         description = "Berth: a distributed container scheduler for OCI containers.",
-        subcommands = {DemoCommand.class, BenchCommand.class, ImageCommand.class, CommandLine.HelpCommand.class},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:the operation failed", "2:invalid arguments"})
+        subcommands = {DemoCommand.class, JobCommand.class, AllocCommand.class, NodeCommand.class,
+                EventsCommand.class, ImageCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Berth {
 
     public static void main(String[] args) {
@@ -23,7 +28,18 @@ public final class Berth {
 
     /** The configured command line; tests call {@code execute} on it. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Berth());
+        CommandLine cli = new CommandLine(new Berth());
+        listExitCodes(cli);
+        return cli;
+    }
+
+    /** Every command's help ends with the exit codes, unless the command lists its own. */
+    private static void listExitCodes(CommandLine cli) {
+        var usage = cli.getCommandSpec().usageMessage();
+        if (usage.exitCodeList().isEmpty()) {
+            usage.exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.HELP);
+        }
+        cli.getSubcommands().values().forEach(Berth::listExitCodes);
     }
 
     static final class Version implements CommandLine.IVersionProvider {
