@@ -313,6 +313,60 @@ public final class ClusterSnapshot {
         return s;
     }
 
+    /**
+     * The snapshot with allocations added, put in place of the one with the same id, or taken out, recomputing
+     * only the nodes they are on. An allocation never moves between nodes, so a replacement names the same node.
+     *
+     * @param upserts allocations to add or replace
+     * @param removals allocations to take out, matched by id; ones the snapshot does not hold are ignored
+     * @throws IllegalArgumentException if an allocation names an unknown node
+     */
+    public ClusterSnapshot withAllocations(Collection<Allocation> upserts, Collection<Allocation> removals) {
+        Map<Integer, Map<String, Allocation>> byNode = new HashMap<>();
+        Map<String, Map<String, Allocation>> byJob = new HashMap<>();
+        for (Allocation a : removals) {
+            byNode.computeIfAbsent(requireNode(a.nodeId()), k -> new HashMap<>()).put(a.id(), null);
+            byJob.computeIfAbsent(a.jobId(), k -> new HashMap<>()).put(a.id(), null);
+        }
+        for (Allocation a : upserts) {
+            byNode.computeIfAbsent(requireNode(a.nodeId()), k -> new HashMap<>()).put(a.id(), a);
+            byJob.computeIfAbsent(a.jobId(), k -> new HashMap<>()).put(a.id(), a);
+        }
+        List<Allocation>[] on = allocationsOn.clone();
+        Map<String, List<Allocation>> of = new HashMap<>(allocationsOf);
+        byNode.forEach((i, changes) -> on[i] = merged(on[i], changes));
+        byJob.forEach((job, changes) -> {
+            List<Allocation> list = merged(of.getOrDefault(job, List.of()), changes);
+            if (list.isEmpty()) {
+                of.remove(job);
+            } else {
+                of.put(job, list);
+            }
+        });
+        ClusterSnapshot s = new ClusterSnapshot(table, on, of, freeCpu.clone(), freeMemory.clone(), freeDisk.clone(),
+                usedPorts.clone(), usedPortCount.clone());
+        for (int i : byNode.keySet()) {
+            s.recompute(i);
+        }
+        return s;
+    }
+
+    /** {@code list} without the allocations {@code changes} names, plus the non-null values of {@code changes}. */
+    private static List<Allocation> merged(List<Allocation> list, Map<String, Allocation> changes) {
+        List<Allocation> out = new ArrayList<>(list.size() + changes.size());
+        for (Allocation a : list) {
+            if (!changes.containsKey(a.id())) {
+                out.add(a);
+            }
+        }
+        for (Allocation a : changes.values()) {
+            if (a != null) {
+                out.add(a);
+            }
+        }
+        return List.copyOf(out);
+    }
+
     /** The snapshot with one node replaced (same id) or added. */
     public ClusterSnapshot withNode(Node node) {
         List<Node> list = new ArrayList<>(Arrays.asList(nodes));

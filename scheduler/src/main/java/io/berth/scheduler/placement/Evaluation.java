@@ -11,14 +11,18 @@ import java.util.Set;
  * @param architectures the CPU architectures the job's images are built for ({@code amd64}, {@code arm64});
  *     empty when unknown, in which case only the job's own constraints decide
  * @param promoted true once the current version's canaries were promoted by hand
+ * @param delayedReschedules ids of failed allocations whose reschedule delay has not passed yet: their slots wait
+ *     (the caller evaluates again when the delay is over)
  */
-public record Evaluation(String id, Job job, long jobVersion, Set<String> architectures, boolean promoted) {
+public record Evaluation(String id, Job job, long jobVersion, Set<String> architectures, boolean promoted,
+        Set<String> delayedReschedules) {
     public Evaluation {
         architectures = Set.copyOf(architectures);
+        delayedReschedules = Set.copyOf(delayedReschedules);
     }
 
-    /** An evaluation of a job with no architecture information and no promotion. */
+    /** An evaluation of a job with no architecture information, no promotion and no delayed reschedule. */
     public static Evaluation of(String id, Job job, long jobVersion) {
-        return new Evaluation(id, job, jobVersion, Set.of(), false);
+        return new Evaluation(id, job, jobVersion, Set.of(), false, Set.of());
     }
 }

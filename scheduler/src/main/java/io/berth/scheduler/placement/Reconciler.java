@@ -24,7 +24,8 @@ import java.util.TreeSet;
  * (by hand, or with {@code auto_promote} once all are healthy), then at most {@code max_parallel} outdated
  * allocations replaced, minus the new ones not yet healthy, so the group never has more than {@code max_parallel}
  * slots without a healthy allocation. Reschedule delays are the evaluation queue's business (it re-evaluates when
- * one is due), not this class's. Pure: reads the snapshot, returns decisions.
+ * one is due): the failed allocations still waiting are named in {@link Evaluation#delayedReschedules()} and keep
+ * their slots. Pure: reads the snapshot, returns decisions.
  */
 final class Reconciler {
     /** An allocation to stop, and why. */
@@ -76,7 +77,12 @@ final class Reconciler {
         List<Allocation> live = new ArrayList<>();
         Set<Integer> taken = new TreeSet<>();
         UpdateStrategy update = job.updateFor(g);
-        int migrationBudget = update == null ? 1 : update.maxParallel();
+        // Allocations move off draining nodes max_parallel at a time: a migration waits while earlier replacements
+        // are not yet healthy (running, for groups without an update strategy).
+        long migrationBudget = (update == null ? 1 : update.maxParallel()) - mine.stream()
+                .filter(a -> !a.status().terminal() && a.previousAllocation() != null
+                        && nodeOf(a).status() == Node.Status.READY && !ready(a, update))
+                .count();
         for (Allocation a : mine.stream().sorted(Comparator.comparingInt(Allocation::index)).toList()) {
             Node node = nodeOf(a);
             if (a.status() == Allocation.Status.COMPLETE && job.type() == JobType.BATCH
@@ -87,6 +93,10 @@ final class Reconciler {
                 // a lost allocation is always replaced; a failed one while its reschedule policy allows, and
                 // away from the node it failed on; one that may not be rescheduled keeps its slot, failed
                 boolean failed = a.status() == Allocation.Status.FAILED;
+                if (failed && evaluation.delayedReschedules().contains(a.id())) {
+                    taken.add(a.index()); // its reschedule delay is not over: the slot waits
+                    continue;
+                }
                 if (!failed || mayReschedule(g, a)) {
                     placements.add(new PlacementRequest(g.name(), a.index(), a.id(),
                             failed ? Set.of(a.nodeId()) : Set.of(), a.rescheduleCount() + (failed ? 1 : 0), false,
@@ -175,6 +185,11 @@ final class Reconciler {
         for (Allocation a : holders.subList(1, holders.size())) {
             stops.add(new StopDecision(a, "duplicate of " + holders.get(0).id()));
         }
+    }
+
+    /** Healthy, or for a group without an update strategy (no health tracked) past PENDING. */
+    private static boolean ready(Allocation a, UpdateStrategy update) {
+        return update == null ? a.status() != Allocation.Status.PENDING : Boolean.TRUE.equals(a.healthy());
     }
 
     private boolean isCurrent(Allocation a, UpdateStrategy update) {
