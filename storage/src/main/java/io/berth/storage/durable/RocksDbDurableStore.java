@@ -1,0 +1,181 @@
+package io.berth.storage.durable;
+
+import com.typesafe.config.Config;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.ddata.DurableStore;
+import org.apache.pekko.cluster.ddata.GCounter;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * The durable store of a Distributed Data {@code Replicator}, on RocksDB. Configure it with
+ * {@code pekko.cluster.distributed-data.durable.store-actor-class = io.berth.storage.durable.RocksDbDurableStore}
+ * and the directory in {@code pekko.cluster.distributed-data.durable.rocksdb.dir} (used as given).
+ *
+ * <p>It speaks {@link DurableStore}'s protocol: {@code LoadAll} is answered with one {@code LoadData} of every
+ * stored key and {@code LoadAllCompleted} (or fails with {@code LoadFailed}, which stops the replicator);
+ * {@code Store} writes one key, each value being the {@code DurableDataEnvelope} as Pekko's own serializer writes
+ * it, and answers the {@code StoreReply}'s success message only once the write is fsynced. The replicator
+ * acknowledges a majority write only after the durable stores of the majority answered, so an acknowledged write
+ * is on disk on a majority of nodes.
+ *
+ * <p>Writes are committed in groups: a {@code Store} is queued and a flush is sent to this actor behind it; the
+ * flush writes every store queued until then (the newest envelope of each key: each is a merge of the ones
+ * before) in one RocksDB batch with {@code sync}, then answers them all. Under load, the stores that arrive while
+ * one fsync runs share the next one; alone, a store costs one fsync as before. A batch is atomic and the WAL is
+ * synced, so a crash at any moment leaves each key at the last acknowledged envelope or a newer one.
+ *
+ * <p>A classic actor (the replicator creates it from this class with the {@code durable} section of its config),
+ * run on the replicator's pinned dispatcher because it blocks on the disk.
+ */
+public final class RocksDbDurableStore extends AbstractActor {
+    private static final Logger LOG = LoggerFactory.getLogger(RocksDbDurableStore.class);
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private enum Flush { INSTANCE }
+
+    private final Path dir;
+    private final SerializerWithStringManifest serializer;
+    private final String manifest;
+    private final WriteOptions sync = new WriteOptions().setSync(true);
+    private final LinkedHashMap<String, DurableStore.DurableDataEnvelope> pending = new LinkedHashMap<>();
+    private final List<DurableStore.StoreReply> pendingReplies = new ArrayList<>();
+    private Options options;
+    private RocksDB db;
+    private boolean flushQueued;
+
+    /** @param config the {@code durable} section of the replicator's config; {@code rocksdb.dir} names the directory */
+    public RocksDbDurableStore(Config config) {
+        this.dir = directory(config.getString("rocksdb.dir"));
+        try {
+            this.serializer = (SerializerWithStringManifest) SerializationExtension.get(getContext().getSystem())
+                    .serializerFor(DurableStore.DurableDataEnvelope.class);
+        } catch (java.io.NotSerializableException e) {
+            throw new IllegalStateException("Distributed Data's serializer is not configured", e);
+        }
+        // every envelope has the same manifest, whatever data it carries
+        this.manifest = serializer.manifest(new DurableStore.DurableDataEnvelope(GCounter.create()));
+    }
+
+    /**
+     * A directory ending in {@code ddata} is made unique to this replicator (as Pekko's LMDB store does), so that
+     * several nodes on one machine may share the default; any other is used as given.
+     */
+    private Path directory(String configured) {
+        if (!configured.endsWith("ddata")) {
+            return Paths.get(configured).toAbsolutePath();
+        }
+        String port = Cluster.get(getContext().getSystem()).selfAddress().getPort().map(String::valueOf).orElse("0");
+        return Paths.get(configured + "-" + getContext().getSystem().name() + "-" + getSelf().path().parent().name()
+                + "-" + port).toAbsolutePath();
+    }
+
+    @Override
+    public Receive createReceive() {
+        return receiveBuilder()
+                .matchEquals(DurableStore.LoadAll$.MODULE$, load -> loadAll())
+                .build();
+    }
+
+    private Receive active() {
+        return receiveBuilder()
+                .match(DurableStore.Store.class, this::onStore)
+                .matchEquals(Flush.INSTANCE, flush -> flush())
+                .build();
+    }
+
+    private void loadAll() {
+        long start = System.nanoTime();
+        Map<String, DurableStore.DurableDataEnvelope> loaded = new HashMap<>();
+        try {
+            Files.createDirectories(dir);
+            options = new Options().setCreateIfMissing(true).setKeepLogFileNum(2);
+            db = RocksDB.open(options, dir.toString());
+            try (RocksIterator it = db.newIterator()) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    String key = new String(it.key(), StandardCharsets.UTF_8);
+                    loaded.put(key, (DurableStore.DurableDataEnvelope) serializer.fromBinary(it.value(), manifest));
+                }
+                it.status();
+            }
+        } catch (Exception e) {
+            throw new DurableStore.LoadFailed("cannot load the durable data in " + dir + ": " + e.getMessage(), e);
+        }
+        if (!loaded.isEmpty()) {
+            getSender().tell(new DurableStore.LoadData(
+                    scala.collection.immutable.Map$.MODULE$.from(CollectionConverters.asScala(loaded))), getSelf());
+        }
+        getSender().tell(DurableStore.LoadAllCompleted$.MODULE$, getSelf());
+        LOG.info("loaded {} durable data entries from {} in {} ms", loaded.size(), dir,
+                (System.nanoTime() - start) / 1_000_000);
+        getContext().become(active());
+    }
+
+    private void onStore(DurableStore.Store store) {
+        pending.remove(store.key()); // keep the order of the newest write of each key
+        pending.put(store.key(), store.data());
+        if (store.reply().isDefined()) {
+            pendingReplies.add(store.reply().get());
+        }
+        if (!flushQueued) {
+            flushQueued = true;
+            getSelf().tell(Flush.INSTANCE, ActorRef.noSender());
+        }
+    }
+
+    private void flush() {
+        flushQueued = false;
+        if (pending.isEmpty()) {
+            return;
+        }
+        boolean stored;
+        try (WriteBatch batch = new WriteBatch()) {
+            for (Map.Entry<String, DurableStore.DurableDataEnvelope> e : pending.entrySet()) {
+                batch.put(e.getKey().getBytes(StandardCharsets.UTF_8), serializer.toBinary(e.getValue()));
+            }
+            db.write(sync, batch);
+            stored = true;
+        } catch (RocksDBException | RuntimeException e) {
+            LOG.error("cannot store durable data {} in {}", pending.keySet(), dir, e);
+            stored = false;
+        }
+        for (DurableStore.StoreReply reply : pendingReplies) {
+            reply.replyTo().tell(stored ? reply.successMsg() : reply.failureMsg(), ActorRef.noSender());
+        }
+        pending.clear();
+        pendingReplies.clear();
+    }
+
+    @Override
+    public void postStop() {
+        if (db != null) {
+            flush();
+            db.close();
+            options.close();
+        }
+        sync.close();
+    }
+}
