@@ -1,6 +1,7 @@
 package io.berth.agent;
 
 import io.berth.protocol.cluster.CborSerializable;
+import io.berth.protocol.cluster.NodeInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,5 +31,11 @@ public record Fingerprint(int cores, long memoryBytes, long diskBytes, long disk
         return new Fingerprint(Runtime.getRuntime().availableProcessors(), memory, store.getTotalSpace(),
                 store.getUsableSpace(), System.getProperty("os.version"), cgroup, "linux",
                 arch.equals("x86_64") ? "amd64" : arch.equals("aarch64") ? "arm64" : arch, Map.copyOf(labels));
+    }
+
+    /** What the agent tells the schedulers about its node: {@code cores × 1000} MHz, memory and disk in MiB. */
+    public NodeInfo nodeInfo(String name, String datacenter) {
+        return new NodeInfo(name, datacenter, cores * 1000, memoryBytes >> 20, diskBytes >> 20, kernel, cgroupVersion, os,
+                arch, labels);
     }
 }

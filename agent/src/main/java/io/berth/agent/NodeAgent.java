@@ -1,25 +1,34 @@
 package io.berth.agent;
 
 import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AllocationStats;
 import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.FollowLogs;
 import io.berth.protocol.cluster.GetAllocationStats;
+import io.berth.protocol.cluster.HeartbeatAck;
 import io.berth.protocol.cluster.LogChunk;
 import io.berth.protocol.cluster.LogLines;
 import io.berth.protocol.cluster.LogStream;
+import io.berth.protocol.cluster.NodeHeartbeat;
+import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.NodeStatus;
+import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.RestartAllocation;
+import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.cluster.SignalAllocation;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.cluster.TailLogs;
 import io.berth.protocol.cluster.UnfollowLogs;
+import io.berth.protocol.job.HealthCheck;
 import io.berth.protocol.job.Job;
 import io.berth.protocol.job.JobSpecs;
 import io.berth.protocol.job.JobType;
+import io.berth.protocol.job.NetworkMode;
+import io.berth.protocol.job.Port;
 import io.berth.protocol.job.Task;
 import io.berth.protocol.job.TaskGroup;
 import io.berth.runtime.ContainerRuntime;
@@ -27,36 +36,48 @@ import io.berth.storage.image.ImageStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The node agent: fingerprints the machine, accepts the cluster's {@link AgentCommand}s ({@link AssignAllocation},
- * {@link StopAllocation}, logs, stats, restart and signal), persists every allocation
- * in its own RocksDB before it acts on it, runs one {@link ContainerSupervisor} per allocation, and sends every
- * state change to the allocation's {@code replyTo} and to all subscribers.
+ * {@link StopAllocation}, logs, stats, restart and signal), persists every allocation in its own RocksDB before
+ * it acts on it, runs one {@link ContainerSupervisor} per allocation, and sends every state change to the
+ * allocation's {@code replyTo}, to all subscribers and to the scheduler.
  *
- * <p>On start it re-creates a supervisor for every persisted allocation that has not ended. There is no live
- * restore yet: such a supervisor removes a container left by the previous agent process and starts the task
- * again (reported as PENDING with that reason); one whose stop was requested is stopped. A graceful stop of
- * the agent leaves containers running.
+ * <p>With a scheduler it registers ({@link RegisterNode}: its {@code NodeInfo}, every allocation that has not
+ * ended or whose end the scheduler may not have heard, its {@link NodeStatus}), sending the registration again
+ * every {@code ask-timeout} until {@link NodeRegistered} comes; then a {@link NodeHeartbeat} every interval
+ * the scheduler asks for. A {@link HeartbeatAck} saying the node is unknown, or {@value #MISSED_ACKS} heartbeats
+ * in a row without an answer within {@code ask-timeout}, start the registration again. Containers keep running
+ * all the while.
+ *
+ * <p>On start it re-creates a supervisor for every persisted allocation that has not ended; one whose stop was
+ * requested is stopped. A graceful shutdown of the actor system leaves containers running unless
+ * {@code berth.agent.drain-on-shutdown} is set: then the agent stops every allocation in the coordinated
+ * shutdown phase {@value #DRAIN_PHASE} and refuses new ones.
  */
 public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
@@ -66,19 +87,34 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     /** Local only: what the agent fingerprinted of its machine. */
     public record GetFingerprint(ActorRef<Fingerprint> replyTo) implements AgentCommand {}
 
-    /**
-     * Sends a {@link NodeStatus} to {@code replyTo} now and then every {@code every}, replacing an earlier
-     * request (until cluster registration exists, whoever wants the reports asks for them).
-     */
-    public record ReportStatus(ActorRef<NodeStatus> replyTo, Duration every) implements AgentCommand {}
-
     private record StateReported(AllocationStateChanged change) implements AgentCommand {}
 
-    private enum StatusTick implements AgentCommand { INSTANCE }
-
-    private record StatusReady(NodeStatus status) implements AgentCommand {}
-
     private record SupervisorEnded(String allocationId) implements AgentCommand {}
+
+    private enum RegisterNow implements AgentCommand { INSTANCE }
+
+    private enum HeartbeatTick implements AgentCommand { INSTANCE }
+
+    /** A status made off the actor's thread, for a registration or a heartbeat of {@code generation}. */
+    private record StatusReady(boolean forRegistration, int generation, NodeStatus status) implements AgentCommand {}
+
+    private record RegisterAnswered(int generation, Set<String> endsCarried, NodeRegistered reply, Throwable failure)
+            implements AgentCommand {}
+
+    /** @param sentBefore how many state changes had gone to the scheduler when the heartbeat went */
+    private record HeartbeatAnswered(int generation, long sentBefore, HeartbeatAck ack, Throwable failure)
+            implements AgentCommand {}
+
+    private record Drain(ActorRef<Done> replyTo) implements AgentCommand {}
+
+    /** The coordinated shutdown phase in which a draining agent stops its allocations (see reference.conf). */
+    static final String DRAIN_PHASE = "berth-agent-drain";
+
+    /** Heartbeats in a row without an answer after which the agent registers again. */
+    static final int MISSED_ACKS = 3;
+
+    private static final String REGISTER_TIMER = "register";
+    private static final String HEARTBEAT_TIMER = "heartbeat";
 
     /** Allocation ids double as container ids and directory names. */
     private static final Pattern ALLOCATION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
@@ -86,34 +122,53 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     private final AgentServices services;
     private final TimerScheduler<AgentCommand> timers;
     private final String node;
-    private ActorRef<NodeStatus> statusTo;
     private final AllocationStore store;
     private final Fingerprint fingerprint;
     private final ActorRef<ImageService.Command> images;
     private final ActorRef<AllocationStateChanged> reports;
+    private final ActorRef<SchedulerCommand> scheduler;
+    private final Cancellable drainTask;
     private final Map<String, Allocation> allocations = new HashMap<>();
     private final Map<String, ActorRef<ContainerSupervisor.Command>> supervisors = new HashMap<>();
     private final Map<String, Set<ActorRef<AllocationStateChanged>>> watchers = new HashMap<>();
     private final Set<ActorRef<AllocationStateChanged>> subscribers = new HashSet<>();
 
+    /** Which registration the agent is in; answers to an earlier one are ignored. */
+    private int generation;
+    private boolean registered;
+    private Duration heartbeatInterval;
+    private int missedAcks;
+    private int failedRegistrations;
+    /** State changes sent to the scheduler so far, and for each ended allocation how many when its end went. */
+    private long sent;
+    private final Map<String, Long> endsSent = new HashMap<>();
+    private ActorRef<Done> drainedTo;
+
     private NodeAgent(ActorContext<AgentCommand> context, TimerScheduler<AgentCommand> timers, AgentServices services,
-                      AllocationStore store, ActorRef<ImageService.Command> images) throws IOException {
+                      AllocationStore store, ActorRef<ImageService.Command> images, ActorRef<SchedulerCommand> scheduler)
+            throws IOException {
         super(context);
         this.services = services;
         this.timers = timers;
-        this.node = InetAddress.getLocalHost().getHostName();
+        this.node = services.config().nodeName().isEmpty() ? InetAddress.getLocalHost().getHostName()
+                : services.config().nodeName();
         this.store = store;
         this.images = images;
+        this.scheduler = scheduler;
         this.fingerprint = Fingerprint.probe(services.config().dataDir(), services.config().labels());
         this.reports = context.messageAdapter(AllocationStateChanged.class, StateReported::new);
-        context.getLog().info("node agent up: {}", fingerprint);
+        context.getLog().info("node agent {} up: {}", node, fingerprint);
         for (Allocation a : store.all()) {
             allocations.put(a.allocationId(), a);
             if (!a.state().terminal()) {
-                Allocation restored = a.withState(AllocationState.PENDING, null);
+                Allocation restored = a.withState(AllocationState.PENDING, null, "");
                 persist(restored);
                 spawn(restored, true);
             }
+        }
+        this.drainTask = services.config().drainOnShutdown() ? addDrainTask() : null;
+        if (scheduler != null) {
+            register();
         }
     }
 
@@ -121,16 +176,19 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
      * The agent. It opens its database in {@code config.dataDir()/allocations} and closes it when it stops;
      * the runtime and image store stay the caller's.
      *
-     * @param fetcher brings images the store lacks ({@link ImageFetcher#none()} for none)
+     * @param fetcher   brings images the store lacks ({@link ImageFetcher#none()} for none)
+     * @param scheduler the schedulers (the singleton's proxy) to register with and report to; null for an agent
+     *                  outside a cluster, driven directly (tests, benchmarks)
      */
     public static Behavior<AgentCommand> create(AgentConfig config, ContainerRuntime runtime, ImageStore images,
-                                           ImageFetcher fetcher, NetworkSetup network, Clock clock) {
+                                                ImageFetcher fetcher, NetworkSetup network, Clock clock,
+                                                ActorRef<SchedulerCommand> scheduler) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             AllocationStore store = AllocationStore.open(config.dataDir().resolve("allocations"));
             ActorRef<ImageService.Command> imageService = ctx.spawn(ImageService.create(images, fetcher), "images");
             try {
                 return new NodeAgent(ctx, timers, new AgentServices(runtime, images, network, config, clock), store,
-                        imageService);
+                        imageService, scheduler);
             } catch (IOException e) {
                 store.close();
                 throw new UncheckedIOException(e);
@@ -156,19 +214,22 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
                 .onMessage(SignalAllocation.class, this::onSignal)
                 .onMessage(StateReported.class, this::onStateReported)
                 .onMessage(SupervisorEnded.class, this::onSupervisorEnded)
-                .onMessage(ReportStatus.class, this::onReportStatus)
-                .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
+                .onMessageEquals(RegisterNow.INSTANCE, this::onRegisterNow)
+                .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
                 .onMessage(StatusReady.class, this::onStatusReady)
+                .onMessage(RegisterAnswered.class, this::onRegisterAnswered)
+                .onMessage(HeartbeatAnswered.class, this::onHeartbeatAnswered)
+                .onMessage(Drain.class, this::onDrain)
                 .onSignal(PostStop.class, s -> onPostStop())
                 .build();
     }
 
+    // --- allocations
+
     private Behavior<AgentCommand> onAssign(AssignAllocation a) {
-        String invalid = validate(a);
-        if (invalid != null) {
-            getContext().getLog().warn("assign {} refused: {}", a.allocationId(), invalid);
-            tell(a.replyTo(), new AllocationStateChanged(a.allocationId(), AllocationState.FAILED, null, invalid,
-                    services.clock().instant()));
+        if (a.allocationId() == null || !ALLOCATION_ID.matcher(a.allocationId()).matches()) {
+            refuse(a, "allocation_id: '" + a.allocationId() + "' is not 1-128 characters of letters, digits, '_', '.' "
+                    + "and '-' starting with a letter or digit");
             return this;
         }
         Allocation known = allocations.get(a.allocationId());
@@ -177,25 +238,48 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
                     "already " + known.state(), services.clock().instant()));
             return this;
         }
-        if (a.replyTo() != null) {
-            watchers.computeIfAbsent(a.allocationId(), k -> new HashSet<>()).add(a.replyTo());
-        }
         if (known != null) {
+            watch(a);
             return this;
         }
-        Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.taskGroup(), a.task(), a.hostPorts(), false,
-                AllocationState.PENDING, null);
+        if (drainedTo != null) {
+            refuse(a, "the agent is shutting down and stops its allocations");
+            return this;
+        }
+        Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.jobVersion(), a.taskGroup(), a.task(),
+                a.hostPorts(), false, AllocationState.PENDING, null, "", false);
+        String invalid = validate(a);
+        if (invalid != null) {
+            // Kept, so that the scheduler hears it once more when it missed it and a re-sent assignment is told.
+            getContext().getLog().warn("assign {} refused: {}", a.allocationId(), invalid);
+            persist(alloc.withState(AllocationState.FAILED, null, invalid));
+            tell(a.replyTo(), announce(new AllocationStateChanged(a.allocationId(), AllocationState.FAILED, null, invalid,
+                    services.clock().instant())));
+            return this;
+        }
+        watch(a);
         persist(alloc);
         spawn(alloc, false);
         return this;
     }
 
+    /** An assignment that cannot even be kept (a bad id, or the agent is draining): answered, not persisted. */
+    private void refuse(AssignAllocation a, String reason) {
+        getContext().getLog().warn("assign {} refused: {}", a.allocationId(), reason);
+        AllocationStateChanged failed = new AllocationStateChanged(String.valueOf(a.allocationId()),
+                AllocationState.FAILED, null, reason, services.clock().instant());
+        tell(a.replyTo(), failed);
+        toScheduler(failed);
+    }
+
+    private void watch(AssignAllocation a) {
+        if (a.replyTo() != null) {
+            watchers.computeIfAbsent(a.allocationId(), k -> new HashSet<>()).add(a.replyTo());
+        }
+    }
+
     /** Null when the assignment can be tried, else what is wrong with it. */
     private String validate(AssignAllocation a) {
-        if (a.allocationId() == null || !ALLOCATION_ID.matcher(a.allocationId()).matches()) {
-            return "allocation_id: '" + a.allocationId() + "' is not 1-128 characters of letters, digits, '_', '.' and '-' "
-                    + "starting with a letter or digit";
-        }
         Task t = a.task();
         if (t == null) {
             return "task: missing";
@@ -218,9 +302,15 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             return "task.resources.memory_mb: " + t.resources().memoryMb() + " MiB does not fit this node ("
                     + (fingerprint.memoryBytes() >> 20) + " MiB)";
         }
-        for (var check : t.checks()) {
-            if (check.type() != io.berth.protocol.job.HealthCheck.Type.EXEC
-                    && (a.hostPorts() == null || !a.hostPorts().containsKey(check.port()))) {
+        if (t.network() == NetworkMode.BRIDGE) {
+            for (Port p : t.ports()) {
+                if (!a.hostPorts().containsKey(p.label())) {
+                    return "task.ports." + p.label() + ": the allocation was given no host port for it";
+                }
+            }
+        }
+        for (HealthCheck check : t.checks()) {
+            if (check.type() != HealthCheck.Type.EXEC && !a.hostPorts().containsKey(check.port())) {
                 return "task.checks." + check.name() + ".port: the allocation has no host port labelled '"
                         + check.port() + "'";
             }
@@ -249,14 +339,18 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         } else if (a.state().terminal()) {
             answer = new StopAnswer(s.allocationId(), true, "already " + a.state());
         } else {
-            persist(a.withStopRequested());
-            supervisors.get(s.allocationId()).tell(ContainerSupervisor.Stop.INSTANCE);
+            stop(a);
             answer = new StopAnswer(s.allocationId(), true, "");
         }
         if (s.replyTo() != null) {
             s.replyTo().tell(answer);
         }
         return this;
+    }
+
+    private void stop(Allocation a) {
+        persist(a.withStopRequested());
+        supervisors.get(a.allocationId()).tell(ContainerSupervisor.Stop.INSTANCE);
     }
 
     private Behavior<AgentCommand> onStateReported(StateReported r) {
@@ -266,14 +360,31 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         }
         Allocation a = allocations.get(c.allocationId());
         if (a != null) {
-            persist(a.withState(c.state(), c.exitCode()));
+            persist(a.withState(c.state(), c.exitCode(), c.detail()));
         }
         watchers.getOrDefault(c.allocationId(), Set.of()).forEach(w -> w.tell(c));
-        subscribers.forEach(s -> s.tell(c));
         if (c.state().terminal()) {
             watchers.remove(c.allocationId());
         }
+        announce(c);
         return this;
+    }
+
+    /** Tells the subscribers and the scheduler; returns {@code c}. */
+    private AllocationStateChanged announce(AllocationStateChanged c) {
+        subscribers.forEach(s -> s.tell(c));
+        toScheduler(c);
+        if (scheduler != null && c.state().terminal()) {
+            endsSent.put(c.allocationId(), sent);
+        }
+        return c;
+    }
+
+    private void toScheduler(AllocationStateChanged c) {
+        if (scheduler != null) {
+            scheduler.tell(c);
+            sent++;
+        }
     }
 
     private Behavior<AgentCommand> onSupervisorEnded(SupervisorEnded e) {
@@ -281,19 +392,42 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         Allocation a = allocations.get(e.allocationId());
         if (a != null && !a.state().terminal()) {
             // The supervisor failed with an exception: say so rather than leave the allocation hanging.
-            return onStateReported(new StateReported(new AllocationStateChanged(e.allocationId(), AllocationState.FAILED,
+            onStateReported(new StateReported(new AllocationStateChanged(e.allocationId(), AllocationState.FAILED,
                     null, "the agent's supervisor of this allocation crashed; see the agent log", services.clock().instant())));
+        }
+        if (drainedTo != null && supervisors.isEmpty()) {
+            drainedTo.tell(Done.getInstance());
         }
         return this;
     }
 
-    private Behavior<AgentCommand> onReportStatus(ReportStatus r) {
-        statusTo = r.replyTo();
-        timers.startTimerWithFixedDelay(StatusTick.INSTANCE, Duration.ZERO, r.every());
+    // --- registration and heartbeats
+
+    /** Starts a registration: earlier answers no longer count, heartbeats pause until it succeeds. */
+    private void register() {
+        generation++;
+        registered = false;
+        missedAcks = 0;
+        timers.cancel(HEARTBEAT_TIMER);
+        requestStatus(true);
+    }
+
+    private Behavior<AgentCommand> onRegisterNow() {
+        if (!registered) {
+            requestStatus(true);
+        }
         return this;
     }
 
-    private Behavior<AgentCommand> onStatusTick() {
+    private Behavior<AgentCommand> onHeartbeatTick() {
+        if (registered) {
+            requestStatus(false);
+        }
+        return this;
+    }
+
+    /** Makes a {@link NodeStatus} off the actor's thread (the image index is on disk) and sends it to self. */
+    private void requestStatus(boolean forRegistration) {
         int cpu = 0;
         long memory = 0;
         int count = 0;
@@ -307,7 +441,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         int usedCpu = cpu;
         long usedMemory = memory;
         int allocs = count;
-        // the image index is on disk: read it off the actor's thread
+        int gen = generation;
         CompletableFuture<NodeStatus> f = CompletableFuture.supplyAsync(() -> {
             try {
                 return new NodeStatus(node, usedCpu, usedMemory, allocs, services.images().list().stream()
@@ -320,18 +454,139 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             if (failure != null) {
                 getContext().getLog().warn("cannot list the images for the node status: {}", failure.toString());
             }
-            return new StatusReady(status != null ? status
+            return new StatusReady(forRegistration, gen, status != null ? status
                     : new NodeStatus(node, usedCpu, usedMemory, allocs, List.of(), services.clock().instant()));
         });
-        return this;
     }
 
     private Behavior<AgentCommand> onStatusReady(StatusReady r) {
-        if (statusTo != null) {
-            statusTo.tell(r.status());
+        if (r.generation() != generation) {
+            return this;
+        }
+        if (r.forRegistration() && !registered) {
+            sendRegistration(r.status());
+        } else if (!r.forRegistration() && registered) {
+            sendHeartbeat(r.status());
         }
         return this;
     }
+
+    private void sendRegistration(NodeStatus status) {
+        List<AllocationReport> held = new ArrayList<>();
+        Set<String> ends = new HashSet<>();
+        for (Allocation a : allocations.values()) {
+            if (a.worthReporting()) {
+                held.add(a.report());
+                if (a.state().terminal()) {
+                    ends.add(a.allocationId());
+                }
+            }
+        }
+        int gen = generation;
+        var info = fingerprint.nodeInfo(node, services.config().datacenter());
+        getContext().ask(NodeRegistered.class, scheduler, services.config().askTimeout(),
+                replyTo -> new RegisterNode(info, getContext().getSelf(), held, status, replyTo),
+                (reply, failure) -> new RegisterAnswered(gen, ends, reply, failure));
+    }
+
+    private Behavior<AgentCommand> onRegisterAnswered(RegisterAnswered r) {
+        if (r.generation() != generation || registered) {
+            return this;
+        }
+        if (r.failure() != null) {
+            // The scheduler may be down, failing over or unreachable: the containers keep running meanwhile.
+            if (failedRegistrations++ % 10 == 0) {
+                getContext().getLog().warn("node {}: no answer to its registration after {} ({} tries); trying again",
+                        node, services.config().askTimeout(), failedRegistrations);
+            }
+            // no pause: the ask only fails by timing out, which paces the tries
+            timers.startSingleTimer(REGISTER_TIMER, RegisterNow.INSTANCE, Duration.ZERO);
+            return this;
+        }
+        getContext().getLog().info("node {} registered; heartbeat every {} ms", node, r.reply().heartbeatMillis());
+        registered = true;
+        failedRegistrations = 0;
+        r.endsCarried().forEach(this::endHeard);
+        heartbeatEvery(Duration.ofMillis(Math.max(1, r.reply().heartbeatMillis())));
+        return this;
+    }
+
+    private void heartbeatEvery(Duration interval) {
+        heartbeatInterval = interval;
+        timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, interval);
+    }
+
+    private void sendHeartbeat(NodeStatus status) {
+        int gen = generation;
+        long before = sent;
+        getContext().ask(HeartbeatAck.class, scheduler, services.config().askTimeout(),
+                replyTo -> new NodeHeartbeat(status, replyTo),
+                (ack, failure) -> new HeartbeatAnswered(gen, before, ack, failure));
+    }
+
+    private Behavior<AgentCommand> onHeartbeatAnswered(HeartbeatAnswered h) {
+        if (h.generation() != generation || !registered) {
+            return this;
+        }
+        if (h.failure() != null) {
+            if (++missedAcks >= MISSED_ACKS) {
+                getContext().getLog().warn("node {}: {} heartbeats in a row without an answer; registering again",
+                        node, missedAcks);
+                register();
+            }
+            return this;
+        }
+        if (!h.ack().known()) {
+            getContext().getLog().info("node {}: the scheduler does not know this node; registering again", node);
+            register();
+            return this;
+        }
+        missedAcks = 0;
+        // Messages from one actor to another arrive in order: the scheduler had every change sent before this heartbeat.
+        List<String> heard = endsSent.entrySet().stream().filter(e -> e.getValue() <= h.sentBefore())
+                .map(Map.Entry::getKey).toList();
+        heard.forEach(this::endHeard);
+        if (h.ack().heartbeatMillis() > 0 && h.ack().heartbeatMillis() != heartbeatInterval.toMillis()) {
+            heartbeatEvery(Duration.ofMillis(h.ack().heartbeatMillis()));
+        }
+        return this;
+    }
+
+    private void endHeard(String allocationId) {
+        endsSent.remove(allocationId);
+        Allocation a = allocations.get(allocationId);
+        if (a != null && a.state().terminal() && !a.endHeard()) {
+            persist(a.withEndHeard());
+        }
+    }
+
+    // --- drain on shutdown
+
+    private Cancellable addDrainTask() {
+        var system = getContext().getSystem();
+        ActorRef<AgentCommand> self = getContext().getSelf();
+        // the phase's own timeout bounds the drain; this one only has to be longer
+        Duration timeout = Duration.ofHours(1);
+        return CoordinatedShutdown.get(system).addCancellableTask(DRAIN_PHASE, "drain-" + self.path().name(),
+                () -> AskPattern.<AgentCommand, Done>ask(self, Drain::new, timeout, system.scheduler())
+                        .exceptionally(e -> Done.getInstance()));
+    }
+
+    private Behavior<AgentCommand> onDrain(Drain d) {
+        getContext().getLog().info("node {}: draining {} allocations before shutdown", node, supervisors.size());
+        drainedTo = d.replyTo();
+        for (Allocation a : List.copyOf(allocations.values())) {
+            if (!a.state().terminal() && supervisors.containsKey(a.allocationId())) {
+                stop(a);
+            }
+        }
+        if (supervisors.isEmpty()) {
+            drainedTo.tell(Done.getInstance());
+        }
+        return this;
+    }
+
+    // --- local queries, logs, stats, restart and signal
 
     private Behavior<AgentCommand> onSubscribe(Subscribe s) {
         subscribers.add(s.subscriber());
@@ -426,6 +681,9 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private Behavior<AgentCommand> onPostStop() {
+        if (drainTask != null) {
+            drainTask.cancel();
+        }
         store.close();
         return this;
     }

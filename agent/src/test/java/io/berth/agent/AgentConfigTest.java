@@ -15,10 +15,17 @@ class AgentConfigTest {
     @Test
     void readsTheAgentSectionOverTheDefaults() {
         AgentConfig c = AgentConfig.fromConfig(ConfigFactory.parseString(
-                "berth.agent { data-dir = /srv/agent, labels { rack = r1, ssd = true }, logs.max-bytes = 1MiB }")
+                "berth.agent { data-dir = /srv/agent, name = n1, labels { rack = r1, ssd = true }, logs.max-bytes = 1MiB, "
+                        + "drain-on-shutdown = true }")
                 .withFallback(ConfigFactory.defaultReference()));
-        assertThat(c).isEqualTo(new AgentConfig(Path.of("/srv/agent"), Map.of("rack", "r1", "ssd", "true"), 1L << 20, 5,
-                Duration.ofMinutes(5)));
+        assertThat(c).isEqualTo(new AgentConfig(Path.of("/srv/agent"), "n1", "dc1", Map.of("rack", "r1", "ssd", "true"),
+                1L << 20, 5, Duration.ofMinutes(5), Duration.ofSeconds(5), true));
+    }
+
+    @Test
+    void defaultsMatchTheReferenceConfig() {
+        Path dir = Path.of("/var/lib/berth/agent");
+        assertThat(AgentConfig.fromConfig(ConfigFactory.defaultReference())).isEqualTo(AgentConfig.defaults(dir));
     }
 
     @Test

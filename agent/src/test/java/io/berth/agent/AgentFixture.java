@@ -7,6 +7,7 @@ import io.berth.agent.network.NetworkConfig;
 import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.job.HealthCheck;
 import io.berth.protocol.job.NetworkMode;
 import io.berth.protocol.job.Resources;
@@ -56,10 +57,15 @@ final class AgentFixture implements AutoCloseable {
                 List.of("PATH=/bin:/sbin:/usr/bin:/usr/sbin"), null, List.of("sh"), null, null, null, null));
     }
 
-    /** A fresh agent with its own data directory. */
+    /** An agent outside a cluster. */
     ActorRef<AgentCommand> agent(AgentConfig config) {
+        return agent(kit, config, null);
+    }
+
+    /** An agent in {@code kit}'s actor system reporting to {@code scheduler} (null for none). */
+    ActorRef<AgentCommand> agent(ActorTestKit kit, AgentConfig config, ActorRef<SchedulerCommand> scheduler) {
         return kit.spawn(NodeAgent.create(config, runtime, images, ImageFetcher.none(), new CniNetworkSetup(network),
-                Clock.systemUTC()));
+                Clock.systemUTC(), scheduler));
     }
 
     AgentConfig config() {

@@ -14,6 +14,8 @@ import io.berth.protocol.cluster.GetAllocationStats;
 import io.berth.protocol.cluster.LogChunk;
 import io.berth.protocol.cluster.LogLines;
 import io.berth.protocol.cluster.LogStream;
+import io.berth.protocol.cluster.RestartAllocation;
+import io.berth.protocol.cluster.SignalAllocation;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.cluster.TailLogs;
@@ -200,7 +202,7 @@ class NodeAgentTest {
 
     @Test
     void logsStayBoundedUnderAChattyContainer() throws Exception {
-        AgentConfig config = new AgentConfig(f.dir.resolve("chatty"), Map.of(), 64 << 10, 3, Duration.ofMinutes(5));
+        AgentConfig config = f.config().withLogs(64 << 10, 3);
         ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         agent.tell(new AssignAllocation("chatty", "job", 1, "group", task(List.of("sh", "-c",
@@ -321,26 +323,44 @@ class NodeAgentTest {
     }
 
     @Test
-    void reportsNodeStatusWithReservedResourcesAndHeldImages() throws Exception {
-        ActorRef<AgentCommand> agent = f.agent(f.config());
-        TestProbe<io.berth.protocol.cluster.NodeStatus> status = f.kit.createTestProbe();
-        agent.tell(new NodeAgent.ReportStatus(status.getRef(), Duration.ofMillis(200)));
-        io.berth.protocol.cluster.NodeStatus idle = status.receiveMessage(Duration.ofSeconds(30));
-        assertThat(idle.allocations()).isZero();
-        assertThat(idle.imageDigests()).contains(f.images.find(AgentFixture.BUSYBOX).orElseThrow().target().digest().toString());
-
+    void signalAndRestartReachTheRunningTaskOutsideTheRestartPolicy() throws Exception {
+        AgentConfig config = f.config();
+        ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("status", "job", 1, "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48),
+        agent.tell(new AssignAllocation("rs", "job", 1, "group", task(List.of("sh", "-c", "echo start; "
+                + "trap 'echo got HUP' HUP; trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32),
                 Map.of(), events.getRef()));
         until(events, AllocationState.RUNNING);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            io.berth.protocol.cluster.NodeStatus s = status.receiveMessage(Duration.ofSeconds(10));
-            assertThat(s.allocations()).isEqualTo(1);
-            assertThat(s.usedMemoryMb()).isEqualTo(48);
-            assertThat(s.usedCpuMhz()).isEqualTo(100);
-        });
-        agent.tell(new StopAllocation("status", f.kit.<StopAnswer>createTestProbe().getRef()));
+        Path stdout = config.dataDir().resolve("allocs/rs/logs/stdout.log");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> Files.exists(stdout) && Files.readString(stdout).equals("start\n"));
+
+        TestProbe<StopAnswer> answers = f.kit.createTestProbe();
+        agent.tell(new SignalAllocation("rs", "HUP", answers.getRef()));
+        assertThat(answers.receiveMessage(Duration.ofSeconds(10)).accepted()).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> Files.readString(stdout).equals("start\ngot HUP\n"));
+        agent.tell(new SignalAllocation("rs", "BOGUS", answers.getRef()));
+        StopAnswer bogus = answers.receiveMessage(Duration.ofSeconds(10));
+        assertThat(bogus.accepted()).isFalse();
+        assertThat(bogus.reason()).startsWith("signal: unknown signal 'BOGUS'");
+
+        agent.tell(new RestartAllocation("rs", answers.getRef()));
+        assertThat(answers.receiveMessage(Duration.ofSeconds(10)).accepted()).isTrue();
+        List<AllocationStateChanged> restart = until(events, AllocationState.RUNNING);
+        assertThat(restart).extracting(AllocationStateChanged::state)
+                .containsExactly(AllocationState.EXITED, AllocationState.STARTING, AllocationState.RUNNING);
+        assertThat(restart.get(0).exitCode()).as("the TERM trap ran").isZero();
+        assertThat(restart.get(0).detail()).isEqualTo("restart requested");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> Files.readString(stdout).equals("start\ngot HUP\nstart\n"));
+
+        agent.tell(new RestartAllocation("nope", answers.getRef()));
+        assertThat(answers.receiveMessage(Duration.ofSeconds(10)).reason())
+                .isEqualTo("allocation_id: no allocation 'nope' on this agent");
+        agent.tell(new StopAllocation("rs", null));
         until(events, AllocationState.STOPPED);
+        f.assertNothingLeft("rs");
         f.kit.stop(agent);
     }
 

@@ -1,0 +1,238 @@
+package io.berth.agent;
+
+import static io.berth.agent.AgentFixture.task;
+import static io.berth.agent.AgentFixture.until;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationReport;
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.AssignAllocation;
+import io.berth.protocol.cluster.HeartbeatAck;
+import io.berth.protocol.cluster.NodeHeartbeat;
+import io.berth.protocol.cluster.NodeRegistered;
+import io.berth.protocol.cluster.RegisterNode;
+import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.job.NetworkMode;
+import io.berth.protocol.job.Port;
+import io.berth.protocol.job.RestartPolicy;
+import io.berth.protocol.job.Task;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The agent against a scheduler (a test probe speaking the protocol): registration, heartbeats, drain, bad input. */
+class AgentInClusterTest {
+    private static AgentFixture f;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        f = new AgentFixture();
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        f.close();
+    }
+
+    private static final RestartPolicy NO_RESTART = new RestartPolicy(0, Duration.ofMinutes(10), Duration.ofSeconds(1),
+            Duration.ofSeconds(1), RestartPolicy.Mode.FAIL);
+    private static final long HEARTBEAT_MILLIS = 300;
+
+    @Test
+    void registersHeartbeatsAndRegistersAgainWhenTheSchedulerLosesIt() throws Exception {
+        TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
+        AgentConfig config = f.config().withNodeName("node-a").withAskTimeout(Duration.ofMillis(500));
+        ActorRef<AgentCommand> agent = f.agent(f.kit, config, scheduler.getRef());
+
+        RegisterNode first = scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30));
+        assertThat(first.node().name()).isEqualTo("node-a");
+        assertThat(first.node().datacenter()).isEqualTo("dc1");
+        assertThat(first.node().cpuMhz()).isEqualTo(Runtime.getRuntime().availableProcessors() * 1000);
+        assertThat(first.node().memoryMb()).isPositive();
+        assertThat(first.node().diskMb()).isPositive();
+        assertThat(first.node().os()).isEqualTo("linux");
+        assertThat(first.node().cgroupVersion()).isIn(1, 2);
+        assertThat(first.agent()).isEqualTo(agent);
+        assertThat(first.allocations()).isEmpty();
+        assertThat(first.status().imageDigests())
+                .contains(f.images.find(AgentFixture.BUSYBOX).orElseThrow().target().digest().toString());
+        // unanswered (the scheduler is unreachable): the agent sends it again after its ask-timeout
+        RegisterNode again = scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(10));
+        again.replyTo().tell(new NodeRegistered("node-a", HEARTBEAT_MILLIS));
+
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        agent.tell(new AssignAllocation("hb", "job", 7, "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48),
+                Map.of(), events.getRef()));
+        until(events, AllocationState.RUNNING);
+        NodeHeartbeat busy = await(scheduler, NodeHeartbeat.class, true, h -> h.status().allocations() == 1);
+        assertThat(busy.status().usedMemoryMb()).isEqualTo(48);
+        assertThat(busy.status().usedCpuMhz()).isEqualTo(100);
+        assertThat(busy.status().node()).isEqualTo("node-a");
+
+        // heartbeats go unanswered: after three the agent registers again, its container still running
+        RegisterNode afterSilence = await(scheduler, RegisterNode.class, false, r -> true);
+        assertThat(afterSilence.allocations()).singleElement().satisfies(r -> {
+            assertThat(r.allocationId()).isEqualTo("hb");
+            assertThat(r.jobId()).isEqualTo("job");
+            assertThat(r.jobVersion()).isEqualTo(7);
+            assertThat(r.taskGroup()).isEqualTo("group");
+            assertThat(r.state()).isEqualTo(AllocationState.RUNNING);
+        });
+        assertThat(f.runtime.state("hb").status()).isEqualTo("running");
+        afterSilence.replyTo().tell(new NodeRegistered("node-a", HEARTBEAT_MILLIS));
+
+        agent.tell(new StopAllocation("hb", null));
+        AllocationStateChanged stopped = await(scheduler, AllocationStateChanged.class, true,
+                c -> c.state() == AllocationState.STOPPED);
+        assertThat(stopped.allocationId()).isEqualTo("hb");
+        // a scheduler that failed over does not know the node: the new registration still carries the end
+        NodeHeartbeat hb = await(scheduler, NodeHeartbeat.class, false, h -> true);
+        hb.replyTo().tell(new HeartbeatAck("node-a", false, HEARTBEAT_MILLIS));
+        RegisterNode afterFailover = await(scheduler, RegisterNode.class, false, r -> true);
+        assertThat(afterFailover.allocations()).extracting(AllocationReport::allocationId, AllocationReport::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("hb", AllocationState.STOPPED));
+        afterFailover.replyTo().tell(new NodeRegistered("node-a", HEARTBEAT_MILLIS));
+        // that registration was answered, so the end is heard: the next one leaves it out
+        NodeHeartbeat next = await(scheduler, NodeHeartbeat.class, false, h -> true);
+        next.replyTo().tell(new HeartbeatAck("node-a", false, HEARTBEAT_MILLIS));
+        assertThat(await(scheduler, RegisterNode.class, false, r -> true).allocations()).isEmpty();
+        f.assertNothingLeft("hb");
+        f.kit.stop(agent);
+    }
+
+    @Test
+    void anEndTheSchedulerHeardBeforeAnAnsweredHeartbeatIsNotReportedAgain() {
+        TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
+        AgentConfig config = f.config().withNodeName("node-b");
+        ActorRef<AgentCommand> agent = f.agent(f.kit, config, scheduler.getRef());
+        scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30))
+                .replyTo().tell(new NodeRegistered("node-b", HEARTBEAT_MILLIS));
+        agent.tell(new AssignAllocation("quick", "job", 1, "group", task(List.of("true"), NO_RESTART, List.of(), 32),
+                Map.of(), null));
+        await(scheduler, AllocationStateChanged.class, true, c -> c.state() == AllocationState.FAILED);
+        // answered after the end was sent, so the scheduler had it
+        await(scheduler, NodeHeartbeat.class, true, h -> true).replyTo()
+                .tell(new HeartbeatAck("node-b", true, HEARTBEAT_MILLIS));
+        NodeHeartbeat hb = await(scheduler, NodeHeartbeat.class, false, h -> true);
+        hb.replyTo().tell(new HeartbeatAck("node-b", false, HEARTBEAT_MILLIS));
+        assertThat(await(scheduler, RegisterNode.class, false, r -> true).allocations()).isEmpty();
+        f.kit.stop(agent);
+    }
+
+    @Test
+    void badInputFailsOnceWithItsReasonAndLeavesNothingBehind() throws Exception {
+        TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
+        ActorRef<AgentCommand> agent = f.agent(f.kit, f.config().withNodeName("node-c"), scheduler.getRef());
+        scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30))
+                .replyTo().tell(new NodeRegistered("node-c", HEARTBEAT_MILLIS));
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        try (ServerSocket taken = new ServerSocket(0)) {
+            int port = taken.getLocalPort();
+            Task web = new Task("web", AgentFixture.BUSYBOX, List.of("httpd", "-f", "-p", "80"), null, null, null,
+                    NetworkMode.BRIDGE, List.of(new Port("http", null, 80)), null, null, NO_RESTART, null, null, null);
+            Map<String, Task> bad = Map.of(
+                    "no-image", new Task("main", "example.com/nothing:1", List.of("true"), null, null, null,
+                            NetworkMode.NONE, null, null, null, NO_RESTART, null, null, null),
+                    "no-command", task(List.of("/no/such/binary"), NO_RESTART, List.of(), 64),
+                    "too-big", task(List.of("true"), NO_RESTART, List.of(), 1 << 30),
+                    "port-taken", web);
+            Map<String, String> reasons = Map.of(
+                    "no-image", "example.com/nothing:1 is not in the local image store",
+                    "no-command", "/no/such/binary",
+                    "too-big", "task.resources.memory_mb: 1073741824 MiB does not fit this node",
+                    "port-taken", "host port tcp/" + port + " is already in use on this machine");
+            for (var e : bad.entrySet()) {
+                agent.tell(new AssignAllocation(e.getKey(), "job", 1, "group", e.getValue(), Map.of("http", port),
+                        events.getRef()));
+                List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
+                assertThat(seen.get(seen.size() - 1).detail()).as(e.getKey()).contains(reasons.get(e.getKey()));
+            }
+            events.expectNoMessage(Duration.ofMillis(500));
+            List<AllocationStateChanged> heard = new ArrayList<>();
+            long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < until) {
+                SchedulerCommand m = scheduler.receiveMessage(Duration.ofSeconds(10));
+                if (m instanceof AllocationStateChanged c) {
+                    heard.add(c);
+                } else if (m instanceof NodeHeartbeat h) {
+                    h.replyTo().tell(new HeartbeatAck("node-c", true, HEARTBEAT_MILLIS));
+                }
+            }
+            assertThat(heard.stream().filter(c -> c.state() == AllocationState.FAILED))
+                    .as("one FAILED per allocation to the scheduler").extracting(AllocationStateChanged::allocationId)
+                    .containsExactlyInAnyOrderElementsOf(bad.keySet());
+            f.assertNothingLeft(bad.keySet().toArray(String[]::new));
+            assertThat(f.dir.resolve("net")).isDirectoryNotContaining(p -> p.getFileName().toString().contains("port-taken"));
+        }
+        f.kit.stop(agent);
+    }
+
+    @Test
+    void aGracefulShutdownDrainsOnlyWhenConfiguredTo() throws Exception {
+        ActorTestKit keeping = ActorTestKit.create("keeping");
+        ActorTestKit draining = ActorTestKit.create("draining");
+        AgentConfig keepConfig = f.config();
+        AgentConfig drainConfig = f.config().withDrainOnShutdown(true);
+        ActorRef<AgentCommand> keeper = f.agent(keeping, keepConfig, null);
+        ActorRef<AgentCommand> drainer = f.agent(draining, drainConfig, null);
+        TestProbe<AllocationStateChanged> kept = keeping.createTestProbe();
+        TestProbe<AllocationStateChanged> drained = draining.createTestProbe();
+        keeper.tell(new AssignAllocation("kept", "job", 1, "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 32),
+                Map.of(), kept.getRef()));
+        drainer.tell(new AssignAllocation("drained", "job", 1, "group", task(List.of("sh", "-c",
+                "trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32), Map.of(), drained.getRef()));
+        until(kept, AllocationState.RUNNING);
+        until(drained, AllocationState.RUNNING);
+
+        keeping.shutdownTestKit();
+        draining.shutdownTestKit();
+
+        assertThat(f.runtime.state("kept").status()).as("not drained").isEqualTo("running");
+        assertThat(f.runtime.list()).extracting(c -> c.id()).doesNotContain("drained");
+        try (AllocationStore store = AllocationStore.open(drainConfig.dataDir().resolve("allocations"))) {
+            assertThat(store.all()).singleElement().satisfies(a -> {
+                assertThat(a.state()).isEqualTo(AllocationState.STOPPED);
+                assertThat(a.detail()).isEqualTo("exit code 0");
+            });
+        }
+        // the next agent on the kept data directory takes the allocation up; stopping it leaves nothing
+        ActorRef<AgentCommand> next = f.agent(keepConfig);
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        next.tell(new NodeAgent.Subscribe(events.getRef()));
+        until(events, AllocationState.RUNNING);
+        next.tell(new StopAllocation("kept", null));
+        until(events, AllocationState.STOPPED);
+        f.assertNothingLeft("kept", "drained");
+        f.kit.stop(next);
+    }
+
+    /**
+     * Receives what the agent sends the scheduler until a {@code type} that {@code match}es, dropping the rest;
+     * heartbeats on the way are acknowledged when {@code ackHeartbeats}, else left unanswered.
+     */
+    private static <T extends SchedulerCommand> T await(TestProbe<SchedulerCommand> scheduler, Class<T> type,
+                                                         boolean ackHeartbeats, Predicate<T> match) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            SchedulerCommand m = scheduler.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (type.isInstance(m) && match.test(type.cast(m))) {
+                return type.cast(m);
+            }
+            if (ackHeartbeats && m instanceof NodeHeartbeat h) {
+                h.replyTo().tell(new HeartbeatAck(h.status().node(), true, HEARTBEAT_MILLIS));
+            }
+        }
+    }
+}
