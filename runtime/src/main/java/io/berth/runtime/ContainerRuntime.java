@@ -61,7 +61,20 @@ import java.util.stream.Collectors;
  * resolved in it, as runc does); without any mount namespace the container stays in the host's, its rootfs
  * bound privately on a directory of its state (unmounted by delete) and entered with chroot, not pivot_root.
  *
+ * <p><b>Reaper mode</b> ({@link #REAPER_ANNOTATION}, opt-in; the agent uses it): a container's process
+ * normally is its pid 1 and a child of the process that created it, so how it ended is known only to that
+ * process, and a FIFO it writes to loses its reader with it. In reaper mode the init instead forks the process
+ * and stays as a tiny pid 1 (as tini does): it forwards every signal it can catch to the process, reaps
+ * orphans, and when the process ends writes its exit code and signal to {@code <state>/<id>/exit} (a file the
+ * runtime opened for it), then exits. It also holds a read end of each FIFO among stdout and stderr (capacity
+ * raised to 1 MiB), so while nobody reads the process's writes block instead of failing with EPIPE. Another
+ * runtime process, e.g. a restarted agent, re-attaches through {@link #exitFuture}, which watches the init
+ * through a pidfd (checked against its start time) and then reads the exit file; {@code kill}, {@code stats}
+ * and {@code delete} work from the state directory anyway. {@code kill} with {@code all} spares the init,
+ * which follows the process on its own; the OOM verdict comes from the cgroup, which lives until delete.
+ *
  * <p><b>Not supported</b>: user namespaces (refused with a clear error), time namespace offsets, AppArmor
+
  * and SELinux labels (ignored), the systemd cgroup driver. Hooks named createContainer and startContainer
  * run from the init, the others from this process.
  */
@@ -69,6 +82,16 @@ public final class ContainerRuntime implements AutoCloseable {
 
     /** The default state root, as runc's {@code /run/runc}. */
     public static final Path DEFAULT_STATE_ROOT = Path.of("/run/berth-runtime");
+
+    /**
+     * The config.json annotation that puts a container in reaper mode (see the class comment) when its value
+     * is {@code "true"}; without it the process is the container's pid 1, as the OCI runtimes make it.
+     */
+    public static final String REAPER_ANNOTATION = "io.berth.runtime.reaper";
+
+    /** What reaper mode raises a FIFO's capacity to: the default pipe-max-size, allowed without privileges. */
+    private static final int FIFO_CAPACITY = 1 << 20;
+
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_+.-]{1,1024}");
     private static final String STATE = "state.json";
@@ -220,7 +243,11 @@ public final class ContainerRuntime implements AutoCloseable {
             cgroup = cgroups.create(l == null ? null : l.cgroupsPath(), id, Plans.resources(spec));
 
             int preserve = options.preserveFds();
+            // before the stdio, whose write-only open of a FIFO would wait for a reader
+            List<Integer> reaperFds = reaperMode(spec.annotations()) ? reaperFds(dir, options.stdio(), this::track)
+                    : List.of();
             int[] stdio = stdioFds(options.stdio(), this::track);
+
             int[] plan = linux.pipe();
             track(plan[0]);
             track(plan[1]);
@@ -231,7 +258,9 @@ public final class ContainerRuntime implements AutoCloseable {
             int consoleFd = terminal ? track(linux.connectUnix(options.consoleSocket())) : -1;
 
             int first = 3 + preserve;
-            int[] map = new int[first + (terminal ? 4 : 3)];
+            int own = first + (terminal ? 4 : 3);  // the init's number for the reaper's first fd (the exit file)
+            int[] map = new int[own + reaperFds.size()];
+
             System.arraycopy(stdio, 0, map, 0, 3);
             for (int i = 3; i < first; i++) {
                 map[i] = i;
@@ -242,13 +271,19 @@ public final class ContainerRuntime implements AutoCloseable {
             if (terminal) {
                 map[first + 3] = consoleFd;
             }
+            for (int i = 0; i < reaperFds.size(); i++) {
+                map[own + i] = reaperFds.get(i);
+            }
+
             int last = map.length - 1;
             pid = spawner.spawn(Plans.threadUnshareFlags(spec), Plans.pidNamespacePath(spec), map,
                     List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
                             Integer.toString(last)));
             int pidfd = linux.pidfdOpen(pid);
             ContainerCgroup cg = cgroup;
-            exit = reaper.watch(pid, pidfd, () -> cg.oomKillCount() > 0);
+            exit = reaper.watch(pid, pidfd, reaperFds.isEmpty() ? null : dir.resolve(ExitFile.NAME),
+                    () -> cg.oomKillCount() > 0);
+
             // The parent's copies of the child's ends must go, or EOF on the sync pipe would never come.
             for (int fd : new int[] {plan[0], sync[1], fifoFd, consoleFd}) {
                 linux.closeQuietly(fd);
@@ -260,7 +295,8 @@ public final class ContainerRuntime implements AutoCloseable {
                 stored = stored.withPid(pid, Procs.startTime(pid));
                 InitPlan initPlan = Plans.create(spec, bundle, rootfs, rootMount(dir, spec, rootfs), options,
                         cgroup.mountSources(),
-                        terminal ? first + 3 : -1, first + 2, JavaHooks.stateJson(toState(stored, ContainerStatus.CREATED)));
+                        terminal ? first + 3 : -1, first + 2, reaperFds.isEmpty() ? -1 : own, JavaHooks.stateJson(
+toState(stored, ContainerStatus.CREATED)));
                 linux.writeAll(plan[1], initPlan.encode());
                 cgroup.addProcess(pid);
                 Integer oomScoreAdj = spec.process().oomScoreAdj();
@@ -386,6 +422,45 @@ public final class ContainerRuntime implements AutoCloseable {
                 : linux.open(p.toString(), Linux.O_WRONLY | Linux.O_APPEND | Linux.O_CREAT, 0644);
     }
 
+    private static boolean reaperMode(Map<String, String> annotations) {
+        return annotations != null && "true".equals(annotations.get(REAPER_ANNOTATION));
+    }
+
+    /**
+     * The fds a reaper-mode init keeps: the exit file (created empty), then a read end of each FIFO among
+     * stdout and stderr, its capacity raised. Opened fds are handed to track so they get closed here.
+     */
+    private List<Integer> reaperFds(Path dir, Stdio stdio, java.util.function.IntUnaryOperator track) {
+        List<Integer> fds = new ArrayList<>();
+        fds.add(track.applyAsInt(linux.open(dir.resolve(ExitFile.NAME).toString(),
+                Linux.O_WRONLY | Linux.O_CREAT | Linux.O_TRUNC, 0600)));
+        if (stdio instanceof Stdio.Files f) {
+            for (Path p : new Path[] {f.out(), f.err()}) {
+                if (p != null && isFifo(p)) {
+                    int fd = track.applyAsInt(linux.open(p.toString(), Linux.O_RDONLY | Linux.O_NONBLOCK, 0));
+                    try {
+                        linux.setPipeSize(fd, FIFO_CAPACITY);
+                    } catch (io.berth.runtime.linux.SyscallException e) {
+                        // a host with a lower pipe-max-size: the default capacity only makes writers block sooner
+                    }
+                    fds.add(fd);
+                }
+            }
+        }
+        return fds;
+    }
+
+    private static boolean isFifo(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0010000;
+        } catch (NoSuchFileException e) {
+            return false;  // a file that openOut creates
+        } catch (IOException e) {
+            throw new ContainerRuntimeException("cannot stat " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+
     /** Reads the init's reply: up to the first newline when wantLine, else to EOF. */
     private String readReply(int fd, boolean wantLine) {
         StringBuilder sb = new StringBuilder();
@@ -510,10 +585,20 @@ public final class ContainerRuntime implements AutoCloseable {
             if (status != ContainerStatus.CREATED && status != ContainerStatus.RUNNING) {
                 throw new ContainerStateException(id, "kill", status, "only a created or running container can be signalled");
             }
+            if (all && reaperMode(s.annotations())) {
+                // The reaper records how the process ended and then exits, which ends the rest: it is spared.
+                for (int pid : cgroups.open(s.cgroupsPath(), id).pids()) {
+                    if (pid != s.pid()) {
+                        linux.kill(pid, signal);
+                    }
+                }
+                return;
+            }
             if (all) {
                 cgroups.open(s.cgroupsPath(), id).killAll(signal);
                 return;
             }
+
             signalInit(s, signal);
         }
     }
@@ -619,9 +704,13 @@ public final class ContainerRuntime implements AutoCloseable {
     }
 
     /**
-     * Completes when the container's init exits. For a container created by this instance it carries the
-     * exit code, the killing signal and whether the OOM killer struck; for one created by another process
-     * (which this process cannot reap) it completes with exit code -1 once the init is gone.
+     * Completes when the container's init exits, with the exit code, the killing signal and whether the OOM
+     * killer struck. This is also how another runtime process (a restarted agent) re-attaches to a container
+     * it did not create: the init is watched through a pidfd checked against its start time, so a reused pid
+     * is never mistaken for it. In reaper mode the status comes from the exit file, even when the container
+     * ended while no runtime process was watching; otherwise only the init's parent can learn it, and for a
+     * container created by another process the code is -1 (unknown), as it is when the reaper itself was
+     * killed before it could write (SIGKILL to it, or an OOM kill of the whole cgroup).
      */
     public CompletableFuture<ExitStatus> exitFuture(String id) {
         StoredState s = readState(id);
@@ -630,14 +719,23 @@ public final class ContainerRuntime implements AutoCloseable {
             if (f != null) {
                 return f;
             }
+            Path exitFile = reaperMode(s.annotations()) ? dir(id).resolve(ExitFile.NAME) : null;
+            java.util.function.BooleanSupplier oom = () -> s.pid() > 0
+                    && cgroups.open(s.cgroupsPath(), id).oomKillCount() > 0;
+
             int pidfd = s.pid() > 0 ? linux.pidfdOpen(s.pid()) : -1;
             if (pidfd < 0 || !Procs.alive(s.pid(), s.pidStartTime())) {
                 linux.closeQuietly(pidfd);
-                return CompletableFuture.completedFuture(new ExitStatus(-1, 0, false));
+                int[] recorded = exitFile == null ? null : ExitFile.read(exitFile);
+                boolean oomKilled = oom.getAsBoolean();
+                return CompletableFuture.completedFuture(recorded == null ? new ExitStatus(-1, 0, oomKilled)
+                        : new ExitStatus(recorded[0], recorded[1], oomKilled));
+
             }
-            return reaper.watch(s.pid(), pidfd, () -> false);
+            return reaper.watch(s.pid(), pidfd, exitFile, oom);
         }
     }
+
 
     /**
      * Starts another process in a {@code created} or {@code running} container: joins its namespaces and
@@ -701,7 +799,8 @@ public final class ContainerRuntime implements AutoCloseable {
                     List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
                             Integer.toString(map.length - 1)));
             ContainerCgroup cgroup = cgroups.open(s.cgroupsPath(), id);
-            exit = reaper.watch(pid, linux.pidfdOpen(pid), () -> cgroup.oomKillCount() > 0);
+            exit = reaper.watch(pid, linux.pidfdOpen(pid), null, () -> cgroup.oomKillCount() > 0);
+
             linux.closeQuietly(plan[0]);
             linux.closeQuietly(sync[1]);
             linux.closeQuietly(consoleFd);

@@ -207,9 +207,12 @@ final class Plans {
         }
     }
 
-    /** The plan that creates a container; the init then waits on the exec FIFO and execs process.args. */
+    /**
+     * The plan that creates a container; the init then waits on the exec FIFO and execs process.args, or in
+     * reaper mode ({@code exitFileFd} not -1) forks it and stays as its reaper.
+     */
     static InitPlan create(RuntimeSpec spec, Path bundle, Path rootfs, Path rootMount, CreateOptions options,
-            List<CgroupMount> cgroupMounts, int consoleFd, int fifoFd, String createdState) {
+            List<CgroupMount> cgroupMounts, int consoleFd, int fifoFd, int exitFileFd, String createdState) {
         InitPlan plan = new InitPlan();
         List<RuntimeSpec.Namespace> nss = namespaces(spec);
         for (RuntimeSpec.Namespace ns : nss) {  // joined by path: all but pid (the spawn thread) and mount (last)
@@ -285,6 +288,9 @@ final class Plans {
         plan.ready();
         plan.waitExecFifo(fifoFd);
         hooks(plan, spec.hooks() == null ? null : spec.hooks().startContainer(), createdState);
+        if (exitFileFd >= 0) {
+            plan.reaper(exitFileFd);
+        }
         return plan.execve();
     }
 

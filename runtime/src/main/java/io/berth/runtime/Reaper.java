@@ -2,6 +2,7 @@ package io.berth.runtime;
 
 import io.berth.runtime.linux.Linux;
 import io.berth.runtime.linux.SyscallException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,13 +12,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One thread that waits on a pidfd per watched process (poll), reaps children of this process and
- * completes their exit futures. A process that is not our child (created by another runtime process)
- * completes with exit code -1 when it is gone, since only its parent can learn how it ended.
+ * completes their exit futures. What a reaper-mode init recorded in its exit file ({@link ExitFile}) wins
+ * over its own wait status; a process that is not our child (created by another runtime process) and left
+ * no such record completes with exit code -1 when it is gone, since only its parent can learn how it ended.
  */
 final class Reaper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
 
-    private record Watch(int pid, int pidfd, CompletableFuture<ExitStatus> future, BooleanSupplier oomKilled) {}
+    private record Watch(int pid, int pidfd, Path exitFile, CompletableFuture<ExitStatus> future,
+                         BooleanSupplier oomKilled) {}
 
     private final Linux linux = Linux.get();
     private final int wakeFd = linux.eventfd();
@@ -33,12 +36,12 @@ final class Reaper implements AutoCloseable {
 
     /**
      * Watches pid through pidfd (which the reaper then owns and closes); the future completes once the
-     * process has exited. oomKilled is asked after the exit.
+     * process has exited. exitFile (null: none) and oomKilled are read after the exit.
      */
-    CompletableFuture<ExitStatus> watch(int pid, int pidfd, BooleanSupplier oomKilled) {
+    CompletableFuture<ExitStatus> watch(int pid, int pidfd, Path exitFile, BooleanSupplier oomKilled) {
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
         synchronized (watches) {
-            watches.add(new Watch(pid, pidfd, f, oomKilled));
+            watches.add(new Watch(pid, pidfd, exitFile, f, oomKilled));
         }
         wake();
         return f;
@@ -86,12 +89,22 @@ final class Reaper implements AutoCloseable {
             if (e.errno() != Linux.ECHILD) {
                 throw e;
             }
-            status = new int[] {-1, 0};  // not our child: it is gone, how it ended is its parent's business
+            status = new int[] {-1, 0};  // not our child: it is gone; only an exit file (below) can say how it ended
         }
         synchronized (watches) {
             watches.remove(w);
         }
         linux.closeQuietly(w.pidfd);
+        if (w.exitFile != null) {
+            try {
+                int[] recorded = ExitFile.read(w.exitFile);
+                if (recorded != null) {
+                    status = recorded;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("pid {}: {}", w.pid, e.getMessage());
+            }
+        }
         boolean oom;
         try {
             oom = w.oomKilled.getAsBoolean();

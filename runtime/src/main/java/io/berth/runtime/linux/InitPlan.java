@@ -19,7 +19,7 @@ public final class InitPlan {
             HOSTNAME = 14, DOMAINNAME = 15, RLIMIT = 16, CONSOLE = 17, CHDIR = 18, CAPBSET = 19, USER = 20,
             CAPS = 21, NNP = 22, SECCOMP = 23, RESOLVE_EXEC = 24, READY = 25, WAIT_FIFO = 26, UMASK = 27,
             EXECVE = 28, ROOT_PROPAGATE_AFTER = 29, WAIT_PARENT = 30, CHROOT = 31,
-            NEW_USER_NAMESPACE = 32, OPEN_NAMESPACE = 33, SETNS_OPENED = 34;
+            NEW_USER_NAMESPACE = 32, OPEN_NAMESPACE = 33, SETNS_OPENED = 34, REAPER = 35;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
     private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
@@ -248,6 +248,14 @@ public final class InitPlan {
      */
     public InitPlan newUserNamespace() {
         return op(NEW_USER_NAMESPACE);
+    }
+
+    /**
+     * Reaper mode: {@link #execve} then forks the process and the init stays as its reaper, writing how it ended
+     * to {@code exitFileFd} (one of the runtime's fds, opened for writing) before it exits with the same code.
+     */
+    public InitPlan reaper(int exitFileFd) {
+        return op(REAPER).i64(exitFileFd);
     }
 
     public InitPlan execve() {

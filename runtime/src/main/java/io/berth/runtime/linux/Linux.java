@@ -18,6 +18,7 @@ public final class Linux {
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0100;
     public static final int O_NOCTTY = 0400;
+    public static final int O_TRUNC = 01000;
     public static final int O_APPEND = 02000;
     public static final int O_NONBLOCK = 04000;
     public static final int O_DIRECTORY = 0200000;
@@ -44,6 +45,7 @@ public final class Linux {
 
     static final int F_DUPFD_CLOEXEC = 1030;
     static final int F_ADD_SEALS = 1033;
+    static final int F_SETPIPE_SZ = 1031;
     static final int MFD_CLOEXEC = 1;
     static final int MFD_ALLOW_SEALING = 2;
 
@@ -135,6 +137,14 @@ public final class Linux {
 
     public void mkfifo(Path path, int mode) {
         check(libc.mkfifo(path.toString(), mode), "mkfifo(" + path + ", 0" + Integer.toOctalString(mode) + ")");
+    }
+
+    /**
+     * Sets a pipe's (or FIFO's) capacity (fcntl F_SETPIPE_SZ); the kernel rounds it up to a power of two pages
+     * and refuses more than /proc/sys/fs/pipe-max-size without CAP_SYS_RESOURCE. Returns the new capacity.
+     */
+    public int setPipeSize(int fd, int bytes) {
+        return check(libc.fcntl(fd, F_SETPIPE_SZ, bytes), "fcntl(" + fd + ", F_SETPIPE_SZ, " + bytes + ")");
     }
 
     /** kill(2); returns false when the process does not exist (ESRCH). */
