@@ -1,0 +1,392 @@
+package io.berth.scheduler.api;
+
+import static io.berth.scheduler.api.ApiContext.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.protocol.job.InvalidJobException;
+import io.berth.protocol.job.Job;
+import io.berth.protocol.job.JobSpecs;
+import io.berth.protocol.job.TaskGroup;
+import io.berth.scheduler.api.Router.Access;
+import io.berth.scheduler.api.Router.Route;
+import io.berth.scheduler.control.SchedulerApi;
+import io.berth.scheduler.control.SchedulerApi.AllocationView;
+import io.berth.scheduler.jobs.JobRecord;
+import io.berth.scheduler.jobs.JobStore;
+import io.berth.scheduler.jobs.JobVersion;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** Jobs and deployments: register, list, read, versions, plan, scale, revert, stop; deployment status and actions. */
+final class JobRoutes {
+    /** A validation error's leading field path, as {@link JobSpecs} writes it. */
+    private static final Pattern FIELD_PATH = Pattern.compile("[A-Za-z0-9_.\\[\\]]+");
+
+    // ------------------------------------------------------------------------------------------- answer shapes
+
+    /** {@code POST /v1/jobs}, scale, revert and stop. */
+    record RegisterAnswer(String jobId, long version, boolean changed) {}
+
+    /** {@code DELETE /v1/jobs/{id}}. */
+    record StopAnswer(String jobId, long version, boolean stopped, boolean purged) {}
+
+    /**
+     * A job in a listing.
+     *
+     * @param status {@code pending}, {@code running}, {@code complete}, {@code failed} or {@code stopped}
+     */
+    record JobSummary(String id, String type, int priority, String status, boolean stopped, long version,
+                      long modifyIndex, Instant submittedAt, List<String> datacenters, Map<String, Integer> groups) {}
+
+    record JobListing(List<JobSummary> jobs, String nextToken) {}
+
+    /** One group of a job: its count and its allocations (of any version) counted by state. */
+    record GroupSummary(String name, int count, Map<String, Integer> allocations) {}
+
+    record JobDetail(String id, String type, int priority, String status, boolean stopped, long version,
+                     boolean stable, long modifyIndex, Instant submittedAt, List<GroupSummary> groups, JsonNode spec) {}
+
+    record VersionView(long version, Instant submittedAt, boolean stable, JsonNode spec) {}
+
+    record VersionListing(String jobId, List<VersionView> versions) {}
+
+    // ---------------------------------------------------------------------------------------------- requests
+
+    record ScaleRequest(String group, Integer count) {}
+
+    record RevertRequest(Long version) {}
+
+    private final ApiContext ctx;
+    private final ActorRef<JobStore.Command> jobs;
+    private final ActorRef<SchedulerCommand> scheduler;
+
+    JobRoutes(ApiContext ctx, ActorRef<JobStore.Command> jobs, ActorRef<SchedulerCommand> scheduler) {
+        this.ctx = ctx;
+        this.jobs = jobs;
+        this.scheduler = scheduler;
+    }
+
+    List<Route> routes() {
+        return List.of(
+                new Route(HttpMethods.POST, "/v1/jobs", Access.WRITE, this::register),
+                new Route(HttpMethods.GET, "/v1/jobs", Access.READ, this::list),
+                new Route(HttpMethods.GET, "/v1/jobs/{id}", Access.READ, this::read),
+                new Route(HttpMethods.DELETE, "/v1/jobs/{id}", Access.WRITE, this::stop),
+                new Route(HttpMethods.GET, "/v1/jobs/{id}/versions", Access.READ, this::versions),
+                new Route(HttpMethods.POST, "/v1/jobs/{id}/plan", Access.WRITE, this::plan),
+                new Route(HttpMethods.POST, "/v1/jobs/{id}/scale", Access.WRITE, this::scale),
+                new Route(HttpMethods.POST, "/v1/jobs/{id}/revert", Access.WRITE, this::revert),
+                new Route(HttpMethods.GET, "/v1/jobs/{id}/allocations", Access.READ, this::allocations),
+                new Route(HttpMethods.GET, "/v1/jobs/{id}/deployment", Access.READ, this::deployment),
+                new Route(HttpMethods.POST, "/v1/deployments/{job_id}/promote", Access.WRITE, this::promote),
+                new Route(HttpMethods.POST, "/v1/deployments/{job_id}/fail", Access.WRITE, this::fail));
+    }
+
+    // ------------------------------------------------------------------------------------------------ routes
+
+    private CompletionStage<HttpResponse> register(Call call) {
+        return call.body().thenCompose(body -> {
+            Job job = parseJob(call, body);
+            return store(job);
+        });
+    }
+
+    private CompletionStage<HttpResponse> list(Call call) {
+        String prefix = call.query("prefix").orElse("");
+        long perPage = call.longQuery("per_page", 0, 0);
+        String nextToken = call.query("next_token").orElse("");
+        return ctx.blocking(call, index -> ctx.ask(jobs, JobStore.ListJobs::new, "the job store")
+                .thenCombine(allocationsByJob(null), (list, allocations) -> {
+                    List<JobSummary> page = new ArrayList<>();
+                    String next = null;
+                    for (JobRecord record : list.jobs()) {
+                        if (!record.id().startsWith(prefix) || record.id().compareTo(nextToken) < 0) {
+                            continue;
+                        }
+                        if (perPage > 0 && page.size() == perPage) {
+                            next = record.id();
+                            break;
+                        }
+                        page.add(summary(record, allocations.getOrDefault(record.id(), List.of())));
+                    }
+                    return new JobListing(page, next);
+                }));
+    }
+
+    private CompletionStage<HttpResponse> read(Call call) {
+        String id = call.id("id");
+        return ctx.blocking(call, index -> record(id).thenCombine(allocationsByJob(id), (record, allocations) -> {
+            List<AllocationView> own = allocations.getOrDefault(id, List.of());
+            JobVersion latest = record.latest();
+            Job job = latest.job();
+            List<GroupSummary> groups = new ArrayList<>();
+            for (TaskGroup group : job.groups()) {
+                Map<String, Integer> states = new TreeMap<>();
+                for (AllocationView a : own) {
+                    if (group.name().equals(a.group())) {
+                        states.merge(a.state().name().toLowerCase(Locale.ROOT), 1, Integer::sum);
+                    }
+                }
+                groups.add(new GroupSummary(group.name(), group.count(), states));
+            }
+            return new JobDetail(record.id(), typeOf(job), job.priority(), status(record, own), record.stopped(),
+                    latest.version(), latest.stable(), record.modifyIndex(), latest.submittedAt(), groups,
+                    ApiJson.spec(job));
+        }));
+    }
+
+    private CompletionStage<HttpResponse> versions(Call call) {
+        String id = call.id("id");
+        return ctx.blocking(call, index -> record(id).thenApply(record -> {
+            List<VersionView> versions = new ArrayList<>();
+            for (JobVersion v : record.versions()) {
+                versions.add(new VersionView(v.version(), v.submittedAt(), v.stable(), ApiJson.spec(v.job())));
+            }
+            versions.sort(Comparator.comparingLong(VersionView::version).reversed());
+            return new VersionListing(record.id(), versions);
+        }));
+    }
+
+    private CompletionStage<HttpResponse> plan(Call call) {
+        String id = call.id("id");
+        return call.body().thenCompose(body -> {
+            Job job = parseJob(call, body);
+            if (!job.id().equals(id)) {
+                throw ApiException.badRequest("id", "the spec's id '" + job.id() + "' is not the job '" + id
+                        + "' of the path");
+            }
+            return ctx.ask(scheduler, (ActorRef<SchedulerApi.PlanResult> r) -> new SchedulerApi.PlanJob(job, r),
+                    "the scheduler").thenApply(plan -> {
+                        if (!plan.errors().isEmpty()) {
+                            throw invalid(plan.errors());
+                        }
+                        return json(200, plan);
+                    });
+        });
+    }
+
+    private CompletionStage<HttpResponse> scale(Call call) {
+        String id = call.id("id");
+        return call.body(ScaleRequest.class).thenCompose(request -> {
+            if (request.group() == null) {
+                throw ApiException.badRequest("group", "required: the name of the group to scale");
+            }
+            if (request.count() == null || request.count() < 0) {
+                throw ApiException.badRequest("count", "required: a whole number of at least 0");
+            }
+            return record(id).thenCompose(record -> {
+                Job job = record.latest().job();
+                if (job.group(request.group()) == null) {
+                    throw ApiException.badRequest("group", "job " + id + " has no group '" + request.group()
+                            + "' (groups: " + job.groups().stream().map(TaskGroup::name)
+                            .collect(Collectors.joining(", ")) + ")");
+                }
+                List<TaskGroup> groups = new ArrayList<>();
+                for (TaskGroup g : job.groups()) {
+                    groups.add(!g.name().equals(request.group()) ? g : new TaskGroup(g.name(), request.count(),
+                            g.tasks(), g.constraints(), g.affinities(), g.spreads(), g.update(), g.reschedule(),
+                            g.meta()));
+                }
+                Job scaled = new Job(job.id(), job.type(), job.priority(), job.region(), job.datacenters(), groups,
+                        job.constraints(), job.affinities(), job.spreads(), job.update(), job.reschedule(),
+                        job.meta());
+                List<String> errors = JobSpecs.validate(scaled);
+                if (!errors.isEmpty()) {
+                    throw invalid(errors);
+                }
+                return store(scaled);
+            });
+        });
+    }
+
+    private CompletionStage<HttpResponse> revert(Call call) {
+        String id = call.id("id");
+        return call.body(RevertRequest.class).thenCompose(request -> {
+            if (request.version() == null) {
+                throw ApiException.badRequest("version", "required: the version to go back to");
+            }
+            return record(id).thenCompose(record -> {
+                if (record.version(request.version()) == null) {
+                    throw ApiException.badRequest("version", "job " + id + " has no version " + request.version()
+                            + " (versions: " + record.versions().stream().map(v -> Long.toString(v.version()))
+                            .collect(Collectors.joining(", ")) + ")");
+                }
+                return ctx.ask(jobs, (ActorRef<JobStore.RegisterReply> r) ->
+                        new JobStore.Revert(id, request.version(), r), "the job store");
+            }).thenApply(reply -> registered(reply, 409));
+        });
+    }
+
+    private CompletionStage<HttpResponse> stop(Call call) {
+        String id = call.id("id");
+        boolean purge = call.booleanQuery("purge", false);
+        return record(id).thenCompose(record -> ctx.ask(jobs,
+                (ActorRef<JobStore.RegisterReply> r) -> new JobStore.StopJob(id, purge, r), "the job store"))
+                .thenApply(reply -> {
+                    if (reply instanceof JobStore.Registered done) {
+                        return json(200, new StopAnswer(done.jobId(), done.version(), true, purge));
+                    }
+                    throw new ApiException(409, ((JobStore.Rejected) reply).reason());
+                });
+    }
+
+    private CompletionStage<HttpResponse> allocations(Call call) {
+        String id = call.id("id");
+        return ctx.blocking(call, index -> record(id).thenCombine(allocationsByJob(id),
+                (record, allocations) -> new AllocationRoutes.AllocationListing(allocations.getOrDefault(id, List.of()))));
+    }
+
+    private CompletionStage<HttpResponse> deployment(Call call) {
+        String id = call.id("id");
+        return ctx.blocking(call, index -> record(id).thenCompose(record -> ctx.ask(scheduler,
+                (ActorRef<SchedulerApi.DeploymentReply> r) -> new SchedulerApi.GetDeployment(id, r), "the scheduler"))
+                .thenApply(reply -> {
+                    if (reply.deployment() == null) {
+                        throw ApiException.notFound("job " + id + " has had no deployment");
+                    }
+                    return reply.deployment();
+                }));
+    }
+
+    private CompletionStage<HttpResponse> promote(Call call) {
+        String id = call.id("job_id");
+        return ctx.ask(scheduler, (ActorRef<SchedulerApi.OperationResult> r) -> new SchedulerApi.PromoteDeployment(id, r),
+                "the scheduler").thenApply(JobRoutes::operation);
+    }
+
+    private CompletionStage<HttpResponse> fail(Call call) {
+        String id = call.id("job_id");
+        return ctx.ask(scheduler, (ActorRef<SchedulerApi.OperationResult> r) -> new SchedulerApi.FailDeployment(id, r),
+                "the scheduler").thenApply(JobRoutes::operation);
+    }
+
+    // ----------------------------------------------------------------------------------------------- helpers
+
+    /** 200 when done, 404 when the target is unknown, 409 when the scheduler refused. */
+    static HttpResponse operation(SchedulerApi.OperationResult result) {
+        if (result.ok()) {
+            return json(200, new ApiContext.Done(result.message()));
+        }
+        throw new ApiException(result.notFound() ? 404 : 409, result.message());
+    }
+
+    private CompletionStage<HttpResponse> store(Job job) {
+        return ctx.ask(jobs, (ActorRef<JobStore.RegisterReply> r) -> new JobStore.Register(job, r), "the job store")
+                .thenApply(reply -> registered(reply, 400));
+    }
+
+    /** 201 with the version, or {@code rejectedStatus} with the job store's reason. */
+    private static HttpResponse registered(JobStore.RegisterReply reply, int rejectedStatus) {
+        if (reply instanceof JobStore.Registered done) {
+            return json(201, new RegisterAnswer(done.jobId(), done.version(), done.changed()));
+        }
+        throw new ApiException(rejectedStatus, ((JobStore.Rejected) reply).reason());
+    }
+
+    private CompletionStage<JobRecord> record(String id) {
+        return ctx.ask(jobs, (ActorRef<JobStore.GetReply> r) -> new JobStore.Get(id, r), "the job store")
+                .thenApply(reply -> {
+                    if (reply.record() == null) {
+                        throw ApiException.notFound("no job " + id);
+                    }
+                    return reply.record();
+                });
+    }
+
+    /** The scheduler's allocations of job {@code jobId} (of every job when null), by job id. */
+    private CompletionStage<Map<String, List<AllocationView>>> allocationsByJob(String jobId) {
+        return ctx.ask(scheduler, (ActorRef<SchedulerApi.AllocationList> r) -> new SchedulerApi.GetAllocations(jobId, r),
+                "the scheduler").thenApply(list -> {
+                    Map<String, List<AllocationView>> byJob = new HashMap<>();
+                    for (AllocationView a : list.allocations()) {
+                        byJob.computeIfAbsent(a.jobId(), k -> new ArrayList<>()).add(a);
+                    }
+                    return byJob;
+                });
+    }
+
+    private static JobSummary summary(JobRecord record, List<AllocationView> allocations) {
+        JobVersion latest = record.latest();
+        Job job = latest.job();
+        Map<String, Integer> groups = new LinkedHashMap<>();
+        for (TaskGroup g : job.groups()) {
+            groups.put(g.name(), g.count());
+        }
+        return new JobSummary(record.id(), typeOf(job), job.priority(), status(record, allocations),
+                record.stopped(), latest.version(), record.modifyIndex(), latest.submittedAt(), job.datacenters(),
+                groups);
+    }
+
+    private static String typeOf(Job job) {
+        return job.type().name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * A job's status from its allocations: {@code stopped} when stopped; {@code running} when one runs;
+     * {@code pending} when one waits or there are none yet; {@code failed} when all ended and one failed or was
+     * lost; {@code complete} when all ended well.
+     */
+    static String status(JobRecord record, List<AllocationView> allocations) {
+        if (record.stopped()) {
+            return "stopped";
+        }
+        boolean pending = allocations.isEmpty();
+        boolean failed = false;
+        for (AllocationView a : allocations) {
+            switch (a.clientStatus()) {
+                case "running" -> {
+                    return "running";
+                }
+                case "pending" -> pending = true;
+                case "failed", "lost" -> failed = true;
+                default -> { }
+            }
+        }
+        return pending ? "pending" : failed ? "failed" : "complete";
+    }
+
+    private static Job parseJob(Call call, byte[] body) {
+        if (body.length == 0) {
+            throw new ApiException(400, "the request needs a job spec (JSON, or YAML with Content-Type "
+                    + "application/yaml) as its body");
+        }
+        JobSpecs.Format format = call.yamlBody() ? JobSpecs.Format.YAML : JobSpecs.Format.JSON;
+        if (format == JobSpecs.Format.JSON) {
+            ApiJson.checkSyntax(body);
+        }
+        try {
+            return JobSpecs.parse("job spec", body, format);
+        } catch (InvalidJobException e) {
+            throw invalid(e.errors());
+        }
+    }
+
+    /** 400 with each "path: problem" split into its path and message. */
+    static ApiException invalid(List<String> errors) {
+        List<ApiException.FieldError> fields = new ArrayList<>();
+        for (String error : errors) {
+            int colon = error.indexOf(": ");
+            if (colon > 0 && FIELD_PATH.matcher(error.substring(0, colon)).matches()) {
+                fields.add(new ApiException.FieldError(error.substring(0, colon), error.substring(colon + 2)));
+            } else {
+                fields.add(new ApiException.FieldError("", error));
+            }
+        }
+        return new ApiException(400, "the job spec is invalid (" + errors.size()
+                + (errors.size() == 1 ? " error" : " errors") + "): " + String.join("; ", errors), fields);
+    }
+}
