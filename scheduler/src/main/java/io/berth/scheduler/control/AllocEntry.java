@@ -1,0 +1,98 @@
+package io.berth.scheduler.control;
+
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.scheduler.placement.Allocation;
+import io.berth.scheduler.placement.Capacity;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the singleton knows of one allocation. Mutable, confined to the singleton's actor.
+ *
+ * <p>{@link #status} is the engine's client status, derived from the agent's {@link #state}: PENDING, PULLING,
+ * STARTING and a restart (EXITED, OOM_KILLED) are PENDING; RUNNING and UNHEALTHY are RUNNING; FAILED is FAILED;
+ * a batch task that exited 0 is COMPLETE; STOPPED without a stop asked is LOST, as is everything on a node
+ * declared down. An allocation the scheduler stopped ({@link #desiredStop}) or replaced ({@link #replacedBy}) no
+ * longer counts for the engine.
+ */
+final class AllocEntry {
+    static final int HISTORY = 10;
+
+    final String id;
+    final String jobId;
+    final long jobVersion;
+    final String group;
+    int index;
+    final int priority;
+    final String node;
+    Capacity resources;
+    Map<String, Integer> ports;
+    final boolean canary;
+    final String previousAllocation;
+    final int rescheduleCount;
+    final Instant createdAt;
+
+    AllocationState state = AllocationState.PENDING;
+    Allocation.Status status = Allocation.Status.PENDING;
+    Boolean healthy;
+    Integer exitCode;
+    String detail = "";
+    boolean desiredStop;
+    String replacedBy;
+    Instant modifiedAt;
+    /** When it last became RUNNING, to tell a stale health timer from a current one. */
+    Instant runningSince;
+    /** When it failed, for the reschedule delay. */
+    Instant failedAt;
+    final Deque<SchedulerApi.AllocationEvent> events = new ArrayDeque<>();
+    /** What the engine's snapshot holds for it now, or null. */
+    Allocation presented;
+
+    AllocEntry(String id, String jobId, long jobVersion, String group, int index, int priority, String node,
+               Capacity resources, Map<String, Integer> ports, boolean canary, String previousAllocation,
+               int rescheduleCount, Instant createdAt) {
+        this.id = id;
+        this.jobId = jobId;
+        this.jobVersion = jobVersion;
+        this.group = group;
+        this.index = index;
+        this.priority = priority;
+        this.node = node;
+        this.resources = resources;
+        this.ports = Map.copyOf(ports);
+        this.canary = canary;
+        this.previousAllocation = previousAllocation;
+        this.rescheduleCount = rescheduleCount;
+        this.createdAt = createdAt;
+        this.modifiedAt = createdAt;
+    }
+
+    /** Not ended and not to be stopped: it holds its slot. */
+    boolean live() {
+        return !desiredStop && replacedBy == null && !status.terminal();
+    }
+
+    /** The allocation as the engine should see it, or null when it no longer counts. */
+    Allocation present() {
+        if (desiredStop || replacedBy != null) {
+            return null;
+        }
+        return new Allocation(id, jobId, jobVersion, group, index, priority, node, resources,
+                List.copyOf(ports.values()), status, healthy, canary, previousAllocation, rescheduleCount);
+    }
+
+    void record(AllocationState s, String why, Instant at) {
+        events.addLast(new SchedulerApi.AllocationEvent(s, why, at));
+        while (events.size() > HISTORY) {
+            events.removeFirst();
+        }
+        modifiedAt = at;
+    }
+
+    String name() {
+        return jobId + "." + group + "[" + index + "]";
+    }
+}

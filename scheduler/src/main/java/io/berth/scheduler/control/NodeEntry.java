@@ -1,0 +1,52 @@
+package io.berth.scheduler.control;
+
+import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.NodeInfo;
+import io.berth.protocol.cluster.NodeStatus;
+import io.berth.scheduler.placement.Capacity;
+import io.berth.scheduler.placement.Node;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * What the singleton knows of one node. Mutable, confined to the singleton's actor. Status: READY while it
+ * heartbeats, DOWN when it missed its TTL or its cluster member became unreachable or was removed; DOWN -> READY
+ * only by registering again.
+ */
+final class NodeEntry {
+    final String name;
+    NodeInfo info;
+    ActorRef<AgentCommand> agent;
+    /** The cluster member the agent lives on. */
+    Address address;
+    NodeStatus usage;
+    Node.Status status = Node.Status.READY;
+    boolean eligible = true;
+    boolean draining;
+    Instant drainDeadline;
+    Instant registeredAt;
+    Instant lastHeartbeat;
+    /** When it is declared down without a heartbeat. */
+    Instant expiresAt;
+    /** Every allocation the view holds on the node, ended ones included. */
+    final Set<String> allocations = new LinkedHashSet<>();
+
+    NodeEntry(String name) {
+        this.name = name;
+    }
+
+    /** The node as the engine sees it. */
+    Node toNode() {
+        NodeInfo i = info;
+        Set<String> images = usage == null ? Set.of() : new HashSet<>(usage.imageDigests());
+        return new Node(name, i.datacenter(), i.os() == null ? "linux" : i.os(), i.arch() == null ? "amd64" : i.arch(),
+                i.kernel() == null ? "" : i.kernel(), String.valueOf(i.cgroupVersion()), i.labels(),
+                new Capacity(i.cpuMhz(), (int) Math.min(Integer.MAX_VALUE, i.memoryMb()),
+                        (int) Math.min(Integer.MAX_VALUE, i.diskMb())),
+                Capacity.ZERO, status, eligible, draining, images, Node.DEFAULT_DYNAMIC_MIN, Node.DEFAULT_DYNAMIC_MAX);
+    }
+}

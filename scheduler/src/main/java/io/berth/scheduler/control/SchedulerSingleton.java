@@ -1,0 +1,1295 @@
+package io.berth.scheduler.control;
+
+import io.berth.protocol.cluster.AllocationReport;
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.AssignAllocation;
+import io.berth.protocol.cluster.BerthEvent;
+import io.berth.protocol.cluster.HeartbeatAck;
+import io.berth.protocol.cluster.NodeHeartbeat;
+import io.berth.protocol.cluster.NodeRegistered;
+import io.berth.protocol.cluster.RegisterNode;
+import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.job.Job;
+import io.berth.protocol.job.JobSpecs;
+import io.berth.protocol.job.JobType;
+import io.berth.protocol.job.ReschedulePolicy;
+import io.berth.protocol.job.Task;
+import io.berth.protocol.job.TaskGroup;
+import io.berth.protocol.job.UpdateStrategy;
+import io.berth.scheduler.events.Events;
+import io.berth.scheduler.jobs.JobRecord;
+import io.berth.scheduler.jobs.JobStore;
+import io.berth.scheduler.jobs.JobVersion;
+import io.berth.scheduler.placement.Allocation;
+import io.berth.scheduler.placement.Capacity;
+import io.berth.scheduler.placement.ClusterSnapshot;
+import io.berth.scheduler.placement.Evaluation;
+import io.berth.scheduler.placement.Node;
+import io.berth.scheduler.placement.Plan;
+import io.berth.scheduler.placement.Scheduler;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The scheduler singleton ({@value #NAME}, on the nodes with role {@value #ROLE}): it drives what runs on the
+ * agents towards the jobs in the job store, level-triggered, so that a lost message, a dead agent or its own
+ * failover is healed by the next evaluation.
+ *
+ * <p>It hears desired state from the local {@link JobStore} (a subscription) and actual state from the agents
+ * ({@link RegisterNode}, {@link NodeHeartbeat}, {@link AllocationStateChanged}). Each change queues an evaluation of
+ * the jobs it touches ({@link EvalQueue}: by priority, one per job). Evaluations run in batches, each over the
+ * {@link ClusterView}'s snapshot through the pure engine ({@link Scheduler#process}), and the plan is carried out:
+ * {@link AssignAllocation} and {@link StopAllocation} to the agents. Evaluations that leave allocations unplaced
+ * wait, blocked with their reasons, and are retried when capacity frees up.
+ *
+ * <p>Nodes heartbeat at an interval that grows with the cluster (Nomad's rule: at most
+ * {@link SchedulerSettings#maxHeartbeatsPerSecond} in all) and are declared down after
+ * {@link SchedulerSettings#missedHeartbeats} silent intervals, or at once when their cluster member becomes
+ * unreachable or is removed; a down node must register again, and when it does, whatever was replaced meanwhile is
+ * stopped on it. A new singleton knows nothing: agents learn it from their next heartbeat's answer and register
+ * again with every allocation they hold, and evaluations wait {@link SchedulerSettings#failoverGrace} (or until
+ * every agent member has registered) so that nothing running is placed twice.
+ *
+ * <p>Health: an allocation of a group with an update strategy counts healthy once it has been RUNNING for the
+ * strategy's min_healthy_time, unhealthy when its checks fail, it fails, or its healthy_deadline passes first. A
+ * {@link Deployment} follows each new version of a service or system job: rolled max_parallel at a time by the
+ * reconciler, canaries promoted by hand ({@link SchedulerApi.PromoteDeployment}) or automatically; it succeeds (the
+ * version is marked stable in the job store) or fails (and, with auto_revert, the job store reverts the job to its
+ * last stable version).
+ *
+ * <p>Everything runs on the actor's thread; the API's queries are answered from the view
+ * ({@link SchedulerApi}).
+ */
+public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand> {
+    /** The singleton's name in the cluster. */
+    public static final String NAME = "berth-scheduler";
+    /** The cluster role of the nodes that may run it. */
+    public static final String ROLE = "scheduler";
+
+    private enum Tick implements SchedulerCommand { INSTANCE }
+
+    private enum ProcessQueue implements SchedulerCommand { INSTANCE }
+
+    private record JobsUpdated(JobStore.JobsChanged changes) implements SchedulerCommand {}
+
+    private record MemberChanged(ClusterEvent.MemberEvent event) implements SchedulerCommand {}
+
+    private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements SchedulerCommand {}
+
+    private record StoreAnswered(JobStore.RegisterReply reply) implements SchedulerCommand {}
+
+    /** A timer kept in one queue and looked at on each tick, rather than one actor timer per allocation. */
+    private record Due(Instant at, Kind kind, String key, Instant stamp) {
+        enum Kind { HEALTHY, HEALTHY_DEADLINE, RESCHEDULE, DRAIN_DEADLINE }
+    }
+
+    /**
+     * Starts the singleton (on nodes with role {@value #ROLE}) and returns its proxy; on other nodes only the proxy
+     * is made. Call once per actor system.
+     *
+     * @param localJobStore this node's job store; null on a node without the scheduler role
+     */
+    public static ActorRef<SchedulerCommand> init(ActorSystem<?> system, ActorRef<JobStore.Command> localJobStore) {
+        SchedulerSettings settings = SchedulerSettings.fromConfig(system.settings().config());
+        Behavior<SchedulerCommand> behavior = Behaviors.supervise(create(localJobStore, settings, Clock.systemUTC()))
+                .onFailure(SupervisorStrategy.restart());
+        return ClusterSingleton.get(system).init(SingletonActor.of(behavior, NAME)
+                .withSettings(ClusterSingletonSettings.create(system).withRole(ROLE)));
+    }
+
+    /** The singleton's behaviour alone (tests run it without the singleton machinery). */
+    public static Behavior<SchedulerCommand> create(ActorRef<JobStore.Command> jobStore, SchedulerSettings settings,
+                                                    Clock clock) {
+        Objects.requireNonNull(jobStore, "jobStore");
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SchedulerSingleton(ctx, timers, jobStore,
+                settings, clock)));
+    }
+
+    private final ActorRef<JobStore.Command> jobStore;
+    private final SchedulerSettings settings;
+    private final Clock clock;
+    private final Random random;
+    private final ClusterView view = new ClusterView();
+    private final EvalQueue queue = new EvalQueue();
+    private final PriorityQueue<Due> dues = new PriorityQueue<>(Comparator.comparing(Due::at));
+    private final ActorRef<JobStore.RegisterReply> storeReplies;
+    private final Address selfAddress;
+    private final Instant startedAt;
+    private Instant recoveryUntil;
+    private boolean jobsLoaded;
+    private boolean processingScheduled;
+    private boolean capacityFreed;
+    private Instant nextSweep;
+    private long placementsTotal;
+    private long stopsTotal;
+    private long evaluationsTotal;
+    private long deploymentSeq;
+
+    private SchedulerSingleton(ActorContext<SchedulerCommand> ctx, TimerScheduler<SchedulerCommand> timers,
+                               ActorRef<JobStore.Command> jobStore, SchedulerSettings settings, Clock clock) {
+        super(ctx);
+        this.jobStore = jobStore;
+        this.settings = settings;
+        this.clock = clock;
+        this.random = settings.seed() != 0 ? new Random(settings.seed()) : new Random();
+        this.startedAt = clock.instant();
+        this.recoveryUntil = startedAt.plus(settings.failoverGrace());
+        this.nextSweep = startedAt;
+        Cluster cluster = Cluster.get(ctx.getSystem());
+        this.selfAddress = cluster.selfMember().address();
+        this.storeReplies = ctx.messageAdapter(JobStore.RegisterReply.class, StoreAnswered::new);
+        cluster.subscriptions().tell(Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
+        cluster.subscriptions().tell(Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new),
+                ClusterEvent.ReachabilityEvent.class));
+        jobStore.tell(new JobStore.Subscribe(ctx.messageAdapter(JobStore.JobsChanged.class, JobsUpdated::new)));
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
+        ctx.getLog().info("scheduler singleton started on {}; evaluations wait up to {} for agents to register",
+                selfAddress, settings.failoverGrace());
+    }
+
+    @Override
+    public Receive<SchedulerCommand> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(RegisterNode.class, this::onRegister)
+                .onMessage(NodeHeartbeat.class, this::onHeartbeat)
+                .onMessage(AllocationStateChanged.class, this::onStateChanged)
+                .onMessage(JobsUpdated.class, this::onJobsUpdated)
+                .onMessage(Tick.class, t -> onTick())
+                .onMessage(ProcessQueue.class, p -> onProcessQueue())
+                .onMessage(MemberChanged.class, this::onMemberChanged)
+                .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
+                .onMessage(StoreAnswered.class, this::onStoreAnswered)
+                .onMessage(SchedulerApi.GetNodes.class, this::onGetNodes)
+                .onMessage(SchedulerApi.GetNode.class, this::onGetNode)
+                .onMessage(SchedulerApi.DrainNode.class, this::onDrainNode)
+                .onMessage(SchedulerApi.SetEligibility.class, this::onSetEligibility)
+                .onMessage(SchedulerApi.GetAllocations.class, this::onGetAllocations)
+                .onMessage(SchedulerApi.GetAllocation.class, this::onGetAllocation)
+                .onMessage(SchedulerApi.PlanJob.class, this::onPlanJob)
+                .onMessage(SchedulerApi.GetDeployment.class, this::onGetDeployment)
+                .onMessage(SchedulerApi.PromoteDeployment.class, this::onPromoteDeployment)
+                .onMessage(SchedulerApi.FailDeployment.class, this::onFailDeployment)
+                .onMessage(SchedulerApi.GetEvaluations.class, this::onGetEvaluations)
+                .onMessage(SchedulerApi.GetStatus.class, this::onGetStatus)
+                .build();
+    }
+
+    private Instant now() {
+        return clock.instant();
+    }
+
+    // ------------------------------------------------------------------------------------------------- nodes
+
+    private Behavior<SchedulerCommand> onRegister(RegisterNode r) {
+        Instant now = now();
+        String name = r.node().name();
+        NodeEntry n = view.nodes.get(name);
+        boolean fresh = n == null;
+        if (fresh) {
+            n = new NodeEntry(name);
+            n.info = r.node();
+            view.addNode(n);
+        }
+        boolean wasDown = n.status == Node.Status.DOWN;
+        boolean factsChanged = !r.node().equals(n.info);
+        n.info = r.node();
+        n.agent = r.agent();
+        n.address = addressOf(r.agent());
+        n.usage = r.status();
+        n.registeredAt = now;
+        n.lastHeartbeat = now;
+        view.setStatus(n, Node.Status.READY);
+        if (factsChanged) {
+            view.nodesChanged();
+        }
+        n.expiresAt = now.plus(settings.heartbeatTtl(view.readyNodes()));
+        Set<String> touched = new LinkedHashSet<>();
+        Set<String> reported = new HashSet<>();
+        for (AllocationReport rep : r.allocations()) {
+            reported.add(rep.allocationId());
+            AllocEntry a = view.allocations.get(rep.allocationId());
+            if (a == null) {
+                a = adopt(rep, n, now);
+                touched.add(a.jobId);
+            } else if (!a.node.equals(name)) {
+                getContext().getLog().warn("node {} reports allocation {}, which is on node {}: ignored", name,
+                        a.id, a.node);
+                continue;
+            } else if (applyState(a, rep.state(), rep.exitCode(), rep.detail(), now)) {
+                touched.add(a.jobId);
+            }
+            if ((a.desiredStop || a.replacedBy != null || a.status.terminal()) && !rep.state().terminal()) {
+                // replaced or stopped while the node was away (or the stop was lost): stop the duplicate
+                sendStop(a);
+            }
+        }
+        for (String id : n.allocations) {
+            AllocEntry a = view.allocations.get(id);
+            if (!reported.contains(id) && !a.status.terminal() && !a.desiredStop) {
+                a.status = Allocation.Status.LOST;
+                a.detail = "node " + name + " registered without it";
+                a.record(a.state, a.detail, now);
+                view.changed(a);
+                touched.add(a.jobId);
+            }
+        }
+        r.replyTo().tell(new NodeRegistered(name, settings.heartbeatInterval(view.readyNodes()).toMillis()));
+        if (fresh || wasDown || factsChanged) {
+            publish("Node", "NodeRegistered", name, Map.of("datacenter", r.node().datacenter(),
+                    "allocations", String.valueOf(r.allocations().size())));
+            capacityFreed = true;
+            for (JobEntry j : view.jobs.values()) {
+                if (j.lastSpec != null && j.lastSpec.type() == JobType.SYSTEM) {
+                    enqueue(j, "node-update");
+                }
+            }
+        }
+        for (String job : touched) {
+            enqueue(view.job(job), fresh ? "failover" : "node-update");
+        }
+        return this;
+    }
+
+    /** Takes over an allocation an agent reports that this singleton did not place (after a failover). */
+    private AllocEntry adopt(AllocationReport rep, NodeEntry n, Instant now) {
+        JobEntry j = view.job(rep.jobId());
+        Job spec = j.spec(rep.jobVersion());
+        TaskGroup g = spec == null ? null : spec.group(rep.taskGroup());
+        Set<Integer> taken = new HashSet<>();
+        for (String id : j.allocations) {
+            AllocEntry other = view.allocations.get(id);
+            if (other.group.equals(rep.taskGroup()) && other.live()) {
+                taken.add(other.index);
+            }
+        }
+        int index = 0;
+        while (taken.contains(index)) {
+            index++;
+        }
+        AllocEntry a = new AllocEntry(rep.allocationId(), rep.jobId(), rep.jobVersion(), rep.taskGroup(), index,
+                spec == null ? Job.DEFAULT_PRIORITY : spec.priority(), n.name, g == null ? null : resources(g),
+                rep.hostPorts(), false, null, 0, now);
+        applyState(a, rep.state(), rep.exitCode(), rep.detail(), now);
+        if (a.state == AllocationState.RUNNING) {
+            a.healthy = true; // it ran before the failover: its deployment, if any, is not this singleton's
+        }
+        view.add(a);
+        return a;
+    }
+
+    private Behavior<SchedulerCommand> onHeartbeat(NodeHeartbeat h) {
+        NodeEntry n = view.nodes.get(h.status().node());
+        int ready = view.readyNodes();
+        if (n == null || n.status != Node.Status.READY) {
+            h.replyTo().tell(new HeartbeatAck(h.status().node(), false, settings.heartbeatInterval(ready).toMillis()));
+            return this;
+        }
+        Instant now = now();
+        n.lastHeartbeat = now;
+        n.expiresAt = now.plus(settings.heartbeatTtl(ready));
+        n.usage = h.status(); // new images count at the next rebuild: locality is a preference, not worth one
+        h.replyTo().tell(new HeartbeatAck(n.name, true, settings.heartbeatInterval(ready).toMillis()));
+        return this;
+    }
+
+    private void markDown(NodeEntry n, String why) {
+        if (n.status == Node.Status.DOWN) {
+            return;
+        }
+        view.setStatus(n, Node.Status.DOWN);
+        getContext().getLog().info("node {} is down: {}", n.name, why);
+        publish("Node", "NodeDown", n.name, Map.of("reason", why));
+        for (String job : jobsOn(n, false)) {
+            enqueue(view.job(job), "node-update");
+        }
+    }
+
+    /** The jobs with allocations on the node that still hold their slot (or, with {@code all}, any). */
+    private Set<String> jobsOn(NodeEntry n, boolean all) {
+        Set<String> jobs = new LinkedHashSet<>();
+        for (String id : n.allocations) {
+            AllocEntry a = view.allocations.get(id);
+            if (all || a.live()) {
+                jobs.add(a.jobId);
+            }
+        }
+        return jobs;
+    }
+
+    private Address addressOf(ActorRef<?> ref) {
+        Address a = ref.path().address();
+        return a.hasGlobalScope() ? a : selfAddress;
+    }
+
+    private Behavior<SchedulerCommand> onMemberChanged(MemberChanged m) {
+        if (m.event() instanceof ClusterEvent.MemberRemoved removed) {
+            downNodesAt(removed.member().address(), "its cluster member was removed");
+        } else if (recovering()) {
+            checkRecovered();
+        }
+        return this;
+    }
+
+    private Behavior<SchedulerCommand> onReachabilityChanged(ReachabilityChanged m) {
+        if (m.event() instanceof ClusterEvent.UnreachableMember u) {
+            downNodesAt(u.member().address(), "its cluster member is unreachable");
+        }
+        return this;
+    }
+
+    private void downNodesAt(Address address, String why) {
+        for (NodeEntry n : List.copyOf(view.nodes.values())) {
+            if (address.equals(n.address)) {
+                markDown(n, why);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- allocations
+
+    private Behavior<SchedulerCommand> onStateChanged(AllocationStateChanged c) {
+        AllocEntry a = view.allocations.get(c.allocationId());
+        if (a == null) {
+            return this; // not ours to know yet: the agent reports it again when it registers
+        }
+        Allocation.Status before = a.status;
+        Boolean healthyBefore = a.healthy;
+        if (!applyState(a, c.state(), c.exitCode(), c.detail(), now())) {
+            return this;
+        }
+        publish("Allocation", "AllocationStateChanged", a.id, Map.of("job", a.jobId, "name", a.name(),
+                "node", a.node, "state", c.state().name().toLowerCase(), "detail", c.detail()));
+        if (a.desiredStop || a.replacedBy != null) {
+            if (c.state() == AllocationState.RUNNING) {
+                sendStop(a); // the stop was lost, or it raced the start
+            }
+            return this;
+        }
+        view.changed(a);
+        JobEntry j = view.job(a.jobId);
+        if (a.status == Allocation.Status.COMPLETE && before != Allocation.Status.COMPLETE) {
+            sendStop(a); // the agent would restart an exited task; a batch task that succeeded is done
+        }
+        if (!before.terminal() && a.status.terminal()) {
+            capacityFreed = true;
+            enqueue(j, "alloc-update");
+        }
+        if (!Objects.equals(healthyBefore, a.healthy)) {
+            healthChanged(j, a);
+        }
+        return this;
+    }
+
+    /**
+     * Applies an agent's report to an allocation; false when it says nothing new. The engine's status only leaves a
+     * terminal state never (a report after LOST or FAILED is history, not a resurrection).
+     */
+    private boolean applyState(AllocEntry a, AllocationState state, Integer exitCode, String detail, Instant at) {
+        if (a.state == state && Objects.equals(a.exitCode, exitCode) && !a.events.isEmpty()
+                && a.events.peekLast().state() == state) {
+            return false;
+        }
+        a.state = state;
+        a.exitCode = exitCode;
+        a.detail = detail;
+        a.record(state, detail, at);
+        Job spec = view.job(a.jobId).spec(a.jobVersion);
+        boolean batch = spec != null && spec.type() == JobType.BATCH;
+        Allocation.Status next = switch (state) {
+            case PENDING, PULLING, STARTING -> Allocation.Status.PENDING;
+            case RUNNING, UNHEALTHY -> Allocation.Status.RUNNING;
+            case EXITED -> batch && Integer.valueOf(0).equals(exitCode) ? Allocation.Status.COMPLETE
+                    : Allocation.Status.PENDING;
+            case OOM_KILLED -> Allocation.Status.PENDING;
+            case FAILED -> Allocation.Status.FAILED;
+            case STOPPED -> a.desiredStop ? Allocation.Status.COMPLETE : Allocation.Status.LOST;
+        };
+        if (!a.status.terminal()) {
+            a.status = next;
+        }
+        UpdateStrategy update = updateOf(spec, a.group);
+        if (state == AllocationState.RUNNING) {
+            a.runningSince = at;
+            if (update != null && a.healthy == null) {
+                dues.add(new Due(at.plus(update.minHealthyTime()), Due.Kind.HEALTHY, a.id, at));
+            }
+        } else if (state == AllocationState.UNHEALTHY && !Boolean.TRUE.equals(a.healthy)) {
+            a.healthy = false;
+        }
+        if (a.status == Allocation.Status.FAILED) {
+            if (a.failedAt == null) {
+                a.failedAt = at;
+            }
+            if (update != null && a.healthy == null) {
+                a.healthy = false;
+            }
+        }
+        return true;
+    }
+
+    private static UpdateStrategy updateOf(Job spec, String group) {
+        TaskGroup g = spec == null ? null : spec.group(group);
+        return g == null ? null : spec.updateFor(g);
+    }
+
+    private static Capacity resources(TaskGroup g) {
+        int cpu = 0, mem = 0, disk = 0;
+        for (Task t : g.tasks()) {
+            cpu += t.resources().cpuMhz();
+            mem += t.resources().memoryMb();
+            disk += t.resources().diskMb();
+        }
+        return new Capacity(cpu, mem, disk);
+    }
+
+    private void sendStop(AllocEntry a) {
+        NodeEntry n = view.nodes.get(a.node);
+        if (n != null && n.agent != null) {
+            n.agent.tell(new StopAllocation(a.id, null));
+        }
+    }
+
+    private void stopAllocation(AllocEntry a, String reason, Instant now) {
+        if (a.desiredStop) {
+            return;
+        }
+        a.desiredStop = true;
+        NodeEntry n = view.nodes.get(a.node);
+        if (n != null && n.status == Node.Status.DOWN && !a.status.terminal()) {
+            a.status = Allocation.Status.LOST;
+        }
+        a.detail = reason;
+        a.record(a.state, reason, now);
+        view.changed(a);
+        sendStop(a);
+        stopsTotal++;
+        capacityFreed = true;
+        publish("Allocation", "AllocationStopped", a.id, Map.of("job", a.jobId, "name", a.name(), "node", a.node,
+                "reason", reason));
+    }
+
+    // ------------------------------------------------------------------------------------------------- jobs
+
+    private Behavior<SchedulerCommand> onJobsUpdated(JobsUpdated u) {
+        Instant now = now();
+        for (JobRecord rec : u.changes().changed()) {
+            JobEntry j = view.job(rec.id());
+            boolean first = j.lastSpec == null;
+            boolean wasWanted = j.wanted();
+            long before = j.lastVersion;
+            j.record = rec;
+            j.lastSpec = rec.latest().job();
+            j.lastVersion = rec.latest().version();
+            for (String id : j.allocations) {
+                AllocEntry a = view.allocations.get(id);
+                if (a.resources == null) {
+                    TaskGroup g = j.spec(a.jobVersion).group(a.group);
+                    a.resources = g == null ? Capacity.ZERO : resources(g);
+                    view.changed(a);
+                }
+            }
+            if (first || before != j.lastVersion || wasWanted != j.wanted()) {
+                startDeployment(j, rec.latest(), now);
+                enqueue(j, j.wanted() ? "job-register" : "job-deregister");
+            }
+        }
+        for (String id : u.changes().purged()) {
+            JobEntry j = view.jobs.get(id);
+            if (j != null) {
+                j.record = null;
+                cancelDeployment(j, "the job was purged", now);
+                enqueue(j, "job-deregister");
+            }
+        }
+        if (!jobsLoaded) {
+            jobsLoaded = true;
+            for (JobEntry j : view.jobs.values()) {
+                enqueue(j, "failover"); // including jobs only agents still know of: they are stopped
+            }
+        }
+        return this;
+    }
+
+    private void enqueue(JobEntry j, String trigger) {
+        int priority = j.lastSpec == null ? Job.DEFAULT_PRIORITY : j.lastSpec.priority();
+        queue.enqueue(j.id, priority, trigger, now());
+        scheduleProcessing();
+    }
+
+    private void scheduleProcessing() {
+        if (!processingScheduled && ready()) {
+            processingScheduled = true;
+            getContext().getSelf().tell(ProcessQueue.INSTANCE);
+        }
+    }
+
+    private boolean recovering() {
+        return recoveryUntil != null;
+    }
+
+    /** Evaluations run once the jobs are loaded and the agents had their chance to register again. */
+    private boolean ready() {
+        if (recovering() && !now().isBefore(recoveryUntil)) {
+            endRecovery("failover grace over");
+        }
+        return jobsLoaded && !recovering();
+    }
+
+    /** Ends the failover grace early once every agent member of the cluster has registered a node. */
+    private void checkRecovered() {
+        Set<Address> registered = new HashSet<>();
+        for (NodeEntry n : view.nodes.values()) {
+            if (n.status == Node.Status.READY) {
+                registered.add(n.address);
+            }
+        }
+        for (Member m : Cluster.get(getContext().getSystem()).state().getMembers()) {
+            if (m.status() == MemberStatus.up() && m.hasRole("agent") && !registered.contains(m.address())) {
+                return;
+            }
+        }
+        endRecovery("every agent member registered");
+    }
+
+    private void endRecovery(String why) {
+        recoveryUntil = null;
+        getContext().getLog().info("scheduler singleton evaluates from now on ({}): {} nodes, {} allocations", why,
+                view.nodes.size(), view.allocations.size());
+    }
+
+    // ------------------------------------------------------------------------------------------- evaluations
+
+    private Behavior<SchedulerCommand> onProcessQueue() {
+        processingScheduled = false;
+        if (!ready()) {
+            return this;
+        }
+        long deadline = System.nanoTime() + settings.batchTime().toNanos();
+        while (queue.depth() > 0 && System.nanoTime() < deadline) {
+            evaluate(queue.poll());
+        }
+        if (queue.depth() > 0) {
+            scheduleProcessing();
+        }
+        return this;
+    }
+
+    private void evaluate(EvalQueue.Pending p) {
+        JobEntry j = view.jobs.get(p.jobId());
+        if (j == null) {
+            return;
+        }
+        Instant now = now();
+        Evaluation ev = evaluationOf(j, p.id(), j.specToRun(), j.lastVersion, now, true);
+        Plan plan = new Scheduler(view.snapshot(), random).process(ev);
+        evaluationsTotal++;
+        commit(j, plan, now);
+        List<SchedulerApi.PlacementFailure> failures = failures(plan);
+        String status;
+        if (failures.isEmpty()) {
+            queue.unblock(j.id);
+            status = "complete";
+        } else {
+            status = "blocked";
+            EvalQueue.Blocked b = new EvalQueue.Blocked(p.id(), j.id, p.priority(), failures, plan.explain(), now);
+            if (queue.block(b)) {
+                getContext().getLog().info("evaluation of {} blocked:\n{}", j.id, plan.explain());
+                publish("Evaluation", "EvaluationBlocked", j.id, Map.of("evaluation", p.id(),
+                        "explanation", plan.explain()));
+            }
+        }
+        queue.finished(new SchedulerApi.EvaluationView(p.id(), j.id, p.priority(), p.trigger(), status,
+                plan.placements().size(), plan.stops().size() + plan.evictions().size(), failures, plan.explain(),
+                p.createdAt(), now));
+        checkDeployment(j, now);
+        if (j.purged() && j.allocations.stream().noneMatch(id -> view.allocations.get(id).live())) {
+            forgetJob(j);
+        }
+    }
+
+    /**
+     * The engine's evaluation of a job: with {@code schedule}, failed allocations whose reschedule delay is not
+     * over wait, and a timer re-evaluates the job when the first is due.
+     */
+    private Evaluation evaluationOf(JobEntry j, String id, Job spec, long version, Instant now, boolean schedule) {
+        Set<String> delayed = new HashSet<>();
+        Instant firstDue = null;
+        for (String aid : j.allocations) {
+            AllocEntry a = view.allocations.get(aid);
+            if (a.status != Allocation.Status.FAILED || a.desiredStop || a.replacedBy != null || a.failedAt == null) {
+                continue;
+            }
+            TaskGroup g = spec.group(a.group);
+            if (g == null) {
+                continue;
+            }
+            ReschedulePolicy policy = spec.rescheduleFor(g);
+            if (!policy.unlimited() && a.rescheduleCount >= policy.attempts()) {
+                continue;
+            }
+            Instant due = a.failedAt.plus(policy.delayBefore(a.rescheduleCount + 1));
+            if (due.isAfter(now)) {
+                delayed.add(a.id);
+                firstDue = firstDue == null || due.isBefore(firstDue) ? due : firstDue;
+            }
+        }
+        if (schedule && firstDue != null) {
+            dues.add(new Due(firstDue, Due.Kind.RESCHEDULE, j.id, firstDue));
+        }
+        Deployment d = j.deployment;
+        boolean promoted = d != null && d.jobVersion == version && d.promoted;
+        return new Evaluation(id, spec, version, Set.of(), promoted, delayed);
+    }
+
+    private void commit(JobEntry j, Plan plan, Instant now) {
+        for (Plan.Stop s : plan.stops()) {
+            AllocEntry a = view.allocations.get(s.allocationId());
+            if (a != null) {
+                stopAllocation(a, s.reason(), now);
+            }
+        }
+        for (Plan.Stop s : plan.evictions()) {
+            AllocEntry a = view.allocations.get(s.allocationId());
+            if (a != null) {
+                stopAllocation(a, s.reason(), now);
+                enqueue(view.job(a.jobId), "preemption");
+            }
+        }
+        for (Plan.Placement p : plan.placements()) {
+            place(j, p, now);
+        }
+    }
+
+    private void place(JobEntry j, Plan.Placement p, Instant now) {
+        TaskGroup g = j.lastSpec.group(p.group());
+        AllocEntry a = new AllocEntry(p.allocationId(), p.jobId(), p.jobVersion(), p.group(), p.index(), p.priority(),
+                p.nodeId(), p.resources(), p.ports(), p.canary(), p.replaces(), p.rescheduleCount(), now);
+        a.record(AllocationState.PENDING, "placed on " + p.nodeId(), now);
+        view.add(a);
+        if (p.replaces() != null) {
+            AllocEntry previous = view.allocations.get(p.replaces());
+            if (previous != null) {
+                previous.replacedBy = a.id;
+                view.changed(previous);
+            }
+        }
+        NodeEntry n = view.nodes.get(p.nodeId());
+        // a group's tasks share the allocation; agents run one task per allocation, the group's first
+        n.agent.tell(new AssignAllocation(a.id, a.jobId, a.jobVersion, a.group, g.tasks().get(0), a.ports, null));
+        placementsTotal++;
+        Deployment d = j.deployment;
+        UpdateStrategy update = j.lastSpec.updateFor(g);
+        if (d != null && d.status.active() && d.jobVersion == a.jobVersion && update != null) {
+            dues.add(new Due(now.plus(update.healthyDeadline()), Due.Kind.HEALTHY_DEADLINE, a.id, now));
+        }
+        publish("Allocation", "AllocationPlaced", a.id, Map.of("job", a.jobId, "name", a.name(), "node", a.node,
+                "version", String.valueOf(a.jobVersion), "replaces", p.replaces() == null ? "" : p.replaces()));
+    }
+
+    private static List<SchedulerApi.PlacementFailure> failures(Plan plan) {
+        List<SchedulerApi.PlacementFailure> out = new ArrayList<>();
+        for (Plan.Failure f : plan.failures()) {
+            out.add(new SchedulerApi.PlacementFailure(f.group(), f.unplaced(), f.nodesEvaluated(), f.filtered(),
+                    f.exhausted()));
+        }
+        return out;
+    }
+
+    private void forgetJob(JobEntry j) {
+        for (String id : List.copyOf(j.allocations)) {
+            view.remove(view.allocations.get(id));
+        }
+        view.jobs.remove(j.id);
+        queue.unblock(j.id);
+    }
+
+    // ------------------------------------------------------------------------------------------- deployments
+
+    private void startDeployment(JobEntry j, JobVersion v, Instant now) {
+        cancelDeployment(j, "superseded by version " + v.version(), now);
+        Job spec = v.job();
+        if (!j.wanted() || spec.type() == JobType.BATCH || v.stable()) {
+            return;
+        }
+        Deployment d = new Deployment("deploy-" + (++deploymentSeq) + "-" + j.id, j.id, v.version(), now);
+        for (TaskGroup g : spec.groups()) {
+            UpdateStrategy u = spec.updateFor(g);
+            if (u != null) {
+                d.groups.put(g.name(), new Deployment.Group(g.name(), g.count(), u.canary(), u.autoPromote(),
+                        u.autoRevert()));
+            }
+        }
+        j.deployment = d;
+        publish("Deployment", "DeploymentStarted", j.id, Map.of("deployment", d.id,
+                "version", String.valueOf(v.version())));
+    }
+
+    private void cancelDeployment(JobEntry j, String why, Instant now) {
+        if (j.deployment != null && j.deployment.status.active()) {
+            j.deployment.to(Deployment.Status.CANCELLED, why, now);
+        }
+    }
+
+    private void healthChanged(JobEntry j, AllocEntry a) {
+        Deployment d = j.deployment;
+        if (d != null && d.status.active()) {
+            if (Boolean.TRUE.equals(a.healthy)) {
+                enqueue(j, "deployment"); // the roll goes on: the next max_parallel, or promotion
+            }
+            checkDeployment(j, now());
+        }
+    }
+
+    /** Brings a job's running deployment up to date with its allocations: progress, failure, success. */
+    private void checkDeployment(JobEntry j, Instant now) {
+        Deployment d = j.deployment;
+        if (d == null || !d.status.active() || d.jobVersion != j.lastVersion || !j.wanted()) {
+            return;
+        }
+        boolean outdated = false;
+        AllocEntry unhealthy = null;
+        Map<String, Deployment.Group> groups = d.groups;
+        for (Deployment.Group g : groups.values()) {
+            g.placed = g.healthy = g.unhealthy = 0;
+            g.canaries.clear();
+            g.requireProgressBy = null;
+        }
+        Job spec = j.lastSpec;
+        for (String id : j.allocations) {
+            AllocEntry a = view.allocations.get(id);
+            Deployment.Group g = groups.get(a.group);
+            if (a.jobVersion != d.jobVersion) {
+                outdated |= a.live();
+                continue;
+            }
+            if (g == null || a.desiredStop) {
+                continue;
+            }
+            if (Boolean.FALSE.equals(a.healthy)) {
+                g.unhealthy++;
+                unhealthy = unhealthy == null ? a : unhealthy;
+            }
+            if (!a.live()) {
+                continue;
+            }
+            g.placed++;
+            if (a.canary) {
+                g.canaries.add(a.id);
+            }
+            if (Boolean.TRUE.equals(a.healthy)) {
+                g.healthy++;
+            } else if (a.healthy == null) {
+                Instant by = a.createdAt.plus(updateOf(spec, a.group).healthyDeadline());
+                g.requireProgressBy = g.requireProgressBy == null || by.isAfter(g.requireProgressBy) ? by
+                        : g.requireProgressBy;
+            }
+        }
+        d.modifiedAt = now;
+        if (unhealthy != null) {
+            failDeployment(j, d, "allocation " + unhealthy.name() + " (" + unhealthy.id + ") is unhealthy"
+                    + (unhealthy.detail.isEmpty() ? "" : ": " + unhealthy.detail), now);
+            return;
+        }
+        boolean done = !outdated;
+        boolean canariesWait = false;
+        for (Deployment.Group g : groups.values()) {
+            boolean system = spec.type() == JobType.SYSTEM;
+            done &= system ? g.healthy == g.placed : g.healthy >= g.desiredTotal;
+            if (g.desiredCanaries > 0 && !d.promoted && !g.autoPromote && outdated
+                    && g.canaries.size() >= g.desiredCanaries && healthyCount(g.canaries) >= g.desiredCanaries) {
+                canariesWait = true;
+            }
+        }
+        if (done) {
+            d.to(Deployment.Status.SUCCESSFUL, "every allocation of version " + d.jobVersion + " is healthy", now);
+            jobStore.tell(new JobStore.MarkStable(j.id, d.jobVersion));
+            publish("Deployment", "DeploymentSucceeded", j.id, Map.of("deployment", d.id,
+                    "version", String.valueOf(d.jobVersion)));
+        } else if (canariesWait && d.status == Deployment.Status.RUNNING) {
+            d.status = Deployment.Status.AWAITING_PROMOTION;
+            d.description = "the canaries are healthy: promote the deployment to roll out the rest";
+        }
+    }
+
+    private int healthyCount(List<String> ids) {
+        int n = 0;
+        for (String id : ids) {
+            if (Boolean.TRUE.equals(view.allocations.get(id).healthy)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void failDeployment(JobEntry j, Deployment d, String why, Instant now) {
+        d.to(Deployment.Status.FAILED, why, now);
+        getContext().getLog().info("deployment of {} version {} failed: {}", j.id, d.jobVersion, why);
+        publish("Deployment", "DeploymentFailed", j.id, Map.of("deployment", d.id,
+                "version", String.valueOf(d.jobVersion), "reason", why));
+        if (!d.autoRevert() || d.reverted) {
+            return;
+        }
+        JobVersion stable = j.lastStableBefore(d.jobVersion);
+        if (stable == null || stable.job().equals(j.spec(d.jobVersion))) {
+            d.description = why + "; no other stable version to revert to";
+            return;
+        }
+        d.reverted = true;
+        d.description = why + "; reverting to version " + stable.version();
+        jobStore.tell(new JobStore.Revert(j.id, stable.version(), storeReplies));
+    }
+
+    private Behavior<SchedulerCommand> onStoreAnswered(StoreAnswered m) {
+        if (m.reply() instanceof JobStore.Rejected r) {
+            getContext().getLog().warn("the job store refused to revert {}: {}", r.jobId(), r.reason());
+        }
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------------------ timers
+
+    private Behavior<SchedulerCommand> onTick() {
+        Instant now = now();
+        while (!dues.isEmpty() && !dues.peek().at().isAfter(now)) {
+            fire(dues.poll(), now);
+        }
+        if (!now.isBefore(nextSweep)) {
+            nextSweep = now.plusSeconds(1);
+            for (NodeEntry n : List.copyOf(view.nodes.values())) {
+                if (n.status == Node.Status.READY && n.expiresAt != null && n.expiresAt.isBefore(now)) {
+                    markDown(n, "no heartbeat since " + n.lastHeartbeat);
+                }
+            }
+        }
+        for (NodeEntry n : view.nodes.values()) {
+            if (n.draining) {
+                drainStep(n, now);
+            }
+        }
+        if (capacityFreed) {
+            capacityFreed = false;
+            for (EvalQueue.Blocked b : queue.blockedJobs()) {
+                JobEntry j = view.jobs.get(b.jobId());
+                if (j != null) {
+                    queue.enqueue(j.id, b.priority(), "capacity", now);
+                }
+            }
+        }
+        if (recovering()) {
+            checkRecovered();
+        }
+        if (queue.depth() > 0) {
+            scheduleProcessing();
+        }
+        return this;
+    }
+
+    private void fire(Due due, Instant now) {
+        switch (due.kind()) {
+            case HEALTHY -> {
+                AllocEntry a = view.allocations.get(due.key());
+                if (a != null && a.healthy == null && a.state == AllocationState.RUNNING
+                        && due.stamp().equals(a.runningSince)) {
+                    a.healthy = true;
+                    view.changed(a);
+                    healthChanged(view.job(a.jobId), a);
+                }
+            }
+            case HEALTHY_DEADLINE -> {
+                AllocEntry a = view.allocations.get(due.key());
+                if (a != null && a.healthy == null && !a.desiredStop) {
+                    a.healthy = false;
+                    a.detail = "not healthy by its healthy deadline";
+                    view.changed(a);
+                    healthChanged(view.job(a.jobId), a);
+                }
+            }
+            case RESCHEDULE -> {
+                JobEntry j = view.jobs.get(due.key());
+                if (j != null) {
+                    enqueue(j, "reschedule");
+                }
+            }
+            case DRAIN_DEADLINE -> {
+                NodeEntry n = view.nodes.get(due.key());
+                if (n != null && n.draining && due.stamp().equals(n.drainDeadline)) {
+                    for (String id : List.copyOf(n.allocations)) {
+                        AllocEntry a = view.allocations.get(id);
+                        if (a.live()) {
+                            stopAllocation(a, "node " + n.name + " drain deadline reached", now);
+                            enqueue(view.job(a.jobId), "drain");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Moves a drain on: evaluates the jobs still on the node; once nothing runs there, the drain is done. */
+    private void drainStep(NodeEntry n, Instant now) {
+        boolean left = false;
+        for (String id : n.allocations) {
+            AllocEntry a = view.allocations.get(id);
+            if (a.live() || (a.desiredStop && !a.state.terminal() && !a.status.terminal())) {
+                left = true;
+                if (a.live()) {
+                    enqueue(view.job(a.jobId), "drain");
+                }
+            }
+        }
+        if (!left) {
+            n.draining = false;
+            n.drainDeadline = null;
+            view.nodesChanged();
+            getContext().getLog().info("node {} drained", n.name);
+            publish("Node", "NodeDrained", n.name, Map.of());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ API: nodes
+
+    private Behavior<SchedulerCommand> onGetNodes(SchedulerApi.GetNodes q) {
+        List<SchedulerApi.NodeView> out = new ArrayList<>();
+        for (NodeEntry n : new TreeSet<>(view.nodes.keySet()).stream().map(view.nodes::get).toList()) {
+            out.add(nodeView(n));
+        }
+        q.replyTo().tell(new SchedulerApi.NodeList(out));
+        return this;
+    }
+
+    private Behavior<SchedulerCommand> onGetNode(SchedulerApi.GetNode q) {
+        NodeEntry n = view.nodes.get(q.name());
+        if (n == null) {
+            q.replyTo().tell(new SchedulerApi.NodeReply(null, List.of()));
+            return this;
+        }
+        List<SchedulerApi.AllocationView> allocs = n.allocations.stream().map(view.allocations::get)
+                .sorted(ALLOCATION_ORDER).map(this::allocationView).toList();
+        q.replyTo().tell(new SchedulerApi.NodeReply(nodeView(n), allocs));
+        return this;
+    }
+
+    private SchedulerApi.NodeView nodeView(NodeEntry n) {
+        int cpu = 0, live = 0;
+        long mem = 0;
+        for (String id : n.allocations) {
+            AllocEntry a = view.allocations.get(id);
+            if (a.live() && a.resources != null) {
+                cpu += a.resources.cpuMhz();
+                mem += a.resources.memoryMb();
+                live++;
+            }
+        }
+        return new SchedulerApi.NodeView(n.name, n.info, n.status.name().toLowerCase(), n.eligible, n.draining,
+                n.drainDeadline, cpu, mem, live, n.registeredAt, n.lastHeartbeat,
+                settings.heartbeatTtl(view.readyNodes()), n.agent);
+    }
+
+    private Behavior<SchedulerCommand> onDrainNode(SchedulerApi.DrainNode m) {
+        NodeEntry n = view.nodes.get(m.name());
+        if (n == null) {
+            m.replyTo().tell(SchedulerApi.OperationResult.unknown("no node named " + m.name()));
+            return this;
+        }
+        Instant now = now();
+        if (m.enable()) {
+            Duration deadline = m.deadline() == null || m.deadline().isNegative() ? Duration.ZERO : m.deadline();
+            n.draining = true;
+            n.eligible = false;
+            n.drainDeadline = now.plus(deadline);
+            view.nodesChanged();
+            dues.add(new Due(n.drainDeadline, Due.Kind.DRAIN_DEADLINE, n.name, n.drainDeadline));
+            for (String job : jobsOn(n, false)) {
+                enqueue(view.job(job), "drain");
+            }
+            m.replyTo().tell(SchedulerApi.OperationResult.done("node " + n.name + " is draining; what is left at "
+                    + n.drainDeadline + " is stopped"));
+        } else if (!n.draining) {
+            m.replyTo().tell(SchedulerApi.OperationResult.done("node " + n.name + " was not draining"));
+        } else {
+            n.draining = false;
+            n.drainDeadline = null;
+            n.eligible = true;
+            view.nodesChanged();
+            capacityFreed = true;
+            m.replyTo().tell(SchedulerApi.OperationResult.done("drain of node " + n.name + " cancelled"));
+        }
+        return this;
+    }
+
+    private Behavior<SchedulerCommand> onSetEligibility(SchedulerApi.SetEligibility m) {
+        NodeEntry n = view.nodes.get(m.name());
+        if (n == null) {
+            m.replyTo().tell(SchedulerApi.OperationResult.unknown("no node named " + m.name()));
+            return this;
+        }
+        if (n.eligible != m.eligible()) {
+            n.eligible = m.eligible();
+            view.nodesChanged();
+            if (n.eligible) {
+                capacityFreed = true;
+                for (JobEntry j : view.jobs.values()) {
+                    if (j.lastSpec != null && j.lastSpec.type() == JobType.SYSTEM) {
+                        enqueue(j, "node-update");
+                    }
+                }
+            }
+        }
+        m.replyTo().tell(SchedulerApi.OperationResult.done("node " + n.name + " is "
+                + (n.eligible ? "eligible" : "ineligible")));
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------ API: allocations
+
+    private static final Comparator<AllocEntry> ALLOCATION_ORDER = Comparator.comparing((AllocEntry a) -> a.jobId)
+            .thenComparing(a -> a.group).thenComparingInt(a -> a.index).thenComparing(a -> a.createdAt)
+            .thenComparing(a -> a.id);
+
+    private Behavior<SchedulerCommand> onGetAllocations(SchedulerApi.GetAllocations q) {
+        List<AllocEntry> entries;
+        if (q.jobId() == null) {
+            entries = new ArrayList<>(view.allocations.values());
+        } else {
+            JobEntry j = view.jobs.get(q.jobId());
+            entries = j == null ? List.of() : j.allocations.stream().map(view.allocations::get).toList();
+        }
+        q.replyTo().tell(new SchedulerApi.AllocationList(entries.stream().sorted(ALLOCATION_ORDER)
+                .map(this::allocationView).toList()));
+        return this;
+    }
+
+    private Behavior<SchedulerCommand> onGetAllocation(SchedulerApi.GetAllocation q) {
+        AllocEntry a = view.allocations.get(q.allocationId());
+        if (a == null) {
+            q.replyTo().tell(new SchedulerApi.AllocationReply(null, null));
+            return this;
+        }
+        NodeEntry n = view.nodes.get(a.node);
+        q.replyTo().tell(new SchedulerApi.AllocationReply(allocationView(a), n == null ? null : n.agent));
+        return this;
+    }
+
+    private SchedulerApi.AllocationView allocationView(AllocEntry a) {
+        return new SchedulerApi.AllocationView(a.id, a.name(), a.jobId, a.jobVersion, a.group, a.index, a.node,
+                a.state, a.status.name().toLowerCase(), a.desiredStop || a.replacedBy != null ? "stop" : "run",
+                a.healthy, a.canary, a.ports, a.exitCode, a.detail, a.previousAllocation, a.rescheduleCount,
+                a.createdAt, a.modifiedAt, List.copyOf(a.events));
+    }
+
+    // ---------------------------------------------------------------------------------------- API: planning
+
+    private Behavior<SchedulerCommand> onPlanJob(SchedulerApi.PlanJob q) {
+        Job job = q.job();
+        List<String> errors = JobSpecs.validate(job);
+        if (!errors.isEmpty()) {
+            q.replyTo().tell(new SchedulerApi.PlanResult(job.id(), 0, true, errors, null, null, null, null, null));
+            return this;
+        }
+        JobEntry j = view.jobs.get(job.id());
+        boolean known = j != null && j.lastSpec != null;
+        boolean changed = !known || !job.equals(j.lastSpec) || !j.wanted();
+        long version = !known ? 0 : changed ? j.lastVersion + 1 : j.lastVersion;
+        ClusterSnapshot snapshot = view.snapshot();
+        Evaluation ev = evaluationOf(j == null ? new JobEntry(job.id()) : j, "plan", job, version, now(), false);
+        Plan plan = new Scheduler(snapshot, new Random(random.nextLong())).process(ev);
+        Set<String> replaced = new HashSet<>();
+        List<SchedulerApi.PlannedPlacement> placements = new ArrayList<>();
+        for (Plan.Placement p : plan.placements()) {
+            if (p.replaces() != null) {
+                replaced.add(p.replaces());
+            }
+            placements.add(new SchedulerApi.PlannedPlacement(job.id() + "." + p.group() + "[" + p.index() + "]",
+                    p.group(), p.index(), p.nodeId(), p.ports(), p.canary(), p.replaces(), p.score()));
+        }
+        List<SchedulerApi.PlannedStop> stops = new ArrayList<>();
+        plan.stops().forEach(s -> stops.add(new SchedulerApi.PlannedStop(s.allocationId(), s.jobId(), s.nodeId(),
+                s.reason(), false)));
+        plan.evictions().forEach(s -> stops.add(new SchedulerApi.PlannedStop(s.allocationId(), s.jobId(),
+                s.nodeId(), s.reason(), true)));
+        List<SchedulerApi.GroupPlan> groups = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        job.groups().forEach(g -> names.add(g.name()));
+        snapshot.allocationsOf(job.id()).forEach(a -> names.add(a.group()));
+        for (String g : names) {
+            int place = 0, update = 0, canary = 0, stop = 0, unplaced = 0, live = 0;
+            for (Plan.Placement p : plan.placements()) {
+                if (p.group().equals(g)) {
+                    if (p.canary()) {
+                        canary++;
+                    } else if (p.replaces() != null) {
+                        update++;
+                    } else {
+                        place++;
+                    }
+                }
+            }
+            Set<String> stopped = new HashSet<>();
+            for (Plan.Stop s : plan.stops()) {
+                stopped.add(s.allocationId());
+            }
+            for (Allocation a : snapshot.allocationsOf(job.id())) {
+                if (a.group().equals(g) && !a.status().terminal()) {
+                    live++;
+                    if (stopped.contains(a.id()) && !replaced.contains(a.id())) {
+                        stop++;
+                    }
+                }
+            }
+            for (Plan.Failure f : plan.failures()) {
+                if (f.group().equals(g)) {
+                    unplaced += f.unplaced();
+                }
+            }
+            long preempt = plan.evictions().size();
+            int touched = 0;
+            for (Allocation a : snapshot.allocationsOf(job.id())) {
+                if (a.group().equals(g) && !a.status().terminal() && stopped.contains(a.id())) {
+                    touched++;
+                }
+            }
+            groups.add(new SchedulerApi.GroupPlan(g, place, update, canary, stop, (int) preempt, unplaced,
+                    live - touched));
+        }
+        q.replyTo().tell(new SchedulerApi.PlanResult(job.id(), version, changed, List.of(), groups, placements, stops,
+                failures(plan), plan.explain()));
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------- API: deployments
+
+    private Behavior<SchedulerCommand> onGetDeployment(SchedulerApi.GetDeployment q) {
+        JobEntry j = view.jobs.get(q.jobId());
+        Deployment d = j == null ? null : j.deployment;
+        q.replyTo().tell(new SchedulerApi.DeploymentReply(d == null ? null : deploymentView(d)));
+        return this;
+    }
+
+    private SchedulerApi.DeploymentView deploymentView(Deployment d) {
+        List<SchedulerApi.DeploymentGroup> groups = new ArrayList<>();
+        for (Deployment.Group g : d.groups.values()) {
+            groups.add(new SchedulerApi.DeploymentGroup(g.name, g.desiredTotal, g.desiredCanaries, g.canaries,
+                    d.promoted, g.autoPromote, g.autoRevert, g.placed, g.healthy, g.unhealthy, g.requireProgressBy));
+        }
+        return new SchedulerApi.DeploymentView(d.id, d.jobId, d.jobVersion, d.status.apiName(), d.description, groups,
+                d.createdAt, d.modifiedAt);
+    }
+
+    private Behavior<SchedulerCommand> onPromoteDeployment(SchedulerApi.PromoteDeployment m) {
+        JobEntry j = view.jobs.get(m.jobId());
+        Deployment d = j == null ? null : j.deployment;
+        if (d == null) {
+            m.replyTo().tell(SchedulerApi.OperationResult.unknown("job " + m.jobId() + " has no deployment"));
+        } else if (!d.status.active()) {
+            m.replyTo().tell(SchedulerApi.OperationResult.refused("the deployment of version " + d.jobVersion
+                    + " is " + d.status.apiName() + ", not running"));
+        } else if (!d.hasCanaries()) {
+            m.replyTo().tell(SchedulerApi.OperationResult.refused("the deployment of version " + d.jobVersion
+                    + " has no canaries to promote"));
+        } else {
+            d.promoted = true;
+            d.status = Deployment.Status.RUNNING;
+            d.description = "promoted: rolling out the rest";
+            d.modifiedAt = now();
+            enqueue(j, "deployment");
+            m.replyTo().tell(SchedulerApi.OperationResult.done("deployment of " + j.id + " version " + d.jobVersion
+                    + " promoted"));
+        }
+        return this;
+    }
+
+    private Behavior<SchedulerCommand> onFailDeployment(SchedulerApi.FailDeployment m) {
+        JobEntry j = view.jobs.get(m.jobId());
+        Deployment d = j == null ? null : j.deployment;
+        if (d == null) {
+            m.replyTo().tell(SchedulerApi.OperationResult.unknown("job " + m.jobId() + " has no deployment"));
+        } else if (!d.status.active()) {
+            m.replyTo().tell(SchedulerApi.OperationResult.refused("the deployment of version " + d.jobVersion
+                    + " is already " + d.status.apiName()));
+        } else {
+            failDeployment(j, d, "failed by an operator", now());
+            m.replyTo().tell(SchedulerApi.OperationResult.done("deployment of " + j.id + " version " + d.jobVersion
+                    + " failed"));
+        }
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------- API: queue and status
+
+    private Behavior<SchedulerCommand> onGetEvaluations(SchedulerApi.GetEvaluations q) {
+        List<SchedulerApi.EvaluationView> out = new ArrayList<>();
+        for (EvalQueue.Pending p : queue.pending()) {
+            if (q.jobId() == null || q.jobId().equals(p.jobId())) {
+                out.add(new SchedulerApi.EvaluationView(p.id(), p.jobId(), p.priority(), p.trigger(), "pending", 0, 0,
+                        List.of(), "", p.createdAt(), p.createdAt()));
+            }
+        }
+        for (EvalQueue.Blocked b : queue.blocked()) {
+            if (q.jobId() == null || q.jobId().equals(b.jobId())) {
+                out.add(new SchedulerApi.EvaluationView(b.evalId(), b.jobId(), b.priority(), "capacity", "blocked", 0,
+                        0, b.failures(), b.explanation(), b.createdAt(), b.createdAt()));
+            }
+        }
+        List<SchedulerApi.EvaluationView> recent = new ArrayList<>(queue.history());
+        for (int i = recent.size() - 1; i >= 0; i--) {
+            SchedulerApi.EvaluationView v = recent.get(i);
+            if (q.jobId() == null || q.jobId().equals(v.jobId())) {
+                out.add(v);
+            }
+        }
+        q.replyTo().tell(new SchedulerApi.EvaluationList(queue.depth(), queue.blocked().size(), out));
+        return this;
+    }
+
+    private Behavior<SchedulerCommand> onGetStatus(SchedulerApi.GetStatus q) {
+        int live = 0;
+        for (AllocEntry a : view.allocations.values()) {
+            if (a.live()) {
+                live++;
+            }
+        }
+        int jobs = (int) view.jobs.values().stream().filter(j -> j.record != null).count();
+        q.replyTo().tell(new SchedulerApi.SchedulerStatus(selfAddress.toString(), startedAt, view.nodes.size(),
+                view.readyNodes(), jobs, live, placementsTotal, stopsTotal, evaluationsTotal, queue.depth(),
+                queue.blocked().size(), settings.heartbeatTtl(view.readyNodes())));
+        return this;
+    }
+
+    private void publish(String topic, String type, String key, Map<String, String> details) {
+        Events.publish(getContext().getSystem(), new BerthEvent(topic, type, key, details, now()));
+    }
+}
