@@ -13,6 +13,7 @@ import io.berth.protocol.oci.runtime.RuntimeSpec;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
 import io.berth.runtime.ContainerNotFoundException;
 import io.berth.runtime.ContainerRuntime;
+import io.berth.runtime.ContainerStatus;
 import io.berth.runtime.CreateOptions;
 import io.berth.runtime.ExitStatus;
 import io.berth.runtime.Stdio;
@@ -30,15 +31,19 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one allocation's task and keeps it running: gets its image from the {@link ImageService}, mounts the
@@ -52,6 +57,14 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * message, so the actor only ever holds state. Each run is torn down completely (container deleted, rootfs
  * unmounted and released, network detached) before the next starts or the allocation ends. Container stdout
  * and stderr go to {@link LogFiles}. The supervisor stops itself after reporting FAILED or STOPPED.
+ *
+ * <p><b>Live restore.</b> Containers run in the runtime's reaper mode, so they outlive the agent process: their
+ * init records the exit status in the container's state directory and keeps the log pipes open. A supervisor
+ * created for an allocation an earlier agent process ran looks at what that process left: a running container
+ * is adopted (RUNNING again, same container, its exit watched, its logs reopened, health checks resumed, no
+ * restart counted); one that ended meanwhile is reported EXITED or OOM_KILLED with the recorded code and goes
+ * through the restart policy; with no container (or one never started) the task starts afresh. Stopping the
+ * supervisor (the agent going away) leaves the container running.
  */
 public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervisor.Command> {
 
@@ -82,6 +95,15 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private record ImageResolved(ImageService.ImageReady ready) implements Command {}
 
+    /** A restored supervisor found the earlier agent process's container running. */
+    private record Adopted(CompletableFuture<ExitStatus> exit) implements Command {}
+
+    /** A restored supervisor found the container ended while no agent watched it. */
+    private record FoundEnded(ExitStatus status) implements Command {}
+
+    /** A restored supervisor found no container to adopt (what was left of one is torn down). */
+    private record FoundNone(String why) implements Command {}
+
     private record Launched(int run, CompletableFuture<ExitStatus> exit) implements Command {}
 
     private record LaunchFailed(int run, String reason) implements Command {}
@@ -100,7 +122,10 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private record Following(ActorRef<LogChunk> ref, java.util.function.Consumer<LogFiles.LogChunk> consumer) {}
 
-    private enum Phase { PULLING, LAUNCHING, RUNNING, KILLING, WAITING_RESTART, DONE }
+    private enum Phase { RESTORING, PULLING, LAUNCHING, RUNNING, KILLING, WAITING_RESTART, DONE }
+
+    /** For the blocking dispatcher's threads, which must not touch the actor context. */
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerSupervisor.class);
 
     private static final String KILL_TIMER = "kill";
     private static final String RESTART_TIMER = "restart";
@@ -116,13 +141,16 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     private final String containerId;
     private final int stopSignal;
     private final List<Following> followers = new ArrayList<>();
-    private final boolean restored;
 
     private AllocationState state;
     private Phase phase = Phase.PULLING;
     private boolean stopRequested;
     /** A {@link Restart} is under way: the next exit starts the task again outside the restart policy. */
     private boolean restartRequested;
+    /** The run that just ended did so while no agent watched it (found by a restored supervisor). */
+    private boolean endedWhileAway;
+    /** The image service's answer, null until it comes. */
+    private ImageService.ImageReady imageReady;
     private ResolvedImage image;
     private int run;
     private Instant startedAt;
@@ -144,22 +172,27 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         this.containerId = alloc.allocationId();
         this.stopSignal = Signals.parse(alloc.task().stopSignal());
         this.stopRequested = alloc.stopRequested();
-        this.restored = restored;
         int checks = alloc.task().checks().size();
         this.failures = new int[checks];
         this.probing = new boolean[checks];
-        report(AllocationState.PENDING, null, restored
-                ? "the agent restarted; the task is started again (no live restore yet)" : "");
-        report(AllocationState.PULLING, null, alloc.task().image());
+        if (restored) {
+            phase = Phase.RESTORING;
+            getContext().pipeToSelf(CompletableFuture.supplyAsync(this::restoreBlocking, blocking), (cmd, failure) ->
+                    cmd != null ? cmd : new FoundNone("looking for its container failed: " + failure));
+        } else {
+            report(AllocationState.PENDING, null, "");
+            report(AllocationState.PULLING, null, alloc.task().image());
+        }
+        // a restored supervisor needs the image only for a later run, but asks now
         images.tell(new ImageService.Ensure(alloc.task().image(),
                 context.messageAdapter(ImageService.ImageReady.class, ImageResolved::new)));
     }
 
     /**
      * A supervisor for an allocation that is already persisted; it reports every state change to
-     * {@code reportTo}, beginning with PENDING.
+     * {@code reportTo}, beginning with PENDING, or for a restored one with what it found (see live restore).
      *
-     * @param restored whether an earlier agent process ran it (its container, if any, is replaced)
+     * @param restored whether an earlier agent process ran it: its container is adopted if it runs
      */
     static Behavior<Command> create(Allocation alloc, AgentServices services, ActorRef<ImageService.Command> images,
                                     ActorRef<AllocationStateChanged> reportTo, boolean restored) {
@@ -171,6 +204,9 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(ImageResolved.class, this::onImageResolved)
+                .onMessage(Adopted.class, this::onAdopted)
+                .onMessage(FoundEnded.class, this::onFoundEnded)
+                .onMessage(FoundNone.class, this::onFoundNone)
                 .onMessage(Launched.class, this::onLaunched)
                 .onMessage(LaunchFailed.class, this::onLaunchFailed)
                 .onMessage(Exited.class, this::onExited)
@@ -186,6 +222,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
                 .onMessage(GetStats.class, this::onGetStats)
                 .onMessage(Restart.class, this::onRestart)
                 .onMessage(Signal.class, this::onSignal)
+                .onSignal(PostStop.class, s -> onPostStop())
                 .build();
     }
 
@@ -201,20 +238,85 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         return Behaviors.stopped();
     }
 
+    // --- live restore
+
+    /** What the earlier agent process left: a running container, an ended one, or none (cleaned up). */
+    private Command restoreBlocking() {
+        try {
+            ContainerStatus status = services.runtime().status(containerId);
+            if (status == ContainerStatus.RUNNING) {
+                CompletableFuture<ExitStatus> exit = services.runtime().exitFuture(containerId);
+                try {
+                    logs.reopenPumps(containerId);
+                } catch (IOException e) {
+                    LOG.warn("allocation {}: its output is lost: {}", containerId, e.getMessage());
+                }
+                return new Adopted(exit);
+            }
+            if (status == ContainerStatus.STOPPED) {
+                return new FoundEnded(services.runtime().exitFuture(containerId).get(30, TimeUnit.SECONDS));
+            }
+            teardownBlocking();  // created but not started: the earlier process died while it launched the task
+            return new FoundNone("the agent restarted while it was starting the task; it is started again");
+        } catch (ContainerNotFoundException e) {
+            return cleanedUp("the agent restarted and found no container; the task is started again");
+        } catch (Exception e) {
+            return cleanedUp("the agent restarted and could not adopt its container (" + e.getMessage()
+                    + "); the task is started again");
+        }
+    }
+
+    private Command cleanedUp(String why) {
+        try {
+            teardownBlocking();  // mounts and network an earlier run may have left
+        } catch (Exception e) {
+            LOG.warn("allocation {}: cleaning up after the earlier agent process: {}", containerId, e.toString());
+        }
+        return new FoundNone(why);
+    }
+
+    private Behavior<Command> onAdopted(Adopted m) {
+        run = 1;
+        return running(new Launched(run, m.exit()), "adopted after an agent restart");
+    }
+
+    private Behavior<Command> onFoundEnded(FoundEnded m) {
+        run = 1;
+        startedAt = services.clock().instant();  // how long it ran is not known: the exit counts as a crash
+        endedWhileAway = true;
+        return onExited(new Exited(run, m.status()));
+    }
+
+    private Behavior<Command> onFoundNone(FoundNone m) {
+        report(AllocationState.PENDING, null, m.why());
+        report(AllocationState.PULLING, null, alloc.task().image());
+        phase = Phase.PULLING;
+        return imageReady == null ? this : startWithImage();
+    }
+
     // --- starting
 
     private Behavior<Command> onImageResolved(ImageResolved m) {
+        imageReady = m.ready();
+        return phase == Phase.PULLING ? startWithImage() : this;
+    }
+
+    private Behavior<Command> startWithImage() {
         if (stopRequested) {
             return finish(AllocationState.STOPPED, "stopped before it started");
         }
-        if (!m.ready().ok()) {
-            return finish(AllocationState.FAILED, m.ready().error());
+        if (!imageReady.ok()) {
+            return finish(AllocationState.FAILED, imageReady.error());
         }
-        image = m.ready().resolved();
+        image = imageReady.resolved();
         return launch();
     }
 
     private Behavior<Command> launch() {
+        if (image == null) {  // a restored supervisor whose image answer is still on its way
+            phase = Phase.PULLING;
+            return imageReady == null ? this : startWithImage();
+        }
         phase = Phase.LAUNCHING;
         run++;
         report(AllocationState.STARTING, null, run == 1 ? "" : "restart " + (run - 1));
@@ -232,10 +334,6 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     /** Mounts, writes the bundle, creates and starts the container; on failure leaves nothing of the run. */
     private Command launchBlocking(int thisRun) throws Exception {
-        if (restored && thisRun == 1) {
-            // what an earlier agent process left (no live restore yet) goes first; later runs start clean
-            teardownBlocking();
-        }
         Path bundle = dir.resolve("bundle");
         Path rootfs = bundle.resolve("rootfs");
         try {
@@ -248,13 +346,8 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
                     net, rootfs, containerId, Files.createDirectories(dir.resolve("local")));
             Files.write(bundle.resolve("config.json"), RuntimeSpecs.toJson(spec));
             logs.startPumps(containerId);
-            try {
-                services.runtime().create(CreateOptions.of(containerId, bundle,
-                        Stdio.files(null, logs.pipe(LogStream.STDOUT), logs.pipe(LogStream.STDERR))));
-            } catch (RuntimeException e) {
-                logs.releasePumps();
-                throw e;
-            }
+            services.runtime().create(CreateOptions.of(containerId, bundle,
+                    Stdio.files(null, logs.pipe(LogStream.STDOUT), logs.pipe(LogStream.STDERR))));
             services.runtime().start(containerId);
             return new Launched(thisRun, services.runtime().exitFuture(containerId));
         } catch (Exception e) {
@@ -268,9 +361,13 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     }
 
     private Behavior<Command> onLaunched(Launched m) {
+        return running(m, "");
+    }
+
+    private Behavior<Command> running(Launched m, String detail) {
         phase = Phase.RUNNING;
         startedAt = services.clock().instant();
-        report(AllocationState.RUNNING, null, "");
+        report(AllocationState.RUNNING, null, detail);
         getContext().pipeToSelf(m.exit(), (status, failure) ->
                 new Exited(m.run(), status != null ? status : new ExitStatus(-1, 0, false)));
         java.util.Arrays.fill(failures, 0);
@@ -299,7 +396,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             try {
                 teardownBlocking();
             } catch (Exception e) {
-                getContext().getLog().warn("allocation {}: tearing down its container failed: {}", containerId, e.toString());
+                LOG.warn("allocation {}: tearing down its container failed: {}", containerId, e.toString());
             }
             return new TornDown(m.run(), m.status());
         }, blocking);
@@ -317,11 +414,14 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             report(AllocationState.EXITED, s.exitCode(), "restart requested");
             return launch();
         }
+        String away = endedWhileAway ? "while the agent was down" : "";
+        endedWhileAway = false;
         if (s.oomKilled()) {
-            report(AllocationState.OOM_KILLED, s.exitCode(), "killed by the OOM killer at its memory limit of "
-                    + alloc.task().resources().memoryMb() + " MiB");
+            report(AllocationState.OOM_KILLED, code(s), join("killed by the OOM killer at its memory limit of "
+                    + alloc.task().resources().memoryMb() + " MiB", away));
         } else {
-            report(AllocationState.EXITED, s.exitCode(), s.signal() != 0 ? "killed by signal " + s.signal() : "");
+            report(AllocationState.EXITED, code(s), join(s.exitCode() < 0 ? "its exit status is unknown (its init was "
+                    + "killed)" : s.signal() != 0 ? "killed by signal " + s.signal() : "", away));
         }
         RestartTracker.Decision d = restarts.onExit(startedAt);
         if (d.giveUp()) {
@@ -493,15 +593,36 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         return this;
     }
 
+    /** The exit code to report: null when the runtime could not learn it. */
+    private static Integer code(ExitStatus s) {
+        return s.exitCode() < 0 ? null : s.exitCode();
+    }
+
+    private static String join(String a, String b) {
+        return a.isEmpty() ? b : b.isEmpty() ? a : a + ", " + b;
+    }
+
+    private Behavior<Command> onPostStop() {
+        if (phase != Phase.DONE) {
+            // The agent goes away: the container keeps running and its pipes wait for the next agent process.
+            logs.closePumps();
+        }
+        return this;
+    }
+
     // --- teardown
 
-    /** Deletes the container, unmounts and releases the rootfs, detaches the network; each step idempotent. */
+    /**
+     * Deletes the container, ends the log pumps, unmounts and releases the rootfs, detaches the network; each
+     * step idempotent.
+     */
     private void teardownBlocking() throws IOException {
         try {
             services.runtime().delete(containerId, true);
         } catch (ContainerNotFoundException e) {
             // nothing to delete
         }
+        logs.releasePumps();  // one whose open raced with the container's end would wait for a writer forever
         Path rootfs = dir.resolve("bundle").resolve("rootfs");
         if (mounted(rootfs)) {
             run(List.of("umount", rootfs.toString()));

@@ -1,12 +1,13 @@
 package io.berth.agent;
 
 import io.berth.protocol.cluster.LogStream;
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * the agent falls behind, the pipe fills and the container's writes block, so nothing is ever buffered
  * without bound. A pump ends when the pipe's last writer closes (the container and everything in it exited).
  *
+ * <p>The pipes outlive the agent process: the container's init (the runtime's reaper mode) holds a read end
+ * of each without reading, so while no agent reads, the container's writes block once the pipe is full instead
+ * of failing with EPIPE, and a restarted agent {@link #reopenPumps reopens} them and goes on appending to the
+ * same files. What a container wrote after the agent died is lost only if the container also exits before
+ * the agent returns (the pipe goes with its last holder).
+ *
  * <p>Thread-safe. {@link #tail} and {@link #follow} may be called from any thread while the pumps run.
  */
 public final class LogFiles {
@@ -40,6 +49,7 @@ public final class LogFiles {
     private final int maxFiles;
     private final List<Consumer<LogChunk>> followers = new CopyOnWriteArrayList<>();
     private final Object[] locks = {new Object(), new Object()};
+    private final List<Pump> pumps = new CopyOnWriteArrayList<>();
 
     /** A piece of a stream as it was written. */
     record LogChunk(LogStream stream, byte[] data) {}
@@ -75,23 +85,43 @@ public final class LogFiles {
         }
         // one process for both pipes: spawning is most of what starting the pumps costs
         run("mkfifo", "-m", "0600", pipe(LogStream.STDOUT).toString(), pipe(LogStream.STDERR).toString());
+        reopenPumps(containerId);
+    }
+
+    /**
+     * Starts one pump per stream on the pipes a running container already writes to (one an earlier agent
+     * process started); its output goes on into the same files.
+     *
+     * @throws IOException when a pipe is missing
+     */
+    void reopenPumps(String containerId) throws IOException {
         for (LogStream s : LogStream.values()) {
-            Thread t = new Thread(() -> pump(s), "logs-" + containerId + "-" + name(s));
+            if (!Files.exists(pipe(s))) {
+                throw new IOException("the log pipe " + pipe(s) + " is gone");
+            }
+        }
+        pumps.removeIf(Pump::ended);
+        for (LogStream s : LogStream.values()) {
+            Pump p = new Pump(s);
+            pumps.add(p);
+            Thread t = new Thread(p, "logs-" + containerId + "-" + name(s));
             t.setDaemon(true);
             t.start();
         }
     }
 
-    /** Ends pumps whose pipe no container opened: opens and closes the write side, so they read EOF. */
+    /** Ends pumps whose pipe no container opened (or that no container writes to any more): they read EOF. */
     void releasePumps() {
-        for (LogStream s : LogStream.values()) {
-            // read-write, because a write-only open would block when the pump already ended
-            try (RandomAccessFile f = new RandomAccessFile(pipe(s).toFile(), "rw")) {
-                f.getFD();
-            } catch (IOException e) {
-                log.debug("releasing {}: {}", pipe(s), e.toString());
-            }
-        }
+        pumps.forEach(Pump::unblock);
+    }
+
+    /**
+     * Stops the pumps now, whether or not the container still writes (the agent is going away): what stays in
+     * the pipes is for the next agent process to read.
+     */
+    void closePumps() {
+        pumps.forEach(Pump::close);
+        pumps.clear();
     }
 
     /** Registers a consumer for everything written from now on; it runs on a pump thread and must not block. */
@@ -131,15 +161,81 @@ public final class LogFiles {
         return total;
     }
 
-    private void pump(LogStream s) {
-        byte[] buf = new byte[64 * 1024];
-        try (InputStream in = new FileInputStream(pipe(s).toFile())) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                write(s, buf, n);
+    /** Copies one pipe into the stream's files until EOF (every writer gone) or {@link #close}. */
+    private final class Pump implements Runnable {
+        private final LogStream stream;
+        /** Counted down once the pump's open of the pipe returned (or failed). */
+        private final CountDownLatch opened = new CountDownLatch(1);
+        private volatile FileChannel channel;
+        private volatile boolean closed;
+        private volatile boolean ended;
+
+        Pump(LogStream stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public void run() {
+            // FileChannel, not FileInputStream: a channel closed by another thread ends a blocked read
+            try (FileChannel ch = FileChannel.open(pipe(stream), StandardOpenOption.READ)) {  // waits for a writer
+                channel = ch;
+                opened.countDown();
+                if (closed) {
+                    return;
+                }
+                ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+                int n;
+                while ((n = ch.read(buf.clear())) >= 0) {
+                    if (n > 0) {
+                        write(stream, buf.array(), n);
+                    }
+                }
+            } catch (ClosedChannelException e) {
+                // closed: the agent goes away, the container and the pipe stay
+            } catch (IOException | UncheckedIOException e) {
+                log.warn("log pump for {} stopped: {}", pipe(stream), e.toString());
+            } finally {
+                ended = true;
+                opened.countDown();
             }
-        } catch (IOException | UncheckedIOException e) {
-            log.warn("log pump for {} stopped: {}", pipe(s), e.toString());
+        }
+
+        boolean ended() {
+            return ended;
+        }
+
+        /**
+         * Makes a pump blocked in its open return: opens the pipe read-write (so as a writer, which never blocks)
+         * and holds it until the pump has opened, so the pump then reads EOF unless the container writes.
+         */
+        void unblock() {
+            if (ended) {
+                return;  // (and the pipe may be gone: a read-write open would create a file)
+            }
+            try (RandomAccessFile f = new RandomAccessFile(pipe(stream).toFile(), "rw")) {
+                f.getFD();
+                if (!opened.await(5, TimeUnit.SECONDS)) {
+                    log.warn("log pump for {} did not open its pipe", pipe(stream));
+                }
+            } catch (IOException e) {
+                log.debug("unblocking {}: {}", pipe(stream), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void close() {
+            closed = true;
+            FileChannel ch = channel;
+            if (ch == null) {
+                unblock();  // it then sees closed
+                return;
+            }
+            try {
+                ch.close();
+            } catch (IOException e) {
+                log.debug("closing {}: {}", pipe(stream), e.toString());
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import io.berth.protocol.job.Volume;
 import io.berth.protocol.oci.image.ImageConfig;
 import io.berth.protocol.oci.runtime.RuntimeSpec;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
+import io.berth.runtime.ContainerRuntime;
 import io.berth.runtime.seccomp.DefaultSeccompProfile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,7 +93,8 @@ final class TaskSpecs {
                 namespaces, null, DefaultSeccompProfile.get(), null, dl.maskedPaths(), dl.readonlyPaths(), null, null);
         return new RuntimeSpec(d.ociVersion(), process, new RuntimeSpec.Root("rootfs", false),
                 task.network() == NetworkMode.HOST ? null : hostname(allocationId), null, mounts, null,
-                Map.of("io.berth.allocation", allocationId), linux);
+                // reaper mode: the exit status and the log pipes outlive this agent process (live restore)
+                Map.of("io.berth.allocation", allocationId, ContainerRuntime.REAPER_ANNOTATION, "true"), linux);
     }
 
     /** The allocation id as a host name label: letters, digits and '-', at most 63 characters. */
