@@ -1,0 +1,76 @@
+package io.berth.agent;
+
+import io.berth.agent.network.ContainerNetwork;
+import io.berth.agent.network.NetworkConfig;
+import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.AssignAllocation;
+import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.job.RestartPolicy;
+import io.berth.runtime.ContainerRuntime;
+import io.berth.storage.image.ImageStore;
+import io.berth.storage.image.ImageStoreOptions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A node agent alone in its own JVM, for {@link LiveRestoreTest}: it serves {@code <dir>/agent} with the image
+ * store {@code <dir>/images}, the runtime state root {@code <dir>/state} and a CNI network under {@code <dir>/net},
+ * takes commands as lines on stdin and prints every allocation state change as a line on stdout.
+ *
+ * <p>Arguments: dir, network name, bridge, subnet. Commands: {@code assign <id> <restart attempts> <shell script>}
+ * and {@code stop <id>}. Output lines meant for the test start with {@value #PREFIX}: {@code ready} once the agent
+ * is up, then {@code event <id> <state> <exit code or -> <detail>}; anything else is the agent's log.
+ */
+final class ChildAgent {
+    static final String PREFIX = "@@ ";
+
+    private ChildAgent() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        ImageStore images = ImageStore.open(dir.resolve("images"), ImageStoreOptions.defaults());
+        ContainerRuntime runtime = ContainerRuntime.open(dir.resolve("state"));
+        ContainerNetwork network = ContainerNetwork.open(new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"),
+                args[1], args[2], args[3], Duration.ofSeconds(30)));
+        ActorSystem<AgentCommand> agent = ActorSystem.create(NodeAgent.create(AgentConfig.defaults(dir.resolve("agent")),
+                runtime, images, ImageFetcher.none(), new CniNetworkSetup(network), Clock.systemUTC(), null), "child-agent");
+        ActorRef<AllocationStateChanged> printer = agent.systemActorOf(Behaviors.<AllocationStateChanged>receiveMessage(c -> {
+            say("event " + c.allocationId() + " " + c.state() + " " + (c.exitCode() == null ? "-" : c.exitCode()) + " "
+                    + c.detail());
+            return Behaviors.same();
+        }), "printer", Props.empty());
+        agent.tell(new NodeAgent.Subscribe(printer));
+        say("ready");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            String[] f = line.split(" ", 4);
+            switch (f[0]) {
+                case "assign" -> {
+                    RestartPolicy restart = new RestartPolicy(Integer.parseInt(f[2]), Duration.ofMinutes(10),
+                            Duration.ofMillis(200), Duration.ofMillis(200), RestartPolicy.Mode.FAIL);
+                    agent.tell(new AssignAllocation(f[1], "job", 1, "group",
+                            AgentFixture.task(List.of("sh", "-c", f[3]), restart, List.of(), 64), Map.of(),
+                            agent.ignoreRef()));
+                }
+                case "stop" -> agent.tell(new StopAllocation(f[1], agent.ignoreRef()));
+                default -> say("unknown command: " + line);
+            }
+        }
+    }
+
+    private static synchronized void say(String line) {
+        System.out.println(PREFIX + line);
+        System.out.flush();
+    }
+}
