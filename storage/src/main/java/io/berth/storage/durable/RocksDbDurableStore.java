@@ -163,7 +163,8 @@ public final class RocksDbDurableStore extends AbstractActor {
             stored = false;
         }
         for (DurableStore.StoreReply reply : pendingReplies) {
-            reply.replyTo().tell(stored ? reply.successMsg() : reply.failureMsg(), ActorRef.noSender());
+            // sent from this actor: a write aggregator counts an acknowledgement by its sender's node
+            reply.replyTo().tell(stored ? reply.successMsg() : reply.failureMsg(), getSelf());
         }
         pending.clear();
         pendingReplies.clear();

@@ -1,0 +1,91 @@
+package io.berth.scheduler.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BerthClusterTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNodeWithoutSeedsFormsAClusterOfItsOwn() {
+        ClusterSettings settings = new ClusterSettings("solo", "127.0.0.1", 0,
+                EnumSet.allOf(ClusterSettings.Role.class), List.of(), dir, false);
+        ActorSystem<Void> system = BerthCluster.start(settings, Behaviors.empty(), TestNodes.TEST_CONFIG);
+        try {
+            Cluster cluster = Cluster.get(system);
+            await().atMost(Duration.ofSeconds(20)).until(() -> cluster.selfMember().status() == MemberStatus.up());
+            assertThat(cluster.selfMember().getRoles()).contains("scheduler", "agent");
+            assertThat(cluster.state().getMembers()).singleElement().extracting(m -> m.address()).isEqualTo(cluster.selfMember().address());
+        } finally {
+            system.terminate();
+            await().atMost(Duration.ofSeconds(20)).until(() -> system.getWhenTerminated().toCompletableFuture().isDone());
+        }
+    }
+
+    @Test
+    void threeNodesJoinThroughTheFirst() {
+        try (TestNodes nodes = new TestNodes(dir, 3)) {
+            nodes.startAll();
+            assertThat(Cluster.get(nodes.system(2)).state().getMembers()).hasSize(3);
+        }
+    }
+
+    @Test
+    void configurationCarriesSplitBrainResolverShutdownAndSerialization() {
+        var config = BerthCluster.config(new ClusterSettings("a", "10.0.0.5", 7701,
+                EnumSet.of(ClusterSettings.Role.SCHEDULER), List.of("10.0.0.4:7701"), dir, true));
+        assertThat(config.getString("pekko.actor.provider")).isEqualTo("cluster");
+        assertThat(config.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("10.0.0.5");
+        assertThat(config.getInt("pekko.remote.artery.canonical.port")).isEqualTo(7701);
+        assertThat(config.getStringList("pekko.cluster.roles")).containsExactly("scheduler");
+        assertThat(config.getStringList("pekko.cluster.seed-nodes")).containsExactly("pekko://berth@10.0.0.4:7701");
+        assertThat(config.getString("pekko.cluster.downing-provider-class"))
+                .isEqualTo("org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
+        assertThat(config.getString("pekko.cluster.split-brain-resolver.active-strategy")).isEqualTo("keep-majority");
+        assertThat(config.getBoolean("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook")).isTrue();
+        assertThat(config.getBoolean("pekko.coordinated-shutdown.exit-jvm")).isTrue();
+        assertThat(config.getBoolean("pekko.cluster.run-coordinated-shutdown-when-down")).isTrue();
+        assertThat(config.getString("pekko.actor.serialization-bindings.\"io.berth.protocol.cluster.CborSerializable\""))
+                .isEqualTo("jackson-cbor");
+        assertThat(config.getString("pekko.cluster.distributed-data.durable.store-actor-class"))
+                .isEqualTo("io.berth.storage.durable.RocksDbDurableStore");
+        assertThat(config.getString("pekko.cluster.distributed-data.durable.rocksdb.dir"))
+                .isEqualTo(dir.resolve("ddata").toAbsolutePath().toString());
+    }
+
+    @Test
+    void badSettingsNameTheSetting() {
+        assertThatThrownBy(() -> new ClusterSettings("a", "127.0.0.1", 7701, EnumSet.of(ClusterSettings.Role.AGENT),
+                List.of("10.0.0.4:7701", "nohost"), dir, true))
+                .hasMessageContaining("berth.cluster.seed-nodes[1]").hasMessageContaining("'nohost'");
+        assertThatThrownBy(() -> new ClusterSettings("a", "127.0.0.1", 70000, EnumSet.of(ClusterSettings.Role.AGENT),
+                List.of(), dir, true)).hasMessageContaining("berth.cluster.port");
+        assertThatThrownBy(() -> new ClusterSettings("a b", "127.0.0.1", 1, EnumSet.of(ClusterSettings.Role.AGENT),
+                List.of(), dir, true)).hasMessageContaining("berth.cluster.node-name");
+        assertThatThrownBy(() -> ClusterSettings.fromConfig(com.typesafe.config.ConfigFactory.parseString(
+                "berth.cluster.roles = [scheduler, planner]").withFallback(com.typesafe.config.ConfigFactory.load())))
+                .hasMessageContaining("berth.cluster.roles[1]").hasMessageContaining("'planner'");
+    }
+
+    @Test
+    void defaultsMakeADevNode() {
+        ClusterSettings settings = ClusterSettings.fromConfig(com.typesafe.config.ConfigFactory.load());
+        assertThat(settings.roles()).containsExactlyInAnyOrder(ClusterSettings.Role.SCHEDULER,
+                ClusterSettings.Role.AGENT);
+        assertThat(settings.seedNodes()).isEmpty();
+        assertThat(settings.exitJvm()).isTrue();
+    }
+}
