@@ -5,6 +5,7 @@ import io.berth.protocol.oci.runtime.InvalidSpecException;
 import io.berth.protocol.oci.runtime.RuntimeSpec;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
 import io.berth.runtime.cgroup.CgroupStats;
+import io.berth.runtime.cgroup.CgroupVersion;
 import io.berth.runtime.cgroup.Cgroups;
 import io.berth.runtime.cgroup.ContainerCgroup;
 import io.berth.runtime.linux.InitPlan;
@@ -50,9 +51,10 @@ import java.util.stream.Collectors;
  *
  * <p><b>How a container is made</b> (DESIGN.md, Runtime): Java validates config.json and creates the cgroup;
  * a fresh single-use thread unshares the mount, uts, ipc, network, pid (and time) namespaces, joins a pid
- * namespace given by path, and {@code posix_spawn}s the C init from a sealed memfd. Java then sends the init
- * its plan ({@code Plans}), puts it in the cgroup while it mounts, runs prestart and createRuntime hooks
- * here, and lets it go on: namespaces given by path (setns, mount last), the cgroup namespace, rootfs and
+ * namespace given by path, and {@code posix_spawn}s the C init from a sealed memfd, on cgroup v1 from inside the
+ * container's cgroup (the thread moves itself in for the spawn and out again), so the init is born there. Java
+ * then sends the init its plan ({@code Plans}), on v2 puts it in the cgroup while it mounts, runs prestart and
+ * createRuntime hooks here, and lets it go on: namespaces given by path (setns, mount last), the cgroup namespace, rootfs and
  * mounts resolved inside the rootfs, devices, createContainer hooks (in the container's namespaces, before
  * pivot_root), pivot_root, read-only root, hostname, sysctl, readonly and masked paths, rlimits, terminal,
  * cwd (checked), capabilities, user, no_new_privs, seccomp; it reports "created" and blocks on the exec FIFO.
@@ -276,11 +278,15 @@ public final class ContainerRuntime implements AutoCloseable {
             }
 
             int last = map.length - 1;
-            pid = spawner.spawn(Plans.threadUnshareFlags(spec), Plans.pidNamespacePath(spec), map,
+            // On v1 the init is born in its cgroup (the spawn thread moves itself in and out, which costs no RCU
+            // grace period); on v2 it joins right after, while it mounts.
+            boolean bornInCgroup = cgroup.version() == CgroupVersion.V1;
+            ContainerCgroup cg = cgroup;
+            pid = spawner.spawn(Plans.threadUnshareFlags(spec), Plans.pidNamespacePath(spec),
+                    bornInCgroup ? cg::enterThread : null, map,
                     List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
                             Integer.toString(last)));
             int pidfd = linux.pidfdOpen(pid);
-            ContainerCgroup cg = cgroup;
             exit = reaper.watch(pid, pidfd, reaperFds.isEmpty() ? null : dir.resolve(ExitFile.NAME),
                     () -> cg.oomKillCount() > 0);
 
@@ -291,14 +297,16 @@ public final class ContainerRuntime implements AutoCloseable {
             }
             String earlyReply = null;
             try {
-                // The init does its mounts while the cgroup join (an RCU grace period on cgroup v1) and hooks run.
+                // The init does its mounts while the cgroup join (v2: an RCU grace period) and hooks run.
                 stored = stored.withPid(pid, Procs.startTime(pid));
                 InitPlan initPlan = Plans.create(spec, bundle, rootfs, rootMount(dir, spec, rootfs), options,
                         cgroup.mountSources(),
                         terminal ? first + 3 : -1, first + 2, reaperFds.isEmpty() ? -1 : own, JavaHooks.stateJson(
 toState(stored, ContainerStatus.CREATED)));
                 linux.writeAll(plan[1], initPlan.encode());
-                cgroup.addProcess(pid);
+                if (!bornInCgroup) {
+                    cgroup.addProcess(pid);
+                }
                 Integer oomScoreAdj = spec.process().oomScoreAdj();
                 if (oomScoreAdj != null) {
                     writeFile(Path.of("/proc/" + pid + "/oom_score_adj"), oomScoreAdj.toString().getBytes(StandardCharsets.US_ASCII));
@@ -795,10 +803,12 @@ toState(stored, ContainerStatus.CREATED)));
                 map[first + 2] = consoleFd;
             }
             boolean pidNs = Plans.namespaces(spec).stream().anyMatch(n -> n.type().equals("pid"));
-            pid = spawner.spawn(0, pidNs ? "/proc/" + s.pid() + "/ns/pid" : null, map,
+            ContainerCgroup cgroup = cgroups.open(s.cgroupsPath(), id);
+            boolean bornInCgroup = cgroup.version() == CgroupVersion.V1;  // as in create
+            pid = spawner.spawn(0, pidNs ? "/proc/" + s.pid() + "/ns/pid" : null,
+                    bornInCgroup ? cgroup::enterThread : null, map,
                     List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
                             Integer.toString(map.length - 1)));
-            ContainerCgroup cgroup = cgroups.open(s.cgroupsPath(), id);
             exit = reaper.watch(pid, linux.pidfdOpen(pid), null, () -> cgroup.oomKillCount() > 0);
 
             linux.closeQuietly(plan[0]);
@@ -807,7 +817,9 @@ toState(stored, ContainerStatus.CREATED)));
             fds.removeAll(List.of(plan[0], sync[1], consoleFd));
             linux.writeAll(plan[1], Plans.exec(spec, s.pid(), process, terminal ? first + 2 : -1).encode());
             try {
-                cgroup.addProcess(pid);
+                if (!bornInCgroup) {
+                    cgroup.addProcess(pid);
+                }
                 if (process.oomScoreAdj() != null) {
                     writeFile(Path.of("/proc/" + pid + "/oom_score_adj"),
                             process.oomScoreAdj().toString().getBytes(StandardCharsets.US_ASCII));

@@ -244,7 +244,7 @@ final class Plans {
         devices(plan, linux);
         // The runtime's go (cgroup joined, prestart and createRuntime hooks run) must come before the hooks
         // that follow it and before pivot_root when there are hooks; without hooks the init also pivots
-        // while the runtime joins the cgroup, so the two RCU grace periods (pivot's unmount, v1's cgroup
+        // while the runtime joins the cgroup, so the two RCU grace periods (pivot's unmount, v2's cgroup
         // migration) overlap.
         boolean hooks = spec.hooks() != null && (notEmpty(spec.hooks().prestart())
                 || notEmpty(spec.hooks().createRuntime()) || notEmpty(spec.hooks().createContainer()));

@@ -1,6 +1,8 @@
 package io.berth.runtime.cgroup;
 
 import io.berth.protocol.oci.runtime.RuntimeSpec;
+import io.berth.runtime.linux.Linux;
+import io.berth.runtime.linux.SyscallException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
 final class ContainerCgroupV1 implements ContainerCgroup {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerCgroupV1.class);
     private static final String R = "linux.resources.";
+    private static final byte[] ZERO = {'0'};
 
     private final Map<CgroupHost.Hierarchy, Path> directories;
 
@@ -60,6 +63,51 @@ final class ContainerCgroupV1 implements ContainerCgroup {
     public void addProcess(int pid) {
         for (Path d : directories.values()) {
             CgroupFiles.write(d.resolve("cgroup.procs"), Integer.toString(pid), null);
+        }
+    }
+
+    @Override
+    public Runnable enterThread() {
+        Map<String, String> own = CgroupHost.ownPaths(CgroupFiles.read(Path.of("/proc/thread-self/cgroup")));
+        List<Path[]> back = new ArrayList<>();  // {where the thread was, the hierarchy's root}
+        try {
+            for (Map.Entry<CgroupHost.Hierarchy, Path> e : directories.entrySet()) {
+                CgroupHost.Hierarchy h = e.getKey();
+                String path = own.get(h.controllers().get(0));
+                Path origin = path == null ? null : h.directory(path);
+                moveThisThread(e.getValue());
+                back.add(new Path[] {origin == null ? h.mountPoint() : origin, h.mountPoint()});
+            }
+        } catch (RuntimeException e) {
+            leaveThread(back);
+            throw e;
+        }
+        return () -> leaveThread(back);
+    }
+
+    private static void leaveThread(List<Path[]> back) {
+        for (Path[] b : back) {
+            try {
+                moveThisThread(b[0]);
+            } catch (CgroupException e) {  // the thread's own cgroup vanished meanwhile: the root always takes it
+                moveThisThread(b[1]);
+            }
+        }
+    }
+
+    /** Writes "0" to {@code dir/tasks} through libc: this runs on the spawn thread, several times per create. */
+    private static void moveThisThread(Path dir) {
+        Linux linux = Linux.get();
+        Path tasks = dir.resolve("tasks");
+        int fd = -1;
+        try {
+            fd = linux.open(tasks.toString(), Linux.O_WRONLY, 0);
+            linux.writeAll(fd, ZERO);
+        } catch (SyscallException e) {
+            throw new CgroupException("cannot move the spawning thread into " + dir + ": " + e.getMessage(), tasks,
+                    "0", e);
+        } finally {
+            linux.closeQuietly(fd);
         }
     }
 

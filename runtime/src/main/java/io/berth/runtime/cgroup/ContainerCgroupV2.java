@@ -43,6 +43,11 @@ final class ContainerCgroupV2 implements ContainerCgroup {
     }
 
     @Override
+    public Runnable enterThread() {
+        throw new UnsupportedOperationException("a thread alone cannot join a cgroup v2 domain cgroup: use addProcess");
+    }
+
+    @Override
     public Set<Integer> pids() {
         return CgroupFiles.procsRecursive(dir);
     }

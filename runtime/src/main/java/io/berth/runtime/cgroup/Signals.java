@@ -9,11 +9,18 @@ final class Signals {
 
     private Signals() {}
 
-    /** Sends {@code signal} to each pid; a process that has exited meanwhile is skipped. */
+    private static final long SELF = ProcessHandle.current().pid();
+
+    /**
+     * Sends {@code signal} to each pid; a process that has exited meanwhile is skipped, and so is this process,
+     * which a cgroup lists while one of its threads spawns an init into it ({@link ContainerCgroup#enterThread}).
+     */
     static void send(Set<Integer> pids, int signal) {
         Linux linux = Linux.get();
         for (int pid : pids) {
-            linux.kill(pid, signal);
+            if (pid != SELF) {
+                linux.kill(pid, signal);
+            }
         }
     }
 

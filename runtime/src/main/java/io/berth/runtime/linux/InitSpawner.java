@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
@@ -84,7 +85,7 @@ public final class InitSpawner {
         linux.libc.unshare(0);
         linux.libc.setns(-1, 0);
         linux.libc.close(-1);
-        int pid = spawn(0, null, new int[] {-1, -1, -1}, List.of());
+        int pid = spawn(0, null, null, new int[] {-1, -1, -1}, List.of());
         int pidfd = linux.pidfdOpen(pid);
         while (pidfd >= 0 && linux.reap(pidfd) == null) {
             linux.pollIn(new int[] {pidfd}, 1000);
@@ -97,15 +98,19 @@ public final class InitSpawner {
      *
      * @param unshareFlags  CLONE_NEW* flags for the namespaces to create (CLONE_NEWPID makes the init pid 1)
      * @param pidNamespace  a pid namespace to join ({@code /proc/<pid>/ns/pid}), or null
+     * @param enterCgroup   null, or what the spawn thread runs right before posix_spawn, so the init is born in the
+     *                      container's cgroup (it moves the thread there); the action it returns runs right after,
+     *                      whether posix_spawn worked or not, and must move the thread back out
      * @param fds           fds[i] is the fd of this process to place at fd i in the init; -1 leaves fd i closed
      * @param args          the init's arguments after argv[0]
      * @throws SyscallException naming the step (setns, unshare, posix_spawn) that failed
      */
-    public int spawn(int unshareFlags, String pidNamespace, int[] fds, List<String> args) {
+    public int spawn(int unshareFlags, String pidNamespace, Supplier<Runnable> enterCgroup, int[] fds,
+            List<String> args) {
         CompletableFuture<Integer> pid = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
-                pid.complete(spawnOnThisThread(unshareFlags, pidNamespace, fds, args));
+                pid.complete(spawnOnThisThread(unshareFlags, pidNamespace, enterCgroup, fds, args));
             } catch (RuntimeException | Error e) {
                 pid.completeExceptionally(e);
             }
@@ -126,7 +131,8 @@ public final class InitSpawner {
         }
     }
 
-    private int spawnOnThisThread(int unshareFlags, String pidNamespace, int[] fds, List<String> args) {
+    private int spawnOnThisThread(int unshareFlags, String pidNamespace, Supplier<Runnable> enterCgroup, int[] fds,
+            List<String> args) {
         LibC libc = linux.libc;
         jnr.ffi.Runtime rt = linux.runtime;
         List<Integer> temps = new ArrayList<>();
@@ -165,7 +171,16 @@ public final class InitSpawner {
             if (unshareFlags != 0) {
                 linux.check(libc.unshare(unshareFlags), "unshare(0x" + Integer.toHexString(unshareFlags) + ")");
             }
-            int r = libc.posix_spawn(pid, initPath, actions, attr, argv, envp);
+            // After the unshares: what creating the namespaces costs the kernel is not the container's to pay.
+            Runnable leaveCgroup = enterCgroup == null ? null : enterCgroup.get();
+            int r;
+            try {
+                r = libc.posix_spawn(pid, initPath, actions, attr, argv, envp);
+            } finally {
+                if (leaveCgroup != null) {
+                    leaveCgroup.run();
+                }
+            }
             if (r != 0) {  // posix_spawn returns the error number instead of setting errno
                 throw new SyscallException("posix_spawn(" + initPath + ")", r, libc.strerror(r));
             }
