@@ -74,8 +74,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * in a row without an answer within {@code ask-timeout}, start the registration again. Containers keep running
  * all the while.
  *
- * <p>On start it re-creates a supervisor for every persisted allocation that has not ended; one whose stop was
- * requested is stopped. A graceful shutdown of the actor system leaves containers running unless
+ * <p>On start it re-creates a supervisor for every persisted allocation that has not ended, which adopts the
+ * container an earlier agent process left running or reports how it ended meanwhile (live restore, see
+ * {@link ContainerSupervisor}); one whose stop was requested is stopped. A graceful shutdown of the actor system
+ * leaves containers running unless
  * {@code berth.agent.drain-on-shutdown} is set: then the agent stops every allocation in the coordinated
  * shutdown phase {@value #DRAIN_PHASE} and refuses new ones.
  */
@@ -161,9 +163,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         for (Allocation a : store.all()) {
             allocations.put(a.allocationId(), a);
             if (!a.state().terminal()) {
-                Allocation restored = a.withState(AllocationState.PENDING, null, "");
-                persist(restored);
-                spawn(restored, true);
+                spawn(a, true);  // it reports what it finds: its container adopted, ended meanwhile, or gone
             }
         }
         this.drainTask = services.config().drainOnShutdown() ? addDrainTask() : null;
@@ -239,6 +239,9 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             return this;
         }
         if (known != null) {
+            // a re-sent assignment (a scheduler that failed over, a lost answer): where it stands, then what follows
+            tell(a.replyTo(), new AllocationStateChanged(known.allocationId(), known.state(), known.exitCode(),
+                    known.detail(), services.clock().instant()));
             watch(a);
             return this;
         }

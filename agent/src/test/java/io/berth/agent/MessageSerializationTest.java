@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AssignAllocation;
+import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.NodeStatus;
+import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.job.HealthCheck;
@@ -68,5 +72,18 @@ class MessageSerializationTest {
                 new StopAllocation("a1", kit.<StopAnswer>createTestProbe().getRef()))) {
             assertThat(roundTrip(m)).isEqualTo(m);
         }
+    }
+
+    @Test
+    void aRegistrationWithTheFingerprintedNodeRoundTrips() throws Exception {
+        Instant at = Instant.parse("2026-11-28T01:02:03.456Z");
+        Fingerprint fp = Fingerprint.probe(java.nio.file.Path.of("/"), Map.of("rack", "r1"));
+        RegisterNode m = new RegisterNode(fp.nodeInfo("node-1", "dc1"), kit.<AgentCommand>createTestProbe().getRef(),
+                List.of(new AllocationReport("a1", "job", 2, "group", AllocationState.EXITED, 137, "killed by signal 9",
+                        Map.of("http", 23456))),
+                new NodeStatus("node-1", 100, 64, 1, List.of(), at), kit.<NodeRegistered>createTestProbe().getRef());
+        assertThat(roundTrip(m)).isEqualTo(m);
+        assertThat(m.node().labels()).containsEntry("rack", "r1");
+        assertThat(m.node().cpuMhz()).isEqualTo(fp.cores() * 1000);
     }
 }

@@ -62,6 +62,10 @@ class NodeAgentTest {
         List<AllocationStateChanged> seen = until(events, AllocationState.RUNNING);
         assertThat(seen).extracting(AllocationStateChanged::state).containsExactly(AllocationState.PENDING,
                 AllocationState.PULLING, AllocationState.STARTING, AllocationState.RUNNING);
+        TestProbe<AllocationStateChanged> again = f.kit.createTestProbe();
+        agent.tell(new AssignAllocation("run-1", "job", 1, "group", t, Map.of(), again.getRef()));
+        assertThat(again.receiveMessage(Duration.ofSeconds(10)).state()).as("a re-sent assignment is told where it stands")
+                .isEqualTo(AllocationState.RUNNING);
 
         TestProbe<LogLines> logs = f.kit.createTestProbe();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -87,6 +91,7 @@ class NodeAgentTest {
         AllocationStateChanged stopped = events.receiveMessage(Duration.ofSeconds(30));
         assertThat(stopped.state()).isEqualTo(AllocationState.STOPPED);
         assertThat(stopped.detail()).as("the task ran its TERM trap").isEqualTo("exit code 0");
+        assertThat(again.receiveMessage(Duration.ofSeconds(10)).state()).isEqualTo(AllocationState.STOPPED);
         assertThat(Files.readString(config.dataDir().resolve("allocs/run-1/logs/stdout.log")))
                 .isEqualTo("hello from run-1\nbye\n");
         f.assertNothingLeft("run-1");
