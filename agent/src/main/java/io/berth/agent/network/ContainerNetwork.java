@@ -29,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * Sets up and tears down the network of each allocation on this machine.
  *
  * <ul>
- *   <li>{@link NetworkMode#NONE}: a pinned network namespace whose loopback interface the CNI
- *       {@code loopback} plugin brings up, and nothing else.</li>
+ *   <li>{@link NetworkMode#NONE}: a pinned network namespace with its loopback interface up
+ *       ({@link NetnsFiles}), and nothing else.</li>
  *   <li>{@link NetworkMode#HOST}: no namespace; the container gets copies of the host's /etc/hosts and
  *       /etc/resolv.conf.</li>
- *   <li>{@link NetworkMode#BRIDGE}: a pinned namespace, {@code loopback}, then the chain {@code bridge}
+ *   <li>{@link NetworkMode#BRIDGE}: a pinned namespace with loopback up, then the chain {@code bridge}
  *       (isGateway, ipMasq, hairpinMode, host-local IPAM on {@link NetworkConfig#subnet()}) and, when ports
  *       are published, {@code portmap} (with {@code snat}, which also makes 127.0.0.1:hostPort reach the
  *       container: the plugin turns on {@code route_localnet} on the bridge and masquerades such
@@ -57,7 +57,7 @@ public final class ContainerNetwork {
     private static final String CNI_VERSION = "1.0.0";
     private static final String IFNAME = "eth0";
     private static final int LOCK_STRIPES = 64;
-    private static final List<String> PLUGINS = List.of("loopback", "bridge", "host-local", "portmap", "firewall");
+    private static final List<String> PLUGINS = List.of("bridge", "host-local", "portmap", "firewall");
 
     private final NetworkConfig config;
     private final CniInvoker cni;
@@ -265,9 +265,6 @@ public final class ContainerNetwork {
         ArrayNode portsJson = state.putArray("ports");
         ports.forEach(p -> portsJson.addObject().put("hostPort", p.hostPort()).put("containerPort", p.containerPort())
                 .put("protocol", p.protocol()));
-        if (mode != NetworkMode.HOST) {
-            state.set("loopback", pluginConfig(config.networkName() + "-lo", "loopback"));
-        }
         if (mode == NetworkMode.BRIDGE) {
             ArrayNode chain = state.putArray("chain");
             chain.add(bridgeConfig());
@@ -284,7 +281,6 @@ public final class ContainerNetwork {
         JsonNode result = null;
         if (mode != NetworkMode.HOST) {
             NetnsFiles.create(netns);
-            cni.invoke("ADD", allocId, netns, "lo", (ObjectNode) state.get("loopback"));
         }
         if (mode == NetworkMode.BRIDGE) {
             for (JsonNode plugin : state.get("chain")) {
@@ -342,7 +338,7 @@ public final class ContainerNetwork {
                 dir.resolve("hosts"), dir.resolve("resolv.conf"), dir.resolve("hostname"));
     }
 
-    /** DEL for the chain in reverse order, with the cached ADD result as prevResult, then loopback. */
+    /** DEL for the chain in reverse order, with the cached ADD result as prevResult. */
     private CniException deleteAll(String allocId, JsonNode state) {
         CniException first = null;
         Path netns = netnsPath(allocId);
@@ -355,9 +351,6 @@ public final class ContainerNetwork {
                 conf.set("prevResult", result);
             }
             first = attemptDel(allocId, netns, IFNAME, conf, first);
-        }
-        if (state.has("loopback")) {
-            first = attemptDel(allocId, netns, "lo", (ObjectNode) state.get("loopback"), first);
         }
         return first;
     }
