@@ -93,6 +93,7 @@ public final class ContainerRuntime implements AutoCloseable {
 
     /** What reaper mode raises a FIFO's capacity to: the default pipe-max-size, allowed without privileges. */
     private static final int FIFO_CAPACITY = 1 << 20;
+    private static final long SELF = ProcessHandle.current().pid();
 
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_+.-]{1,1024}");
@@ -594,9 +595,10 @@ toState(stored, ContainerStatus.CREATED)));
                 throw new ContainerStateException(id, "kill", status, "only a created or running container can be signalled");
             }
             if (all && reaperMode(s.annotations())) {
-                // The reaper records how the process ended and then exits, which ends the rest: it is spared.
+                // The reaper records how the process ended and then exits, which ends the rest: it is spared, and
+                // so is this process, listed while one of its threads spawns an exec'd process into the cgroup.
                 for (int pid : cgroups.open(s.cgroupsPath(), id).pids()) {
-                    if (pid != s.pid()) {
+                    if (pid != s.pid() && pid != SELF) {
                         linux.kill(pid, signal);
                     }
                 }
