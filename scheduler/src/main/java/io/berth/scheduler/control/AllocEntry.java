@@ -23,7 +23,8 @@ final class AllocEntry {
 
     final String id;
     final String jobId;
-    final long jobVersion;
+    /** Moves forward when a new job version leaves the allocation's tasks unchanged (an in-place update). */
+    long jobVersion;
     final String group;
     int index;
     final int priority;

@@ -308,6 +308,9 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             a.healthy = true; // it ran before the failover: its deployment, if any, is not this singleton's
         }
         view.add(a);
+        if (j.lastSpec != null) {
+            updateInPlace(j);
+        }
         return a;
     }
 
@@ -523,6 +526,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 }
             }
             if (first || before != j.lastVersion || wasWanted != j.wanted()) {
+                updateInPlace(j);
                 startDeployment(j, rec.latest(), now);
                 enqueue(j, j.wanted() ? "job-register" : "job-deregister");
             }
@@ -542,6 +546,29 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             }
         }
         return this;
+    }
+
+    /**
+     * Moves allocations whose group did not change in a way that matters to them (tasks, constraints, datacenters)
+     * to the job's newest version, as Nomad's in-place updates do: a new count alone replaces nothing.
+     */
+    private void updateInPlace(JobEntry j) {
+        Job latest = j.lastSpec;
+        for (String id : j.allocations) {
+            AllocEntry a = view.allocations.get(id);
+            if (a.jobVersion == j.lastVersion || !a.live()) {
+                continue;
+            }
+            Job old = j.spec(a.jobVersion);
+            TaskGroup was = old == null ? null : old.group(a.group);
+            TaskGroup now = latest.group(a.group);
+            if (was != null && now != null && was.tasks().equals(now.tasks())
+                    && was.constraints().equals(now.constraints()) && old.constraints().equals(latest.constraints())
+                    && old.datacenters().equals(latest.datacenters())) {
+                a.jobVersion = j.lastVersion;
+                view.changed(a);
+            }
+        }
     }
 
     private void enqueue(JobEntry j, String trigger) {

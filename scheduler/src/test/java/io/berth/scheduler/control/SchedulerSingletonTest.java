@@ -1,0 +1,301 @@
+package io.berth.scheduler.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.scheduler.jobs.JobStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scheduler singleton on a one-node cluster with the real job store and fake agents. */
+class SchedulerSingletonTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+    SchedulerCluster cluster;
+
+    @BeforeEach
+    void start() {
+        cluster = new SchedulerCluster(dir, 1);
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void aRegisteredJobIsPlacedAndRuns() {
+        List<ActorRef<AgentCommand>> agents = List.of(cluster.agent("a"), cluster.agent("b"), cluster.agent("c"));
+        assertThat(cluster.register(SchedulerCluster.service("web", 3, "\"V\": \"1\"", "")))
+                .isEqualTo(new JobStore.Registered("web", 0, true));
+
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 3);
+        List<SchedulerApi.AllocationView> running = cluster.running("web");
+        assertThat(running).extracting(SchedulerApi.AllocationView::index).containsExactlyInAnyOrder(0, 1, 2);
+        assertThat(running).allSatisfy(a -> assertThat(a.ports().get("http")).isBetween(20000, 32000));
+        // the agents hold exactly what the scheduler shows
+        Set<String> held = agents.stream().flatMap(a -> cluster.holdings(0, a).entrySet().stream())
+                .filter(e -> e.getValue() == AllocationState.RUNNING).map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(held).isEqualTo(running.stream().map(SchedulerApi.AllocationView::id).collect(Collectors.toSet()));
+        SchedulerApi.SchedulerStatus status = cluster.ask(SchedulerApi.SchedulerStatus.class,
+                SchedulerApi.GetStatus::new);
+        assertThat(status.placementsTotal()).isEqualTo(3);
+        assertThat(status.readyNodes()).isEqualTo(3);
+    }
+
+    @Test
+    void scalingDownStopsTheExtraInstances() {
+        ActorRef<AgentCommand> agent = cluster.agent("a");
+        cluster.register(SchedulerCluster.service("web", 3, "", ""));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 3);
+
+        cluster.register(SchedulerCluster.service("web", 1, "", ""));
+
+        await().atMost(WAIT).until(() -> cluster.live("web").size() == 1);
+        assertThat(cluster.live("web").get(0).index()).isZero();
+        await().atMost(WAIT).until(() -> cluster.holdings(0, agent).values().stream()
+                .filter(s -> s == AllocationState.STOPPED).count() == 2);
+    }
+
+    @Test
+    void aSilentNodeGoesDownItsAllocationsMoveAndTheDuplicatesStopWhenItReturns() {
+        ActorRef<AgentCommand> a = cluster.agent("a");
+        cluster.register(SchedulerCluster.service("web", 2, "", ""));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 2);
+        ActorRef<AgentCommand> b = cluster.agent("b");
+        await().atMost(WAIT).until(() -> nodeStatus("b").equals("ready"));
+
+        a.tell(new FakeAgent.Silence(true));
+
+        await().atMost(WAIT).until(() -> nodeStatus("a").equals("down"));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 2
+                && cluster.running("web").stream().allMatch(x -> x.node().equals("b")));
+        assertThat(cluster.allocations("web")).filteredOn(x -> x.node().equals("a"))
+                .allSatisfy(x -> assertThat(x.clientStatus()).isEqualTo("lost"));
+
+        a.tell(new FakeAgent.Silence(false)); // it comes back, still running its two
+
+        await().atMost(WAIT).until(() -> nodeStatus("a").equals("ready"));
+        await().atMost(WAIT).until(() -> cluster.holdings(0, a).values().stream()
+                .allMatch(s -> s == AllocationState.STOPPED));
+        assertThat(cluster.live("web")).hasSize(2).allSatisfy(x -> assertThat(x.node()).isEqualTo("b"));
+        assertThat(cluster.holdings(0, b).values()).containsOnly(AllocationState.RUNNING).hasSize(2);
+    }
+
+    @Test
+    void aJobThatFitsNowhereIsBlockedWithItsReasonsAndPlacedWhenANodeJoins() {
+        cluster.agent("small");
+        String json = """
+                {"id": "big", "groups": [{"name": "g", "count": 1, "tasks": [{"name": "t",
+                  "image": "docker.io/library/busybox:1.36", "resources": {"cpu_mhz": 6000, "memory_mb": 64}}]}]}
+                """;
+        cluster.register(SchedulerCluster.parse(json));
+
+        await().atMost(WAIT).until(() -> cluster.ask(SchedulerApi.EvaluationList.class,
+                r -> new SchedulerApi.GetEvaluations("big", r)).blocked() == 1);
+        SchedulerApi.EvaluationView blocked = cluster.ask(SchedulerApi.EvaluationList.class,
+                r -> new SchedulerApi.GetEvaluations("big", r)).evaluations().stream()
+                .filter(e -> e.status().equals("blocked")).findFirst().orElseThrow();
+        assertThat(blocked.failures()).singleElement().satisfies(f -> {
+            assertThat(f.unplaced()).isEqualTo(1);
+            assertThat(f.exhausted()).containsEntry("cpu", 1);
+        });
+        SchedulerApi.PlanResult plan = cluster.ask(SchedulerApi.PlanResult.class,
+                r -> new SchedulerApi.PlanJob(SchedulerCluster.parse(json), r));
+        assertThat(plan.changed()).isFalse();
+        assertThat(plan.explanation()).contains("resources exhausted on 1 nodes: cpu");
+
+        cluster.agent(0, FakeAgent.node("large", 8000, 8192, Map.of()));
+
+        await().atMost(WAIT).until(() -> cluster.running("big").size() == 1);
+        assertThat(cluster.running("big").get(0).node()).isEqualTo("large");
+        assertThat(cluster.ask(SchedulerApi.EvaluationList.class,
+                r -> new SchedulerApi.GetEvaluations("big", r)).blocked()).isZero();
+    }
+
+    @Test
+    void planExplainsEachConstraintWithTheNodesItFiltered() {
+        cluster.agent(0, FakeAgent.node("r1-a", 4000, 8192, Map.of("rack", "r1")));
+        cluster.agent(0, FakeAgent.node("r2-a", 4000, 8192, Map.of("rack", "r2")));
+        cluster.agent(0, FakeAgent.node("r2-b", 4000, 8192, Map.of("rack", "r2")));
+        await().atMost(WAIT).until(() -> cluster.ask(SchedulerApi.NodeList.class, SchedulerApi.GetNodes::new)
+                .nodes().size() == 3);
+        SchedulerApi.PlanResult plan = cluster.ask(SchedulerApi.PlanResult.class, r -> new SchedulerApi.PlanJob(
+                SchedulerCluster.parse("""
+                {"id": "r3", "constraints": [{"attribute": "meta.rack", "operator": "=", "value": "r3"}],
+                 "groups": [{"name": "g", "count": 2, "tasks": [{"name": "t",
+                  "image": "docker.io/library/busybox:1.36"}]}]}
+                """), r));
+
+        assertThat(plan.changed()).isTrue();
+        assertThat(plan.placements()).isEmpty();
+        assertThat(plan.failures()).singleElement().satisfies(f -> {
+            assertThat(f.unplaced()).isEqualTo(2);
+            assertThat(f.nodesEvaluated()).isEqualTo(3);
+            assertThat(f.filtered()).hasSize(1).containsValue(3);
+        });
+        assertThat(plan.groups()).singleElement().satisfies(g -> assertThat(g.unplaced()).isEqualTo(2));
+        // a dry run changes nothing
+        assertThat(cluster.allocations("r3")).isEmpty();
+    }
+
+    @Test
+    void aRollingUpdateNeverDropsBelowItsHealthyMinimum() throws Exception {
+        for (String n : List.of("a", "b", "c")) {
+            cluster.agent(n);
+        }
+        String update = "{\"max_parallel\": 1, \"min_healthy_time\": \"300ms\", \"healthy_deadline\": \"10s\"}";
+        cluster.register(SchedulerCluster.service("web", 4, "\"V\": \"1\"", update));
+        await().atMost(WAIT).until(() -> deploymentStatus("web").equals("successful"));
+        await().atMost(WAIT).until(() -> cluster.job("web").latest().stable());
+
+        cluster.register(SchedulerCluster.service("web", 4, "\"V\": \"2\"", update));
+
+        int lowest = 4;
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < end) {
+            List<SchedulerApi.AllocationView> live = cluster.live("web");
+            lowest = (int) Math.min(lowest, live.stream().filter(x -> Boolean.TRUE.equals(x.healthy())).count());
+            if (live.size() == 4 && live.stream().allMatch(x -> x.jobVersion() == 1
+                    && Boolean.TRUE.equals(x.healthy()))) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertThat(cluster.live("web")).hasSize(4).allSatisfy(x -> assertThat(x.jobVersion()).isEqualTo(1));
+        assertThat(lowest).as("healthy allocations at the lowest point").isGreaterThanOrEqualTo(3);
+        await().atMost(WAIT).until(() -> deploymentStatus("web").equals("successful"));
+        await().atMost(WAIT).until(() -> cluster.job("web").version(1).stable());
+    }
+
+    @Test
+    void canariesRunBesideTheOldVersionUntilPromoted() {
+        cluster.agent("a");
+        cluster.agent("b");
+        String update = "{\"max_parallel\": 2, \"min_healthy_time\": \"200ms\", \"canary\": 1}";
+        cluster.register(SchedulerCluster.service("web", 3, "\"V\": \"1\"", update));
+        await().atMost(WAIT).until(() -> deploymentStatus("web").equals("successful"));
+
+        cluster.register(SchedulerCluster.service("web", 3, "\"V\": \"2\"", update));
+
+        await().atMost(WAIT).until(() -> deploymentStatus("web").equals("awaiting_promotion"));
+        List<SchedulerApi.AllocationView> live = cluster.live("web");
+        assertThat(live).filteredOn(x -> x.jobVersion() == 1).singleElement()
+                .satisfies(x -> assertThat(x.canary()).isTrue());
+        assertThat(live).filteredOn(x -> x.jobVersion() == 0).hasSize(3);
+
+        SchedulerApi.OperationResult promoted = cluster.ask(SchedulerApi.OperationResult.class,
+                r -> new SchedulerApi.PromoteDeployment("web", r));
+        assertThat(promoted.ok()).isTrue();
+
+        await().atMost(WAIT).until(() -> deploymentStatus("web").equals("successful"));
+        assertThat(cluster.live("web")).hasSize(3).allSatisfy(x -> assertThat(x.jobVersion()).isEqualTo(1));
+    }
+
+    @Test
+    void aFailedDeploymentRevertsToTheLastStableVersion() {
+        cluster.agent("a");
+        cluster.agent("b");
+        String update = "{\"max_parallel\": 1, \"min_healthy_time\": \"200ms\", \"auto_revert\": true}";
+        cluster.register(SchedulerCluster.service("web", 2, "\"V\": \"1\"", update));
+        await().atMost(WAIT).until(() -> cluster.job("web").version(0).stable());
+
+        cluster.register(SchedulerCluster.service("web", 2, "\"V\": \"2\", \"FAKE_AGENT\": \"unhealthy\"", update));
+
+        // version 1 fails its health, the job store gets version 2 = version 0, which rolls out and succeeds
+        await().atMost(WAIT).until(() -> cluster.job("web").latest().version() == 2);
+        assertThat(cluster.job("web").latest().job()).isEqualTo(cluster.job("web").version(0).job());
+        await().atMost(WAIT).until(() -> deploymentStatus("web").equals("successful")
+                && cluster.deployment("web").jobVersion() == 2);
+        assertThat(cluster.live("web")).hasSize(2).allSatisfy(x -> assertThat(x.jobVersion()).isEqualTo(2));
+    }
+
+    @Test
+    void drainingANodeMovesItsAllocationsInStepsOfMaxParallel() throws Exception {
+        ActorRef<AgentCommand> a = cluster.agent("a");
+        String update = "{\"max_parallel\": 1, \"min_healthy_time\": \"300ms\"}";
+        cluster.register(SchedulerCluster.service("web", 3, "", update));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 3);
+        cluster.agent("b");
+        await().atMost(WAIT).until(() -> nodeStatus("b").equals("ready"));
+
+        SchedulerApi.OperationResult r = cluster.ask(SchedulerApi.OperationResult.class,
+                ref -> new SchedulerApi.DrainNode("a", Duration.ofMinutes(1), true, ref));
+        assertThat(r.ok()).isTrue();
+
+        int mostUnhealthy = 0;
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < end && !cluster.live("web").stream().allMatch(x -> x.node().equals("b")
+                && Boolean.TRUE.equals(x.healthy()))) {
+            mostUnhealthy = (int) Math.max(mostUnhealthy, cluster.live("web").stream()
+                    .filter(x -> x.node().equals("b") && !Boolean.TRUE.equals(x.healthy())).count());
+            Thread.sleep(20);
+        }
+        assertThat(cluster.live("web")).hasSize(3).allSatisfy(x -> assertThat(x.node()).isEqualTo("b"));
+        assertThat(mostUnhealthy).as("replacements not yet healthy at once").isEqualTo(1);
+        await().atMost(WAIT).until(() -> {
+            SchedulerApi.NodeView n = cluster.ask(SchedulerApi.NodeReply.class,
+                    ref -> new SchedulerApi.GetNode("a", ref)).node();
+            return !n.draining() && !n.eligible();
+        });
+        assertThat(cluster.holdings(0, a).values()).containsOnly(AllocationState.STOPPED);
+    }
+
+    @Test
+    void aDrainDeadlineStopsWhatIsLeft() {
+        ActorRef<AgentCommand> a = cluster.agent("a");
+        String update = "{\"max_parallel\": 1, \"min_healthy_time\": \"1h\", \"healthy_deadline\": \"2h\"}";
+        cluster.register(SchedulerCluster.service("web", 3, "", update));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 3);
+        cluster.agent("b");
+        await().atMost(WAIT).until(() -> nodeStatus("b").equals("ready"));
+
+        cluster.ask(SchedulerApi.OperationResult.class,
+                ref -> new SchedulerApi.DrainNode("a", Duration.ofSeconds(2), true, ref));
+
+        // the first replacement never turns healthy (min_healthy_time 1h), so only the deadline moves the rest
+        await().atMost(WAIT).until(() -> cluster.holdings(0, a).values().stream()
+                .allMatch(s -> s == AllocationState.STOPPED));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 3);
+        assertThat(cluster.running("web")).allSatisfy(x -> assertThat(x.node()).isEqualTo("b"));
+    }
+
+    @Test
+    void aBatchJobCompletesAndIsNotRunAgain() {
+        ActorRef<AgentCommand> a = cluster.agent("a");
+        cluster.register(SchedulerCluster.parse("""
+                {"id": "once", "type": "batch", "groups": [{"name": "g", "count": 2, "tasks": [{"name": "t",
+                  "image": "docker.io/library/busybox:1.36", "env": {"FAKE_AGENT": "exit0"}}]}]}
+                """));
+
+        await().atMost(WAIT).until(() -> cluster.allocations("once").stream()
+                .filter(x -> x.clientStatus().equals("complete")).count() == 2);
+        await().atMost(WAIT).until(() -> cluster.holdings(0, a).values().stream()
+                .allMatch(s -> s == AllocationState.STOPPED));
+        assertThat(cluster.allocations("once")).hasSize(2);
+    }
+
+    private String nodeStatus(String name) {
+        SchedulerApi.NodeView n = cluster.ask(SchedulerApi.NodeReply.class,
+                r -> new SchedulerApi.GetNode(name, r)).node();
+        return n == null ? "unknown" : n.status();
+    }
+
+    private String deploymentStatus(String job) {
+        SchedulerApi.DeploymentView d = cluster.deployment(job);
+        return d == null ? "none" : d.status();
+    }
+}
