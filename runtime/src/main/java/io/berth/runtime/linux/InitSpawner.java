@@ -18,7 +18,8 @@ import jnr.ffi.byref.IntByReference;
  *
  * <p>Namespaces are per thread, so each spawn runs on a fresh platform thread that unshares the requested
  * namespaces (and joins a pid namespace by path), {@code posix_spawn}s the init, and exits: the thread is
- * never reused, because after {@code unshare(CLONE_NEWPID)} it could not even create a thread. The init is
+ * never reused, because after {@code unshare(CLONE_NEWPID)} it could not even create a thread. A new network
+ * namespace comes ready-made from {@link NetworkNamespaces} when one is there (setns instead of unshare). The init is
  * executed from a sealed memfd holding the copy shipped in the jar, so a container that gets hold of it
  * (/proc/&lt;pid&gt;/exe) cannot overwrite the host's copy (the CVE-2019-5736 class).
  *
@@ -34,10 +35,12 @@ public final class InitSpawner {
 
     private final Linux linux;
     private final String initPath;
+    private final NetworkNamespaces networkNamespaces;
 
     private InitSpawner(Linux linux, int memfd) {
         this.linux = linux;
         this.initPath = "/proc/self/fd/" + memfd;
+        this.networkNamespaces = new NetworkNamespaces(linux);
     }
 
     private static volatile InitSpawner instance;
@@ -107,6 +110,9 @@ public final class InitSpawner {
      */
     public int spawn(int unshareFlags, String pidNamespace, Supplier<Runnable> enterCgroup, int[] fds,
             List<String> args) {
+        if ((unshareFlags & Linux.CLONE_NEWNET) != 0) {
+            networkNamespaces.start();
+        }
         CompletableFuture<Integer> pid = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
@@ -168,8 +174,18 @@ public final class InitSpawner {
                     libc.close(nsfd);
                 }
             }
-            if (unshareFlags != 0) {
-                linux.check(libc.unshare(unshareFlags), "unshare(0x" + Integer.toHexString(unshareFlags) + ")");
+            int unshare = unshareFlags;
+            int netns = (unshare & Linux.CLONE_NEWNET) != 0 ? networkNamespaces.take() : -1;
+            if (netns >= 0) {  // one made ahead: as new as the one unshare would make, without the wait
+                try {
+                    linux.check(libc.setns(netns, Linux.CLONE_NEWNET), "setns(a new network namespace)");
+                } finally {
+                    libc.close(netns);
+                }
+                unshare &= ~Linux.CLONE_NEWNET;
+            }
+            if (unshare != 0) {
+                linux.check(libc.unshare(unshare), "unshare(0x" + Integer.toHexString(unshare) + ")");
             }
             // After the unshares: what creating the namespaces costs the kernel is not the container's to pay.
             Runnable leaveCgroup = enterCgroup == null ? null : enterCgroup.get();
