@@ -100,7 +100,9 @@ public final class ContainerRuntime implements AutoCloseable {
     private static final String STATE = "state.json";
     private static final String CONFIG = "config.json";  // in the bundle
     private static final String FIFO = "exec.fifo";
-    private static final String ROOT_MOUNT = "rootfs";  // the rootfs bind of a container without a mount namespace
+    private static final String ROOT_MOUNT = "rootfs";
+    /** A pipe's capacity unless raised (16 pages): what can be written before anybody reads. */
+    private static final int PIPE_BUFFER = 65536;  // the rootfs bind of a container without a mount namespace
 
     private final Path root;
     private final Linux linux;
@@ -279,6 +281,15 @@ public final class ContainerRuntime implements AutoCloseable {
             }
 
             int last = map.length - 1;
+            // The init reads its plan first thing, so the plan is in the pipe before the spawn, unless a hook the init
+            // runs needs the state document (it holds the pid) or the plan would not fit the pipe's buffer.
+            Path rootMount = rootMount(dir, spec, rootfs);
+            byte[] early = Plans.initRunsHooks(spec) ? null : initPlan(rootMount, first, own, reaperFds, null);
+            if (early != null && early.length <= PIPE_BUFFER) {
+                linux.writeAll(plan[1], early);
+            } else {
+                early = null;
+            }
             // On v1 the init is born in its cgroup (the spawn thread moves itself in and out, which costs no RCU
             // grace period); on v2 it joins right after, while it mounts.
             boolean bornInCgroup = cgroup.version() == CgroupVersion.V1;
@@ -300,11 +311,10 @@ public final class ContainerRuntime implements AutoCloseable {
             try {
                 // The init does its mounts while the cgroup join (v2: an RCU grace period) and hooks run.
                 stored = stored.withPid(pid, Procs.startTime(pid));
-                InitPlan initPlan = Plans.create(spec, bundle, rootfs, rootMount(dir, spec, rootfs), options,
-                        cgroup.mountSources(),
-                        terminal ? first + 3 : -1, first + 2, reaperFds.isEmpty() ? -1 : own, JavaHooks.stateJson(
-toState(stored, ContainerStatus.CREATED)));
-                linux.writeAll(plan[1], initPlan.encode());
+                if (early == null) {
+                    linux.writeAll(plan[1], initPlan(rootMount, first, own, reaperFds,
+                            JavaHooks.stateJson(toState(stored, ContainerStatus.CREATED))));
+                }
                 if (!bornInCgroup) {
                     cgroup.addProcess(pid);
                 }
@@ -355,6 +365,11 @@ toState(stored, ContainerStatus.CREATED)));
                 writePidFile(options.pidFile(), pid);
             }
             return toState(stored, ContainerStatus.CREATED);
+        }
+
+        private byte[] initPlan(Path rootMount, int first, int own, List<Integer> reaperFds, String createdState) {
+            return Plans.create(spec, bundle, rootfs, rootMount, options, cgroup.mountSources(),
+                    terminal ? first + 3 : -1, first + 2, reaperFds.isEmpty() ? -1 : own, createdState).encode();
         }
 
         /**

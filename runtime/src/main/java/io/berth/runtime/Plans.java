@@ -207,9 +207,16 @@ final class Plans {
         }
     }
 
+    /** Whether the init runs hooks (createContainer, startContainer), whose state document holds the pid. */
+    static boolean initRunsHooks(RuntimeSpec spec) {
+        return spec.hooks() != null && (notEmpty(spec.hooks().createContainer())
+                || notEmpty(spec.hooks().startContainer()));
+    }
+
     /**
      * The plan that creates a container; the init then waits on the exec FIFO and execs process.args, or in
-     * reaper mode ({@code exitFileFd} not -1) forks it and stays as its reaper.
+     * reaper mode ({@code exitFileFd} not -1) forks it and stays as its reaper. {@code createdState} (the state
+     * document the init's hooks get) may be null when {@link #initRunsHooks} is false.
      */
     static InitPlan create(RuntimeSpec spec, Path bundle, Path rootfs, Path rootMount, CreateOptions options,
             List<CgroupMount> cgroupMounts, int consoleFd, int fifoFd, int exitFileFd, String createdState) {

@@ -68,46 +68,72 @@ final class ContainerCgroupV1 implements ContainerCgroup {
 
     @Override
     public Runnable enterThread() {
+        Linux linux = Linux.get();
         Map<String, String> own = CgroupHost.ownPaths(CgroupFiles.read(Path.of("/proc/thread-self/cgroup")));
-        List<Path[]> back = new ArrayList<>();  // {where the thread was, the hierarchy's root}
+        // Where the thread goes back to is opened now: once the init runs it may pivot_root, which moves the root
+        // of this thread too (they share the mount namespace), and paths would then lead into the container.
+        List<Integer> back = new ArrayList<>();
         try {
-            for (Map.Entry<CgroupHost.Hierarchy, Path> e : directories.entrySet()) {
-                CgroupHost.Hierarchy h = e.getKey();
+            for (CgroupHost.Hierarchy h : directories.keySet()) {
                 String path = own.get(h.controllers().get(0));
                 Path origin = path == null ? null : h.directory(path);
-                moveThisThread(e.getValue());
-                back.add(new Path[] {origin == null ? h.mountPoint() : origin, h.mountPoint()});
+                int fd = -1;
+                if (origin != null) {
+                    try {
+                        fd = openTasks(linux, origin);
+                    } catch (CgroupException e) {  // the thread's cgroup is gone: the root always takes it
+                        fd = -1;
+                    }
+                }
+                back.add(fd >= 0 ? fd : openTasks(linux, h.mountPoint()));
+            }
+            for (Path d : directories.values()) {
+                int fd = openTasks(linux, d);
+                try {
+                    moveThisThread(linux, fd, d);
+                } finally {
+                    linux.closeQuietly(fd);
+                }
             }
         } catch (RuntimeException e) {
-            leaveThread(back);
+            leaveThread(linux, back);
             throw e;
         }
-        return () -> leaveThread(back);
+        return () -> leaveThread(linux, back);
     }
 
-    private static void leaveThread(List<Path[]> back) {
-        for (Path[] b : back) {
+    private void leaveThread(Linux linux, List<Integer> back) {
+        CgroupException failure = null;
+        for (int fd : back) {
             try {
-                moveThisThread(b[0]);
-            } catch (CgroupException e) {  // the thread's own cgroup vanished meanwhile: the root always takes it
-                moveThisThread(b[1]);
+                moveThisThread(linux, fd, null);
+            } catch (CgroupException e) {
+                failure = failure == null ? e : failure;
+            } finally {
+                linux.closeQuietly(fd);
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
-    /** Writes "0" to {@code dir/tasks} through libc: this runs on the spawn thread, several times per create. */
-    private static void moveThisThread(Path dir) {
-        Linux linux = Linux.get();
-        Path tasks = dir.resolve("tasks");
-        int fd = -1;
+    private static int openTasks(Linux linux, Path dir) {
         try {
-            fd = linux.open(tasks.toString(), Linux.O_WRONLY, 0);
-            linux.writeAll(fd, ZERO);
+            return linux.open(dir.resolve("tasks").toString(), Linux.O_WRONLY, 0);
         } catch (SyscallException e) {
-            throw new CgroupException("cannot move the spawning thread into " + dir + ": " + e.getMessage(), tasks,
-                    "0", e);
-        } finally {
-            linux.closeQuietly(fd);
+            throw new CgroupException("cannot open " + dir.resolve("tasks") + ": " + e.getMessage(),
+                    dir.resolve("tasks"), null, e);
+        }
+    }
+
+    /** Writes "0" (the calling thread) to an open {@code tasks} file, through libc: this runs on the spawn thread. */
+    private static void moveThisThread(Linux linux, int tasksFd, Path dir) {
+        try {
+            linux.writeAll(tasksFd, ZERO);
+        } catch (SyscallException e) {
+            throw new CgroupException("cannot move the spawning thread " + (dir == null ? "back out of the container's"
+                    + " cgroup" : "into " + dir) + ": " + e.getMessage(), dir, "0", e);
         }
     }
 
