@@ -159,6 +159,22 @@ final class CgroupFiles {
     }
 
     /**
+     * Removes {@code dir} and every cgroup below it, children first, if none holds a process: one rmdir(2) per
+     * directory and no waiting. False, with what could be removed removed, when one is busy.
+     */
+    static boolean removeTreeIfEmpty(Path dir) {
+        List<Path> tree = treeTopDown(dir);
+        for (int i = tree.size() - 1; i >= 0; i--) {
+            try {
+                Files.deleteIfExists(tree.get(i));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Undoes a failed create: removes the directories it made, deepest (last made) first, and returns
      * {@code failure} with every removal that failed added as suppressed, for the caller to throw.
      */

@@ -545,6 +545,15 @@ final class ContainerCgroupV1 implements ContainerCgroup {
 
     @Override
     public void destroy() {
+        // Usually every process is gone already (the init reaped, and a pid namespace takes its processes with it):
+        // removing right away saves reading each hierarchy's cgroup.procs first. A busy directory refuses.
+        boolean removed = true;
+        for (Path d : directories.values()) {
+            removed &= CgroupFiles.removeTreeIfEmpty(d);
+        }
+        if (removed) {
+            return;
+        }
         Signals.killAndWait(this);
         List<CgroupException> failures = new ArrayList<>();
         for (Path d : directories.values()) {
