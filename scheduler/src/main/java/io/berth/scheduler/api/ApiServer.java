@@ -44,10 +44,12 @@ public final class ApiServer implements AutoCloseable {
 
     private final ServerBinding binding;
     private final ApiMetrics metrics;
+    private final Router router;
 
-    private ApiServer(ServerBinding binding, ApiMetrics metrics) {
+    private ApiServer(ServerBinding binding, ApiMetrics metrics, Router router) {
         this.binding = binding;
         this.metrics = metrics;
+        this.router = router;
     }
 
     /**
@@ -73,7 +75,8 @@ public final class ApiServer implements AutoCloseable {
         routes.addAll(new NodeRoutes(ctx, scheduler).routes());
         routes.addAll(new EventRoutes(ctx).routes());
         routes.addAll(new SystemRoutes(ctx, scheduler, metrics).routes());
-        Handler handler = new Handler(new Router(routes), new Auth(settings.tokens()), metrics,
+        Router router = new Router(routes);
+        Handler handler = new Handler(router, new Auth(settings.tokens()), metrics,
                 Materializer.matFromSystem(system), settings);
         // Blocking queries hold a request up to max-wait, and follows stream for as long as they like: the
         // request timeout must outlast the longest wait, and the idle timeout a quiet log.
@@ -87,7 +90,7 @@ public final class ApiServer implements AutoCloseable {
                     .withSettings(server).bind(handler::handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
             log.info("HTTP API on http://{}:{}{}", binding.localAddress().getHostString(),
                     binding.localAddress().getPort(), handler.auth.enabled() ? " (tokens required)" : "");
-            return new ApiServer(binding, metrics);
+            return new ApiServer(binding, metrics, router);
         } catch (ExecutionException e) {
             metrics.close();
             throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
@@ -110,6 +113,11 @@ public final class ApiServer implements AutoCloseable {
     /** {@code http://host:port}, for clients. */
     public String url() {
         return "http://" + address().getHostString() + ":" + address().getPort();
+    }
+
+    /** The route table (for the OpenAPI check). */
+    Router router() {
+        return router;
     }
 
     /** Stops accepting connections and gives open requests up to 5 s to finish. */

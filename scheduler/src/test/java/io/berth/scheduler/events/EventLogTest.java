@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -20,6 +21,7 @@ class EventLogTest {
     private static final ActorTestKit KIT = ActorTestKit.create();
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
     private static final long START_INDEX = START.toEpochMilli() * 1000;
+    private static final AtomicInteger TOPICS = new AtomicInteger();
 
     @AfterAll
     static void stop() {
@@ -38,9 +40,12 @@ class EventLogTest {
         }
     }
 
-    /** A log of its own topic, subscribed before anything is published. */
+    /**
+     * A log of its own topic, subscribed before anything is published. Each test has a topic of its own name:
+     * topics of one name find each other through the receptionist and publish to each other.
+     */
     private static Log newLog(int capacity) {
-        var topic = KIT.spawn(Topic.create(BerthEvent.class, "test-events"));
+        var topic = KIT.spawn(Topic.create(BerthEvent.class, "test-events-" + TOPICS.incrementAndGet()));
         var log = KIT.spawn(EventLog.create(topic, capacity, Clock.fixed(START, ZoneOffset.UTC)));
         var stats = KIT.<Topic.TopicStats>createTestProbe();
         // the subscription is in place once the topic counts one local subscriber
