@@ -1,5 +1,7 @@
 package io.berth.scheduler.hollow;
 
+import io.berth.protocol.cluster.AllocationState;
+import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.job.Job;
 import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.NetworkMode;
@@ -8,6 +10,8 @@ import io.berth.protocol.job.Task;
 import io.berth.protocol.job.TaskGroup;
 import io.berth.scheduler.cluster.BerthCluster;
 import io.berth.scheduler.cluster.ClusterSettings;
+import io.berth.scheduler.control.SchedulerApi;
+import io.berth.scheduler.control.SchedulerSingleton;
 import io.berth.scheduler.jobs.JobStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +36,7 @@ import org.apache.pekko.cluster.typed.Subscribe;
 /**
  * A scheduler node in a JVM of its own, for multi-JVM tests and the end-to-end benchmark: the actor system with
  * the cluster configuration and the role {@code scheduler}, this node's {@link JobStore}, and the scheduler
- * singleton. It is driven over {@link ChildJvm}'s line protocol, so that it needs no HTTP API.
+ * singleton ({@link SchedulerSingleton#init}). It is driven over {@link ChildJvm}'s line protocol, so that it needs no HTTP API.
  *
  * <p>It says {@code up <address>} once a member. Commands on stdin, each answered by one line:
  * <ul>
@@ -41,6 +45,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
  *   <li>{@code jobs <prefix> <n> <count>}: registers jobs {@code <prefix>-0000} to {@code n - 1}, many at a time;
  *       {@code jobs-done <acked> <not acked>} once every one is answered</li>
  *   <li>{@code get <id>}: reads a job (majority read); {@code job <id> <version> <count>} or {@code job <id> unknown}</li>
+ *   <li>{@code status}: asks the singleton; {@code status <leader address> nodes <n> ready <n> jobs <n> live <n>
+ *       placements <n>}</li>
+ *   <li>{@code placed <id>}: the job's allocations the singleton wants running;
+ *       {@code placed <id> <that many> running <how many of them run> on <their nodes, comma-separated>}</li>
  *   <li>{@code oldest}: the oldest scheduler member, where the singleton runs; {@code oldest <address>}</li>
  *   <li>{@code members}: how many members are Up with each role; {@code members <schedulers> <agents>}</li>
  *   <li>{@code heap}: {@code heap <MiB>} in use after a full GC</li>
@@ -59,10 +67,13 @@ public final class SchedulerNodeMain {
 
     private final ActorSystem<?> system;
     private final ActorRef<JobStore.Command> jobs;
+    private final ActorRef<SchedulerCommand> scheduler;
 
-    private SchedulerNodeMain(ActorSystem<?> system, ActorRef<JobStore.Command> jobs) {
+    private SchedulerNodeMain(ActorSystem<?> system, ActorRef<JobStore.Command> jobs,
+                              ActorRef<SchedulerCommand> scheduler) {
         this.system = system;
         this.jobs = jobs;
+        this.scheduler = scheduler;
     }
 
     public static void main(String[] argv) {
@@ -79,7 +90,8 @@ public final class SchedulerNodeMain {
         }
         CompletableFuture<ActorRef<JobStore.Command>> store = new CompletableFuture<>();
         ActorSystem<SelfUp> system = BerthCluster.start(cluster, guardian(store), HollowCluster.heavyTraffic());
-        SchedulerNodeMain node = new SchedulerNodeMain(system, store.join());
+        ActorRef<JobStore.Command> jobs = store.join();
+        SchedulerNodeMain node = new SchedulerNodeMain(system, jobs, SchedulerSingleton.init(system, jobs));
         ChildJvm.readCommands(node::command);
         system.getWhenTerminated().toCompletableFuture().join();
     }
@@ -114,10 +126,12 @@ public final class SchedulerNodeMain {
                         .thenAccept(ChildJvm::say);
                 case "jobs" -> registerMany(w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]));
                 case "get" -> get(w[1]);
+                case "status" -> status();
+                case "placed" -> placed(w[1]);
                 case "oldest" -> ChildJvm.say("oldest " + oldestScheduler());
                 case "members" -> ChildJvm.say("members " + upMembers("scheduler") + " " + upMembers("agent"));
                 case "heap" -> ChildJvm.say("heap " + HollowCluster.usedHeapMb());
-                default -> ChildJvm.say("error unknown command '" + line + "' (job, jobs, get, oldest, members, heap)");
+                default -> ChildJvm.say("error unknown command '" + line + "' (job, jobs, get, status, placed, oldest, members, heap)");
             }
         } catch (RuntimeException e) {
             ChildJvm.say("error '" + line + "': " + e);
@@ -186,6 +200,30 @@ public final class SchedulerNodeMain {
             }
         }
         return n;
+    }
+
+    private void status() {
+        AskPattern.<SchedulerCommand, SchedulerApi.SchedulerStatus>ask(scheduler, SchedulerApi.GetStatus::new, ASK,
+                system.scheduler()).whenComplete((s, error) -> ChildJvm.say(error != null ? "failed status " + error
+                        : "status " + s.leader() + " nodes " + s.nodes() + " ready " + s.readyNodes() + " jobs "
+                        + s.jobs() + " live " + s.liveAllocations() + " placements " + s.placementsTotal()));
+    }
+
+    private void placed(String jobId) {
+        AskPattern.<SchedulerCommand, SchedulerApi.AllocationList>ask(scheduler,
+                replyTo -> new SchedulerApi.GetAllocations(jobId, replyTo), ASK, system.scheduler())
+                .whenComplete((list, error) -> {
+                    if (error != null) {
+                        ChildJvm.say("failed placed " + jobId + " " + error);
+                        return;
+                    }
+                    List<SchedulerApi.AllocationView> wanted = list.allocations().stream()
+                            .filter(a -> a.desiredStatus().equals("run")).toList();
+                    List<String> running = wanted.stream().filter(a -> a.state() == AllocationState.RUNNING)
+                            .map(SchedulerApi.AllocationView::node).toList();
+                    ChildJvm.say("placed " + jobId + " " + wanted.size() + " running " + running.size() + " on "
+                            + (running.isEmpty() ? "-" : String.join(",", running)));
+                });
     }
 
     /** The address of the oldest Up member with the scheduler role: the singleton's host. */
