@@ -53,7 +53,7 @@ class AgentInClusterTest {
     @Test
     void registersHeartbeatsAndRegistersAgainWhenTheSchedulerLosesIt() throws Exception {
         TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
-        AgentConfig config = f.config().withNodeName("node-a").withAskTimeout(Duration.ofMillis(500));
+        AgentConfig config = f.config().withNodeName("node-a").withAskTimeout(Duration.ofSeconds(2));
         ActorRef<AgentCommand> agent = f.agent(f.kit, config, scheduler.getRef());
 
         RegisterNode first = scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30));
@@ -82,7 +82,8 @@ class AgentInClusterTest {
         assertThat(busy.status().node()).isEqualTo("node-a");
 
         // heartbeats go unanswered: after three the agent registers again, its container still running
-        RegisterNode afterSilence = await(scheduler, RegisterNode.class, false, r -> true);
+        RegisterNode afterSilence = await(scheduler, RegisterNode.class, false,
+                r -> r.allocations().stream().anyMatch(a -> a.state() == AllocationState.RUNNING));
         assertThat(afterSilence.allocations()).singleElement().satisfies(r -> {
             assertThat(r.allocationId()).isEqualTo("hb");
             assertThat(r.jobId()).isEqualTo("job");
@@ -100,14 +101,16 @@ class AgentInClusterTest {
         // a scheduler that failed over does not know the node: the new registration still carries the end
         NodeHeartbeat hb = await(scheduler, NodeHeartbeat.class, false, h -> true);
         hb.replyTo().tell(new HeartbeatAck("node-a", false, HEARTBEAT_MILLIS));
-        RegisterNode afterFailover = await(scheduler, RegisterNode.class, false, r -> true);
+        RegisterNode afterFailover = await(scheduler, RegisterNode.class, false,
+                r -> r.allocations().stream().anyMatch(a -> a.state() == AllocationState.STOPPED));
         assertThat(afterFailover.allocations()).extracting(AllocationReport::allocationId, AllocationReport::state)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("hb", AllocationState.STOPPED));
         afterFailover.replyTo().tell(new NodeRegistered("node-a", HEARTBEAT_MILLIS));
-        // that registration was answered, so the end is heard: the next one leaves it out
+        // that registration was answered, so the end is heard: the next one leaves it out (were it not heard,
+        // every registration would carry it and this would time out)
         NodeHeartbeat next = await(scheduler, NodeHeartbeat.class, false, h -> true);
         next.replyTo().tell(new HeartbeatAck("node-a", false, HEARTBEAT_MILLIS));
-        assertThat(await(scheduler, RegisterNode.class, false, r -> true).allocations()).isEmpty();
+        await(scheduler, RegisterNode.class, false, r -> r.allocations().isEmpty());
         f.assertNothingLeft("hb");
         f.kit.stop(agent);
     }
@@ -127,7 +130,8 @@ class AgentInClusterTest {
                 .tell(new HeartbeatAck("node-b", true, HEARTBEAT_MILLIS));
         NodeHeartbeat hb = await(scheduler, NodeHeartbeat.class, false, h -> true);
         hb.replyTo().tell(new HeartbeatAck("node-b", false, HEARTBEAT_MILLIS));
-        assertThat(await(scheduler, RegisterNode.class, false, r -> true).allocations()).isEmpty();
+        // were the end not heard, every registration would carry it and this would time out
+        await(scheduler, RegisterNode.class, false, r -> r.allocations().isEmpty());
         f.kit.stop(agent);
     }
 
@@ -220,18 +224,22 @@ class AgentInClusterTest {
 
     /**
      * Receives what the agent sends the scheduler until a {@code type} that {@code match}es, dropping the rest;
-     * heartbeats on the way are acknowledged when {@code ackHeartbeats}, else left unanswered.
+     * heartbeats and registrations on the way are answered when {@code answer} (a scheduler that keeps up),
+     * else left unanswered.
      */
     private static <T extends SchedulerCommand> T await(TestProbe<SchedulerCommand> scheduler, Class<T> type,
-                                                         boolean ackHeartbeats, Predicate<T> match) {
+                                                         boolean answer, Predicate<T> match) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             SchedulerCommand m = scheduler.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             if (type.isInstance(m) && match.test(type.cast(m))) {
                 return type.cast(m);
             }
-            if (ackHeartbeats && m instanceof NodeHeartbeat h) {
+            if (answer && m instanceof NodeHeartbeat h) {
                 h.replyTo().tell(new HeartbeatAck(h.status().node(), true, HEARTBEAT_MILLIS));
+            }
+            if (answer && m instanceof RegisterNode r) {
+                r.replyTo().tell(new NodeRegistered(r.node().name(), HEARTBEAT_MILLIS));
             }
         }
     }
