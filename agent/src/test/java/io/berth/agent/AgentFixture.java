@@ -64,7 +64,12 @@ final class AgentFixture implements AutoCloseable {
 
     /** An agent in {@code kit}'s actor system reporting to {@code scheduler} (null for none). */
     ActorRef<AgentCommand> agent(ActorTestKit kit, AgentConfig config, ActorRef<SchedulerCommand> scheduler) {
-        return kit.spawn(NodeAgent.create(config, runtime, images, ImageFetcher.none(), new CniNetworkSetup(network),
+        return agent(kit, config, scheduler, ImageFetcher.none());
+    }
+
+    ActorRef<AgentCommand> agent(ActorTestKit kit, AgentConfig config, ActorRef<SchedulerCommand> scheduler,
+                                 ImageFetcher fetcher) {
+        return kit.spawn(NodeAgent.create(config, runtime, images, fetcher, new CniNetworkSetup(network),
                 Clock.systemUTC(), scheduler));
     }
 

@@ -19,6 +19,9 @@ import io.berth.protocol.job.NetworkMode;
 import io.berth.protocol.job.Port;
 import io.berth.protocol.job.RestartPolicy;
 import io.berth.protocol.job.Task;
+import io.berth.storage.registry.ImagePuller;
+import io.berth.storage.registry.RegistryClient;
+import io.berth.storage.registry.RetryPolicy;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,22 +141,25 @@ class AgentInClusterTest {
     @Test
     void badInputFailsOnceWithItsReasonAndLeavesNothingBehind() throws Exception {
         TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
-        ActorRef<AgentCommand> agent = f.agent(f.kit, f.config().withNodeName("node-c"), scheduler.getRef());
-        scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30))
-                .replyTo().tell(new NodeRegistered("node-c", HEARTBEAT_MILLIS));
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        try (ServerSocket taken = new ServerSocket(0)) {
+        try (LocalRegistry registry = LocalRegistry.start(f.dir.resolve("registry"));
+             ServerSocket taken = new ServerSocket(0)) {
+            ImageFetcher pulls = ImageFetcher.registry(new ImagePuller(RegistryClient.builder().build(), f.images, 2,
+                    new RetryPolicy(2, Duration.ofMillis(10), Duration.ofMillis(50))));
+            ActorRef<AgentCommand> agent = f.agent(f.kit, f.config().withNodeName("node-c"), scheduler.getRef(), pulls);
+            scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30))
+                    .replyTo().tell(new NodeRegistered("node-c", HEARTBEAT_MILLIS));
             int port = taken.getLocalPort();
             Task web = new Task("web", AgentFixture.BUSYBOX, List.of("httpd", "-f", "-p", "80"), null, null, null,
                     NetworkMode.BRIDGE, List.of(new Port("http", null, 80)), null, null, NO_RESTART, null, null, null);
             Map<String, Task> bad = Map.of(
-                    "no-image", new Task("main", "example.com/nothing:1", List.of("true"), null, null, null,
+                    "no-image", new Task("main", registry.hostPort() + "/nothing:1", List.of("true"), null, null, null,
                             NetworkMode.NONE, null, null, null, NO_RESTART, null, null, null),
                     "no-command", task(List.of("/no/such/binary"), NO_RESTART, List.of(), 64),
                     "too-big", task(List.of("true"), NO_RESTART, List.of(), 1 << 30),
                     "port-taken", web);
             Map<String, String> reasons = Map.of(
-                    "no-image", "example.com/nothing:1 is not in the local image store",
+                    "no-image", "image " + registry.hostPort() + "/nothing:1: ",
                     "no-command", "/no/such/binary",
                     "too-big", "task.resources.memory_mb: 1073741824 MiB does not fit this node",
                     "port-taken", "host port tcp/" + port + " is already in use on this machine");
@@ -179,8 +185,8 @@ class AgentInClusterTest {
                     .containsExactlyInAnyOrderElementsOf(bad.keySet());
             f.assertNothingLeft(bad.keySet().toArray(String[]::new));
             assertThat(f.dir.resolve("net")).isDirectoryNotContaining(p -> p.getFileName().toString().contains("port-taken"));
+            f.kit.stop(agent);
         }
-        f.kit.stop(agent);
     }
 
     @Test
