@@ -144,6 +144,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private final ClusterView view = new ClusterView();
     private final EvalQueue queue = new EvalQueue();
     private final PriorityQueue<Due> dues = new PriorityQueue<>(Comparator.comparing(Due::at));
+    private final Set<String> deploymentsToCheck = new LinkedHashSet<>();
     private final ActorRef<JobStore.RegisterReply> storeReplies;
     private final Address selfAddress;
     private final Instant startedAt;
@@ -402,7 +403,9 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             }
             return this;
         }
-        view.changed(a);
+        if (a.status != before || !Objects.equals(healthyBefore, a.healthy)) {
+            view.changed(a);
+        }
         JobEntry j = view.job(a.jobId);
         if (a.status == Allocation.Status.COMPLETE && before != Allocation.Status.COMPLETE) {
             sendStop(a); // the agent would restart an exited task; a batch task that succeeded is done
@@ -797,7 +800,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             if (Boolean.TRUE.equals(a.healthy)) {
                 enqueue(j, "deployment"); // the roll goes on: the next max_parallel, or promotion
             }
-            checkDeployment(j, now());
+            deploymentsToCheck.add(j.id); // once per tick, not once per allocation: a job may have thousands
         }
     }
 
@@ -914,6 +917,13 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         while (!dues.isEmpty() && !dues.peek().at().isAfter(now)) {
             fire(dues.poll(), now);
         }
+        for (String id : deploymentsToCheck) {
+            JobEntry j = view.jobs.get(id);
+            if (j != null) {
+                checkDeployment(j, now);
+            }
+        }
+        deploymentsToCheck.clear();
         if (!now.isBefore(nextSweep)) {
             nextSweep = now.plusSeconds(1);
             for (NodeEntry n : List.copyOf(view.nodes.values())) {

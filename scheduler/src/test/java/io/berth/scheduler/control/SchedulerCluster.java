@@ -71,6 +71,11 @@ final class SchedulerCluster implements AutoCloseable {
     private int agents;
 
     SchedulerCluster(Path root, int count) {
+        this(root, count, ConfigFactory.empty());
+    }
+
+    /** With {@code overrides} over {@link #TEST_CONFIG}. */
+    SchedulerCluster(Path root, int count, Config overrides) {
         this.root = root;
         for (int i = 0; i < count; i++) {
             ports.add(freePort());
@@ -79,7 +84,8 @@ final class SchedulerCluster implements AutoCloseable {
             List<String> seeds = count == 1 ? List.of() : List.of("127.0.0.1:" + ports.get(0));
             ClusterSettings s = new ClusterSettings("node" + i, "127.0.0.1", ports.get(i),
                     EnumSet.allOf(ClusterSettings.Role.class), seeds, root.resolve("node" + i), false);
-            ActorSystem<Void> system = BerthCluster.start(s, Behaviors.empty(), TEST_CONFIG);
+            ActorSystem<Void> system = BerthCluster.start(s, Behaviors.empty(),
+                    overrides.withFallback(TEST_CONFIG));
             systems.add(system);
             ActorTestKit kit = ActorTestKit.create(system);
             kits.add(kit);
@@ -112,7 +118,8 @@ final class SchedulerCluster implements AutoCloseable {
         await().atMost(Duration.ofSeconds(30)).until(() -> system.getWhenTerminated().toCompletableFuture().isDone());
     }
 
-    private int live() {
+    /** The index of the first running node. */
+    int live() {
         for (int i = 0; i < systems.size(); i++) {
             if (systems.get(i) != null) {
                 return i;

@@ -1,0 +1,71 @@
+package io.berth.scheduler.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.typesafe.config.ConfigFactory;
+import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scheduler singleton moving to another node of a three-node cluster (three actor systems on loopback). */
+class SchedulerFailoverTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNewSingletonRebuildsItsViewFromTheAgentsWithoutPlacingAnythingTwice() {
+        // the split brain resolver downs the crashed node quickly, so that the singleton moves within the test
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 3, ConfigFactory.parseString(
+                "pekko.cluster.split-brain-resolver.stable-after = 3s"))) {
+            List<ActorRef<AgentCommand>> agents = List.of(
+                    cluster.agent(1, FakeAgent.node("a", 4000, 8192, Map.of())),
+                    cluster.agent(2, FakeAgent.node("b", 4000, 8192, Map.of())));
+            cluster.register(SchedulerCluster.service("web", 4, "", ""));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 4);
+            Set<String> before = ids(cluster.running("web"));
+            String leader = cluster.ask(SchedulerApi.SchedulerStatus.class, SchedulerApi.GetStatus::new).leader();
+            assertThat(leader).isEqualTo(Cluster.get(cluster.systems.get(0)).selfMember().address().toString());
+
+            cluster.crash(0);
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                SchedulerApi.SchedulerStatus s = cluster.ask(SchedulerApi.SchedulerStatus.class,
+                        SchedulerApi.GetStatus::new);
+                return !s.leader().equals(leader) && s.readyNodes() == 2 && s.queueDepth() == 0
+                        && cluster.running("web").size() == 4;
+            });
+            SchedulerApi.SchedulerStatus after = cluster.ask(SchedulerApi.SchedulerStatus.class,
+                    SchedulerApi.GetStatus::new);
+            assertThat(after.placementsTotal()).as("placements by the new singleton").isZero();
+            assertThat(after.stopsTotal()).isZero();
+            assertThat(ids(cluster.running("web"))).isEqualTo(before);
+            assertThat(cluster.live("web")).extracting(SchedulerApi.AllocationView::index)
+                    .containsExactlyInAnyOrder(0, 1, 2, 3);
+            Map<String, AllocationState> held = new HashMap<>();
+            held.putAll(cluster.holdings(1, agents.get(0)));
+            held.putAll(cluster.holdings(2, agents.get(1)));
+            assertThat(held).hasSize(4).containsOnlyKeys(before);
+            assertThat(held.values()).containsOnly(AllocationState.RUNNING);
+
+            // and it schedules: a scale-up places only the new instances
+            cluster.register(SchedulerCluster.service("web", 6, "", ""));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 6);
+            assertThat(ids(cluster.running("web"))).containsAll(before);
+        }
+    }
+
+    private static Set<String> ids(List<SchedulerApi.AllocationView> allocations) {
+        return allocations.stream().map(SchedulerApi.AllocationView::id).collect(Collectors.toSet());
+    }
+}
