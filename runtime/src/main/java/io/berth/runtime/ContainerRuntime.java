@@ -21,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -110,6 +112,7 @@ public final class ContainerRuntime implements AutoCloseable {
     private final Cgroups cgroups;
     private final Reaper reaper;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final Map<String, Known> known = new ConcurrentHashMap<>();
     /** Exit futures of the containers this instance created, until they are deleted. */
     private final Map<String, CompletableFuture<ExitStatus>> exits = new ConcurrentHashMap<>();
 
@@ -424,6 +427,7 @@ public final class ContainerRuntime implements AutoCloseable {
             }
             unmountRoot(dir);
             deleteDir(dir);
+            known.remove(id);
         }
     }
 
@@ -671,6 +675,7 @@ public final class ContainerRuntime implements AutoCloseable {
             unmountRoot(dir);
             deleteDir(dir);
             exits.remove(id);
+            known.remove(id);
             locks.remove(id);
         }
     }
@@ -902,13 +907,25 @@ public final class ContainerRuntime implements AutoCloseable {
 
     // ---- state directory ----
 
-    /** The stored state; a directory without state.json is a container being created. */
+    /**
+     * The stored state; a directory without state.json is a container being created. Parsed only when the file
+     * is not the one last read or written here (another file, or rewritten): start, exitFuture and delete each
+     * read it, and the config inside makes it the largest document of a container's life.
+     */
     private StoredState readState(String id) {
         Path dir = dir(id);
         Path file = dir.resolve(STATE);
         try {
-            return RuntimeSpecs.JSON.readValue(Files.readAllBytes(file), StoredState.class);
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            Known k = known.get(id);
+            if (k != null && k.matches(attributes)) {
+                return k.state();
+            }
+            StoredState s = RuntimeSpecs.JSON.readValue(Files.readAllBytes(file), StoredState.class);
+            known.put(id, new Known(s, attributes.fileKey(), attributes.lastModifiedTime()));
+            return s;
         } catch (NoSuchFileException e) {
+            known.remove(id);
             if (Files.isDirectory(dir)) {
                 return StoredState.creating(id);
             }
@@ -927,8 +944,22 @@ public final class ContainerRuntime implements AutoCloseable {
         return spec;
     }
 
-    private static void writeState(Path dir, StoredState s) {
-        writeFile(dir.resolve(STATE), RuntimeSpecs.toJson(s));
+    private void writeState(Path dir, StoredState s) {
+        Path file = dir.resolve(STATE);
+        writeFile(file, RuntimeSpecs.toJson(s));
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            known.put(s.id(), new Known(s, attributes.fileKey(), attributes.lastModifiedTime()));
+        } catch (IOException e) {
+            known.remove(s.id());  // read (and parsed) again next time
+        }
+    }
+
+    /** state.json as this instance last saw it, and which file that was (inode) and when it was written. */
+    private record Known(StoredState state, Object fileKey, FileTime modified) {
+        boolean matches(BasicFileAttributes a) {
+            return fileKey != null && fileKey.equals(a.fileKey()) && modified.equals(a.lastModifiedTime());
+        }
     }
 
     /** Writes through a temporary file and a rename, so a reader never sees half a file. */
