@@ -43,7 +43,8 @@ public interface Cgroups {
     CgroupVersion version();
 
     /**
-     * Creates the container's cgroup (on v1 one directory in every mounted hierarchy) and applies every limit
+     * Creates the container's cgroup (on v1 one directory in each hierarchy whose controllers the runtime uses
+     * or {@code resources} limits, and in every named one such as name=systemd) and applies every limit
      * in {@code resources}. On any failure everything this call created is removed again before the exception
      * leaves. A directory that already exists and holds no process is reused; one that holds processes is an
      * error.
@@ -56,9 +57,10 @@ public interface Cgroups {
     ContainerCgroup create(String cgroupsPath, String containerId, RuntimeSpec.Resources resources);
 
     /**
-     * Opens an existing container cgroup, e.g. from a later CLI process. Nothing is checked or written, so
-     * this works on a cgroup that was partly removed; operations on missing directories then fail (except
-     * {@link ContainerCgroup#destroy()}, which tolerates them).
+     * Opens an existing container cgroup, e.g. from a later CLI process. Nothing is written, so this works on a
+     * cgroup that was partly removed. On v1 it is the container's directories that exist (create makes only some);
+     * on v2 the one directory, whose operations fail once it is gone (except {@link ContainerCgroup#destroy()},
+     * which tolerates that).
      *
      * @param cgroupsPath as given to {@link #create}, nullable
      * @param containerId not null

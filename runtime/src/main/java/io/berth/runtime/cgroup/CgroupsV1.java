@@ -10,9 +10,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** cgroup v1: the container gets one directory in every mounted hierarchy, named ones included. */
+/**
+ * cgroup v1: the container gets a directory in each hierarchy it needs ({@link #joins}), named ones included, and
+ * stays in the runtime's own cgroup in the others.
+ */
 final class CgroupsV1 implements Cgroups {
+    /** The controllers the runtime itself uses, whatever the limits (see {@link #joins}). */
+    private static final Set<String> ALWAYS = Set.of("devices", "freezer", "memory", "cpuacct", "pids");
+
     private final List<CgroupHost.Hierarchy> hierarchies;
 
     CgroupsV1(List<CgroupHost.Hierarchy> hierarchies) {
@@ -26,7 +33,14 @@ final class CgroupsV1 implements Cgroups {
 
     @Override
     public ContainerCgroup create(String cgroupsPath, String containerId, RuntimeSpec.Resources resources) {
-        ContainerCgroupV1 cgroup = open(cgroupsPath, containerId);
+        CgroupHost.CgroupPath path = CgroupHost.CgroupPath.of(cgroupsPath, containerId);
+        Map<CgroupHost.Hierarchy, Path> dirs = new LinkedHashMap<>();
+        for (CgroupHost.Hierarchy h : hierarchies) {
+            if (joins(h, resources)) {
+                dirs.put(h, path.directoryIn(h, false));
+            }
+        }
+        ContainerCgroupV1 cgroup = new ContainerCgroupV1(dirs);
         List<Path> created = new ArrayList<>();
         try {
             for (Map.Entry<CgroupHost.Hierarchy, Path> e : cgroup.byHierarchy().entrySet()) {
@@ -41,12 +55,51 @@ final class CgroupsV1 implements Cgroups {
         }
     }
 
+    /**
+     * Whether a container gets a directory in {@code h}: in every named hierarchy (on a systemd host name=systemd
+     * says which unit a process belongs to, and stopping the runtime's unit must not take the containers along), in
+     * those holding a controller the runtime itself uses (devices for the allow-list, freezer for kill sweeps,
+     * memory, cpuacct and pids for stats and the OOM verdict), and in any other only when {@code r} sets a limit of
+     * one of its controllers. Each hierarchy costs a create a directory, a move and a mount, and delete a removal;
+     * where a container has none it stays in the runtime's cgroup, which a relative cgroupsPath nests it under
+     * anyway.
+     */
+    static boolean joins(CgroupHost.Hierarchy h, RuntimeSpec.Resources r) {
+        for (String c : h.controllers()) {
+            if (c.startsWith("name=") || ALWAYS.contains(c) || (r != null && limits(c, r))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code r} sets anything controller {@code c} enforces (the fields {@code apply} writes for it). */
+    private static boolean limits(String c, RuntimeSpec.Resources r) {
+        RuntimeSpec.Cpu cpu = r.cpu();
+        return switch (c) {
+            case "cpu" -> cpu != null && (cpu.shares() != null || cpu.quota() != null || cpu.period() != null
+                    || cpu.burst() != null || cpu.realtimePeriod() != null || cpu.realtimeRuntime() != null
+                    || cpu.idle() != null);
+            case "cpuset" -> cpu != null && (cpu.cpus() != null || cpu.mems() != null);
+            case "blkio" -> r.blockIO() != null;
+            case "hugetlb" -> r.hugepageLimits() != null && !r.hugepageLimits().isEmpty();
+            case "net_cls" -> r.network() != null && r.network().classID() != null;
+            case "net_prio" -> r.network() != null && r.network().priorities() != null;
+            case "rdma" -> r.rdma() != null && !r.rdma().isEmpty();
+            default -> false;
+        };
+    }
+
+    /** The container's directories that exist: those {@link #create} made. */
     @Override
     public ContainerCgroupV1 open(String cgroupsPath, String containerId) {
         CgroupHost.CgroupPath path = CgroupHost.CgroupPath.of(cgroupsPath, containerId);
         Map<CgroupHost.Hierarchy, Path> dirs = new LinkedHashMap<>();
         for (CgroupHost.Hierarchy h : hierarchies) {
-            dirs.put(h, path.directoryIn(h, false));
+            Path d = path.directoryIn(h, false);
+            if (Files.isDirectory(d)) {
+                dirs.put(h, d);
+            }
         }
         return new ContainerCgroupV1(dirs);
     }

@@ -25,15 +25,15 @@ public interface ContainerCgroup {
     List<Path> directories();
 
     /**
-     * Moves a process (all its threads) into the container's cgroup: on v1 into every hierarchy, on v2 into
-     * the one directory.
+     * Moves a process (all its threads) into the container's cgroup: on v1 into each of its hierarchies, on v2
+     * into the one directory.
      *
      * @throws CgroupException when a {@code cgroup.procs} write fails, e.g. the process is gone
      */
     void addProcess(int pid);
 
     /**
-     * Moves the calling thread, and only it, into the container's cgroup (on v1 into every hierarchy) and
+     * Moves the calling thread, and only it, into the container's cgroup (on v1 into each of its hierarchies) and
      * returns what moves it back; a process the thread spawns in between is born inside. On v1 this is much
      * cheaper than {@link #addProcess}: a thread moving itself (writing "0" to {@code tasks}) skips the kernel's
      * global thread-group lock, whose every acquisition after a quiet moment waits for an RCU grace period.

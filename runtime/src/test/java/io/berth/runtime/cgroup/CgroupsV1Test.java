@@ -42,6 +42,12 @@ class CgroupsV1Test {
                 .map(CgroupHost.Hierarchy::mountPoint).toList();
     }
 
+    /** The mount points of the hierarchies a container without limits gets a directory in. */
+    private static List<Path> joinedWithoutLimits() {
+        return CgroupHost.v1Hierarchies(HostCgroups.mountinfo(), HostCgroups.procSelfCgroup()).stream()
+                .filter(h -> CgroupsV1.joins(h, null)).map(CgroupHost.Hierarchy::mountPoint).toList();
+    }
+
     private Path dir(String controller) {
         for (CgroupHost.Hierarchy h : CgroupHost.v1Hierarchies(HostCgroups.mountinfo(), HostCgroups.procSelfCgroup())) {
             if (h.has(controller)) {
@@ -70,11 +76,19 @@ class CgroupsV1Test {
     }
 
     @Test
-    void createsADirectoryInEveryHierarchyAndDestroyRemovesThemAll() {
+    void createsADirectoryInEachHierarchyItNeedsAndDestroyRemovesThemAll() {
         ContainerCgroup cgroup = host.track(CGROUPS.create(path, id, null));
 
+        assertThat(joinedWithoutLimits()).contains(dir("devices").getParent().getParent(),
+                dir("freezer").getParent().getParent(), dir("memory").getParent().getParent(),
+                dir("cpuacct").getParent().getParent(), dir("pids").getParent().getParent());
         for (Path m : mountPoints()) {
-            assertThat(m.resolve(HostCgroups.PARENT).resolve(id)).isDirectory();
+            Path d = m.resolve(HostCgroups.PARENT).resolve(id);
+            if (joinedWithoutLimits().contains(m)) {
+                assertThat(d).isDirectory();
+            } else {
+                assertThat(d).doesNotExist();
+            }
         }
         cgroup.destroy();
         for (Path m : mountPoints()) {
@@ -244,8 +258,10 @@ class CgroupsV1Test {
 
     @Test
     void newCpusetCgroupInheritsCpusAndMemsSoATaskCanJoin() {
-        ContainerCgroup cgroup = host.track(CGROUPS.create(path, id, null));
         Path root = dir("cpuset").getParent().getParent();
+        String mems = read(root.resolve("cpuset.mems"));  // given; the cpus are not
+        ContainerCgroup cgroup = host.track(CGROUPS.create(path, id, resources(null,
+                new RuntimeSpec.Cpu(null, null, null, null, null, null, null, mems, null), null)));
 
         assertThat(read(dir("cpuset").resolve("cpuset.cpus"))).isEqualTo(read(root.resolve("cpuset.cpus")));
         assertThat(read(dir("cpuset").resolve("cpuset.mems"))).isEqualTo(read(root.resolve("cpuset.mems")));
@@ -267,7 +283,7 @@ class CgroupsV1Test {
         Files.writeString(child.resolve("cgroup.procs"), Long.toString(nested.pid()));
 
         assertThat(cgroup.pids()).containsExactlyInAnyOrder((int) first.pid(), (int) nested.pid());
-        for (Path m : mountPoints()) {
+        for (Path m : joinedWithoutLimits()) {
             assertThat(read(m.resolve(HostCgroups.PARENT).resolve(id).resolve("cgroup.procs")))
                     .contains(Long.toString(first.pid()));
         }
@@ -494,7 +510,7 @@ class CgroupsV1Test {
 
         assertThat(opened.pids()).containsExactly((int) sleep.pid());
         assertThat(opened.mountSources()).isEqualTo(created.mountSources());
-        assertThat(reopened.directories()).isEqualTo(created.directories()).hasSize(mountPoints().size());
+        assertThat(reopened.directories()).isEqualTo(created.directories()).hasSize(joinedWithoutLimits().size());
         assertThat(reopened.pids()).containsExactly((int) sleep.pid());
     }
 
@@ -514,7 +530,7 @@ class CgroupsV1Test {
                 .filter(Files::isDirectory).toList();
         ContainerCgroup cgroup = host.track(CGROUPS.create(null, id, null));
 
-        for (CgroupHost.Hierarchy h : hierarchies) {
+        for (CgroupHost.Hierarchy h : hierarchies.stream().filter(x -> CgroupsV1.joins(x, null)).toList()) {
             Path expected = h.directory(h.ownPath()).resolve("berth").resolve(id);
             assertThat(expected).isDirectory();
             assertThat(cgroup.mountSources()).anySatisfy(m -> assertThat(m.source()).isEqualTo(expected));
@@ -531,12 +547,14 @@ class CgroupsV1Test {
 
     @Test
     void mountSourcesNameEveryHierarchyAsTheHostMountsIt() {
-        ContainerCgroup cgroup = host.track(CGROUPS.create(path, id, null));
+        ContainerCgroup cgroup = host.track(CGROUPS.create(path, id, resources(null,
+                new RuntimeSpec.Cpu(512L, null, null, null, null, null, null, "0", null), null)));
 
         List<CgroupMount> mounts = cgroup.mountSources();
 
         assertThat(mounts).extracting(CgroupMount::target)
-                .containsAll(List.of("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"));
+                .containsAll(List.of("cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "pids"))
+                .doesNotContain("blkio", "net_cls", "hugetlb");  // no limit of theirs: the container stays outside
         assertThat(mounts).filteredOn(m -> m.target().equals("memory")).singleElement()
                 .satisfies(m -> {
                     assertThat(m.source()).isEqualTo(dir("memory"));
