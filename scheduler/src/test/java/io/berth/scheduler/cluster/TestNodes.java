@@ -37,8 +37,8 @@ public final class TestNodes implements AutoCloseable {
             pekko.cluster.distributed-data.gossip-interval = 200ms
             pekko.coordinated-shutdown.run-by-actor-system-terminate = off
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-            berth.jobs.write-timeout = 1500ms
-            berth.jobs.read-timeout = 1500ms
+            berth.jobs.write-timeout = 4s
+            berth.jobs.read-timeout = 4s
             """);
 
     private final Path root;

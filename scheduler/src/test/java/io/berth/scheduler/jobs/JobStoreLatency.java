@@ -36,6 +36,10 @@ public final class JobStoreLatency {
     public static void main(String[] args) throws Exception {
         int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int rate = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        List<Job> specs = new ArrayList<>();
+        for (int i = 0; i < jobs; i++) {
+            specs.add(TestJobs.web(String.format("job-%05d", i), 1 + i % 5, "hello"));
+        }
         Path dir = Files.createTempDirectory("berth-jobstore-latency");
         ClusterSettings settings = new ClusterSettings("bench", "127.0.0.1", 0,
                 java.util.EnumSet.allOf(ClusterSettings.Role.class), List.of(), dir, false);
@@ -50,14 +54,28 @@ public final class JobStoreLatency {
                             org.apache.pekko.actor.typed.Props.empty(), replyTo), Duration.ofSeconds(10),
                     system.scheduler()).toCompletableFuture().get();
 
-            List<Job> specs = new ArrayList<>();
-            for (int i = 0; i < jobs; i++) {
-                specs.add(TestJobs.web(String.format("job-%05d", i), 1 + i % 5, "hello"));
+            // closed loop first (one at a time): the service time and CPU cost of a registration, and warm-up
+            int sequential = Math.min(1000, jobs / 5);
+            var os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            List<Long> sequentialNanos = new ArrayList<>();
+            long cpu0 = os.getProcessCpuTime();
+            for (int i = 0; i < sequential; i++) {
+                long sent = System.nanoTime();
+                int n = i;
+                AskPattern.<JobStore.Command, JobStore.RegisterReply>ask(store,
+                        replyTo -> new JobStore.Register(specs.get(n), replyTo), Duration.ofSeconds(30),
+                        system.scheduler()).toCompletableFuture().get();
+                sequentialNanos.add(System.nanoTime() - sent);
             }
+            System.out.printf("register one at a time: %d jobs, CPU %.2f ms per registration (whole process); %s%n",
+                    sequential, (os.getProcessCpuTime() - cpu0) / 1e6 / sequential, percentiles(sequentialNanos));
+
             ConcurrentLinkedQueue<Long> registerNanos = new ConcurrentLinkedQueue<>();
             AtomicInteger rejected = new AtomicInteger();
             CompletableFuture<Void> done = new CompletableFuture<>();
-            AtomicInteger next = new AtomicInteger();
+            AtomicInteger next = new AtomicInteger(sequential);
+            int open = jobs - sequential;
             AtomicInteger answered = new AtomicInteger();
             ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
             long start = System.nanoTime();
@@ -74,15 +92,16 @@ public final class JobStoreLatency {
                             if (!(reply instanceof JobStore.Registered)) {
                                 rejected.incrementAndGet();
                             }
-                            if (answered.incrementAndGet() == jobs) {
+                            if (answered.incrementAndGet() == open) {
                                 done.complete(null);
                             }
                         });
             }, 0, 1_000_000_000L / rate, TimeUnit.NANOSECONDS);
-            done.get(jobs / rate + 120, TimeUnit.SECONDS);
+            done.get(open / rate + 120, TimeUnit.SECONDS);
             clock.shutdownNow();
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("register: %d jobs at %d/s in %.1f s, %d rejected; %s%n", jobs, rate, seconds,
+            System.out.printf("register at a fixed rate: %d jobs at %d/s in %.1f s, %d rejected; %s%n", open, rate,
+                    seconds,
                     rejected.get(), percentiles(new ArrayList<>(registerNanos)));
 
             List<Long> listNanos = new ArrayList<>();
