@@ -392,6 +392,11 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         cancelChecks();
         timers.cancel(KILL_TIMER);
         phase = Phase.KILLING;
+        if (!stopRequested && !restartRequested) {
+            // Reported, and so persisted, before the container and its exit file go: an agent killed during the
+            // teardown leaves nothing that needed them.
+            reportExit(m.status());
+        }
         CompletableFuture<Command> f = CompletableFuture.supplyAsync(() -> {
             try {
                 teardownBlocking();
@@ -413,15 +418,6 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             restartRequested = false;
             report(AllocationState.EXITED, s.exitCode(), "restart requested");
             return launch();
-        }
-        String away = endedWhileAway ? "while the agent was down" : "";
-        endedWhileAway = false;
-        if (s.oomKilled()) {
-            report(AllocationState.OOM_KILLED, code(s), join("killed by the OOM killer at its memory limit of "
-                    + alloc.task().resources().memoryMb() + " MiB", away));
-        } else {
-            report(AllocationState.EXITED, code(s), join(s.exitCode() < 0 ? "its exit status is unknown (its init was "
-                    + "killed)" : s.signal() != 0 ? "killed by signal " + s.signal() : "", away));
         }
         RestartTracker.Decision d = restarts.onExit(startedAt);
         if (d.giveUp()) {
@@ -591,6 +587,18 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             m.replyTo().tell(new AllocationStats(alloc.allocationId(), 0, 0, 0, 0, now, e.getMessage()));
         }
         return this;
+    }
+
+    private void reportExit(ExitStatus s) {
+        String away = endedWhileAway ? "while the agent was down" : "";
+        endedWhileAway = false;
+        if (s.oomKilled()) {
+            report(AllocationState.OOM_KILLED, code(s), join("killed by the OOM killer at its memory limit of "
+                    + alloc.task().resources().memoryMb() + " MiB", away));
+        } else {
+            report(AllocationState.EXITED, code(s), join(s.exitCode() < 0 ? "its exit status is unknown (its init was "
+                    + "killed)" : s.signal() != 0 ? "killed by signal " + s.signal() : "", away));
+        }
     }
 
     /** The exit code to report: null when the runtime could not learn it. */
