@@ -36,6 +36,7 @@ public final class InitSpawner {
     private final Linux linux;
     private final String initPath;
     private final NetworkNamespaces networkNamespaces;
+    private final SpawnThreads threads = new SpawnThreads();
 
     private InitSpawner(Linux linux, int memfd) {
         this.linux = linux;
@@ -114,15 +115,18 @@ public final class InitSpawner {
             networkNamespaces.start();
         }
         CompletableFuture<Integer> pid = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
+        Runnable spawn = () -> {
             try {
                 pid.complete(spawnOnThisThread(unshareFlags, pidNamespace, enterCgroup, fds, args));
             } catch (RuntimeException | Error e) {
                 pid.completeExceptionally(e);
             }
-        }, "berth-spawn");
-        thread.setDaemon(true);
-        thread.start();
+        };
+        if (!threads.handOff(spawn)) {  // none started ahead (spawns in a burst): this one starts now
+            Thread thread = new Thread(spawn, "berth-spawn");
+            thread.setDaemon(true);
+            thread.start();
+        }
         // No join: the thread's exit (dropping its namespaces) takes milliseconds nobody needs to wait for.
         try {
             return pid.join();
@@ -223,5 +227,58 @@ public final class InitSpawner {
             array.putPointer((long) i * rt.addressSize(), s);
         }
         return array;
+    }
+
+    /**
+     * Spawn threads started ahead: starting a thread makes its starter wait until the new thread has run, which on
+     * a busy machine means a wait for a CPU; a thread started ahead and parked only has to be woken. One thread is
+     * kept ready by a daemon that starts the next one whenever the ready one is taken. Each runs exactly one spawn,
+     * like a thread started on the spot, and exits.
+     */
+    private static final class SpawnThreads {
+        private CompletableFuture<Runnable> ready;
+        private boolean starting;
+
+        /** Gives {@code spawn} to the thread started ahead; false when there is none (yet). */
+        boolean handOff(Runnable spawn) {
+            CompletableFuture<Runnable> taken;
+            synchronized (this) {
+                taken = ready;
+                ready = null;
+                if (!starting) {
+                    starting = true;
+                    Thread starter = new Thread(this::keepOneReady, "berth-spawn-starter");
+                    starter.setDaemon(true);
+                    starter.start();
+                }
+                notifyAll();
+            }
+            if (taken == null) {
+                return false;
+            }
+            taken.complete(spawn);
+            return true;
+        }
+
+        private void keepOneReady() {
+            while (true) {
+                synchronized (this) {
+                    while (ready != null) {
+                        try {
+                            wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+                CompletableFuture<Runnable> job = new CompletableFuture<>();
+                Thread thread = new Thread(() -> job.join().run(), "berth-spawn");
+                thread.setDaemon(true);
+                thread.start();
+                synchronized (this) {
+                    ready = job;
+                }
+            }
+        }
     }
 }
