@@ -115,6 +115,9 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     /** Heartbeats in a row without an answer after which the agent registers again. */
     static final int MISSED_ACKS = 3;
 
+    /** The shortest heartbeat interval the agent keeps, whatever the scheduler asks (0 would be a busy loop). */
+    static final Duration MIN_HEARTBEAT = Duration.ofMillis(100);
+
     private static final String REGISTER_TIMER = "register";
     private static final String HEARTBEAT_TIMER = "heartbeat";
 
@@ -510,11 +513,15 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         registered = true;
         failedRegistrations = 0;
         r.endsCarried().forEach(this::endHeard);
-        heartbeatEvery(Duration.ofMillis(Math.max(1, r.reply().heartbeatMillis())));
+        heartbeatEvery(Duration.ofMillis(r.reply().heartbeatMillis()));
         return this;
     }
 
-    private void heartbeatEvery(Duration interval) {
+    private void heartbeatEvery(Duration asked) {
+        Duration interval = asked.compareTo(MIN_HEARTBEAT) < 0 ? MIN_HEARTBEAT : asked;
+        if (interval.equals(heartbeatInterval) && timers.isTimerActive(HEARTBEAT_TIMER)) {
+            return;
+        }
         heartbeatInterval = interval;
         timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, interval);
     }
@@ -549,9 +556,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         List<String> heard = endsSent.entrySet().stream().filter(e -> e.getValue() <= h.sentBefore())
                 .map(Map.Entry::getKey).toList();
         heard.forEach(this::endHeard);
-        if (h.ack().heartbeatMillis() > 0 && h.ack().heartbeatMillis() != heartbeatInterval.toMillis()) {
-            heartbeatEvery(Duration.ofMillis(h.ack().heartbeatMillis()));
-        }
+        heartbeatEvery(Duration.ofMillis(h.ack().heartbeatMillis()));
         return this;
     }
 
