@@ -22,15 +22,19 @@ public final class EndToEndBench {
     private EndToEndBench() {}
 
     /**
-     * @param instances    instances reported running when the run ended (all of them unless it stalled)
-     * @param seconds      from the first registration until the last instance was reported running, or until
+     * @param instances    instances running when the run ended: the scheduler's count when complete, else the
+     *                     agents'
+     * @param seconds      from the first registration until the scheduler saw every instance running, or until
      *                     the run stalled
      * @param complete     whether every instance was reported running
      * @param schedulerHeapMb the scheduler JVM's heap in use at the end, after a full GC
-     * @param registerSeconds from the first registration until the job store acknowledged the last job
+     * @param registerSeconds from the first registration until the job store answered the last one (-1 if it
+     *                     never did)
+     * @param placements   allocations the scheduler placed (more than {@code expected} when it replaced some)
+     * @param hollowHeapMb the largest heap in use of a hollow JVM at the end, after a full GC
      */
     public record Result(long instances, long expected, double seconds, boolean complete, long schedulerHeapMb,
-                         double registerSeconds, int hollowJvms) {}
+                         double registerSeconds, int hollowJvms, long placements, long hollowHeapMb) {}
 
     /**
      * Runs the benchmark on this machine's loopback.
@@ -62,25 +66,35 @@ public final class EndToEndBench {
             long start = System.nanoTime();
             scheduler.send("jobs bench " + jobs + " " + count);
             double registerSeconds = -1;
-            long running = 0;
+            long reported = 0;
+            long confirmed = 0;
             long lastProgress = System.nanoTime();
             long lastSaid = 0;
-            while (running < expected) {
+            long lastAsked = 0;
+            while (confirmed < expected) {
                 sleep(50);
                 if (registerSeconds < 0 && scheduler.latest("jobs-done") != null) {
                     registerSeconds = (System.nanoTime() - start) / 1e9;
-                    say(log, "job store acknowledged the jobs in " + String.format("%.1f s: ", registerSeconds)
-                            + scheduler.latest("jobs-done"));
+                    say(log, String.format("%.1f s: the job store answered every registration (%s)",
+                            registerSeconds, scheduler.latest("jobs-done")));
                 }
                 long now = runningSum(hollow);
-                if (now != running) {
-                    running = now;
+                if (now != reported) {
+                    reported = now;
                     lastProgress = System.nanoTime();
+                }
+                // the agents' count can include instances the scheduler has since replaced: the scheduler's own
+                // view decides, asked only near the end because listing every allocation is not free
+                if (reported >= expected && System.nanoTime() - lastAsked > 1_000_000_000L) {
+                    lastAsked = System.nanoTime();
+                    scheduler.send("running");
+                    String[] w = scheduler.await("running", Duration.ofSeconds(60)).split(" ");
+                    confirmed = Long.parseLong(w[1]) == expected ? Long.parseLong(w[2]) : 0;
                 }
                 if (System.nanoTime() - lastSaid > 5_000_000_000L) {
                     lastSaid = System.nanoTime();
-                    say(log, String.format("%.0f s: %,d of %,d running", (lastSaid - start) / 1e9, running,
-                            expected));
+                    say(log, String.format("%.0f s: agents report %,d of %,d running", (lastSaid - start) / 1e9,
+                            reported, expected));
                 }
                 if (System.nanoTime() - lastProgress > STALLED.toNanos()) {
                     break;
@@ -92,13 +106,22 @@ public final class EndToEndBench {
                     }
                 }
             }
-            double seconds = ((running == expected ? lastProgress : System.nanoTime()) - start) / 1e9;
+            double seconds = (System.nanoTime() - start) / 1e9;
+            boolean complete = confirmed == expected;
+            scheduler.send("status");
+            String status = scheduler.await("status", Duration.ofSeconds(60));
+            long placements = Long.parseLong(status.substring(status.lastIndexOf(' ') + 1));
             scheduler.send("heap");
             long heap = Long.parseLong(scheduler.await("heap", Duration.ofSeconds(60)).split(" ")[1]);
-            return new Result(running, expected, seconds, running == expected, heap, registerSeconds, hollowJvms);
+            long hollowHeap = 0;
+            for (ChildJvm h : hollow) {
+                h.send("heap");
+                hollowHeap = Math.max(hollowHeap, Long.parseLong(h.await("heap", Duration.ofSeconds(60)).split(" ")[1]));
+            }
+            return new Result(complete ? confirmed : reported, expected, seconds, complete, heap, registerSeconds,
+                    hollowJvms, placements, hollowHeap);
         }
     }
-
     private static long runningSum(List<ChildJvm> hollow) {
         long sum = 0;
         for (ChildJvm h : hollow) {

@@ -107,6 +107,11 @@ public final class LocalCluster implements AutoCloseable {
         return List.copyOf(schedulers);
     }
 
+    /** The cluster port of a JVM this cluster started. */
+    public int port(ChildJvm child) {
+        return ports.get(child);
+    }
+
     /** Every JVM started so far, dead ones included, in start order. */
     public synchronized List<ChildJvm> all() {
         return List.copyOf(all);

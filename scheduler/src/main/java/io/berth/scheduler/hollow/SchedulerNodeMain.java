@@ -2,9 +2,11 @@ package io.berth.scheduler.hollow;
 
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.protocol.job.Constraint;
 import io.berth.protocol.job.Job;
 import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.NetworkMode;
+import io.berth.protocol.job.Operator;
 import io.berth.protocol.job.Resources;
 import io.berth.protocol.job.Task;
 import io.berth.protocol.job.TaskGroup;
@@ -40,7 +42,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  *
  * <p>It says {@code up <address>} once a member. Commands on stdin, each answered by one line:
  * <ul>
- *   <li>{@code job <id> <count>}: registers a bench job ({@link #benchJob}); {@code acked <id> <version>},
+ *   <li>{@code job <id> <count> [distinct]}: registers a bench job ({@link #benchJob}), with distinct hosts if
+ *       asked; {@code acked <id> <version>},
  *       {@code rejected <id> <reason>} or {@code failed <id> <error>}</li>
  *   <li>{@code jobs <prefix> <n> <count>}: registers jobs {@code <prefix>-0000} to {@code n - 1}, many at a time;
  *       {@code jobs-done <acked> <not acked>} once every one is answered</li>
@@ -49,6 +52,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  *       placements <n>}</li>
  *   <li>{@code placed <id>}: the job's allocations the singleton wants running;
  *       {@code placed <id> <that many> running <how many of them run> on <their nodes, comma-separated>}</li>
+ *   <li>{@code running}: over every job, the allocations the singleton wants running and how many of them its
+ *       agents reported RUNNING; {@code running <wanted> <running>}</li>
  *   <li>{@code oldest}: the oldest scheduler member, where the singleton runs; {@code oldest <address>}</li>
  *   <li>{@code members}: how many members are Up with each role; {@code members <schedulers> <agents>}</li>
  *   <li>{@code heap}: {@code heap <MiB>} in use after a full GC</li>
@@ -110,11 +115,15 @@ public final class SchedulerNodeMain {
     /**
      * A service job of one group of {@code count} instances of a small task (20 MHz, 32 MiB, no network): 5,000
      * nodes of 4,000 MHz hold a thousand such jobs of 100 with room to spare.
+     *
+     * @param distinctHosts at most one instance per node
      */
-    public static Job benchJob(String id, int count) {
+    public static Job benchJob(String id, int count, boolean distinctHosts) {
         Task task = new Task("app", "registry.example/bench/app:1", List.of("/app"), null, null,
                 new Resources(20, 32, 0), NetworkMode.NONE, null, null, null, null, null, null, null);
-        TaskGroup group = new TaskGroup("app", count, List.of(task), null, null, null, null, null, null);
+        TaskGroup group = new TaskGroup("app", count, List.of(task),
+                distinctHosts ? List.of(new Constraint(null, Operator.DISTINCT_HOSTS, null)) : null,
+                null, null, null, null, null);
         return new Job(id, JobType.SERVICE, null, null, null, List.of(group), null, null, null, null, null, null);
     }
 
@@ -122,16 +131,17 @@ public final class SchedulerNodeMain {
         String[] w = line.split(" ");
         try {
             switch (w[0]) {
-                case "job" -> register(w[1], Integer.parseInt(w[2]))
+                case "job" -> register(w[1], Integer.parseInt(w[2]), w.length > 3 && w[3].equals("distinct"))
                         .thenAccept(ChildJvm::say);
                 case "jobs" -> registerMany(w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]));
                 case "get" -> get(w[1]);
                 case "status" -> status();
                 case "placed" -> placed(w[1]);
+                case "running" -> running();
                 case "oldest" -> ChildJvm.say("oldest " + oldestScheduler());
                 case "members" -> ChildJvm.say("members " + upMembers("scheduler") + " " + upMembers("agent"));
                 case "heap" -> ChildJvm.say("heap " + HollowCluster.usedHeapMb());
-                default -> ChildJvm.say("error unknown command '" + line + "' (job, jobs, get, status, placed, oldest, members, heap)");
+                default -> ChildJvm.say("error unknown command '" + line + "' (job, jobs, get, status, placed, running, oldest, members, heap)");
             }
         } catch (RuntimeException e) {
             ChildJvm.say("error '" + line + "': " + e);
@@ -139,9 +149,9 @@ public final class SchedulerNodeMain {
     }
 
     /** Registers a bench job; completes with the answer line, never exceptionally. */
-    private CompletionStage<String> register(String id, int count) {
+    private CompletionStage<String> register(String id, int count, boolean distinctHosts) {
         return AskPattern.<JobStore.Command, JobStore.RegisterReply>ask(jobs,
-                        replyTo -> new JobStore.Register(benchJob(id, count), replyTo), ASK, system.scheduler())
+                        replyTo -> new JobStore.Register(benchJob(id, count, distinctHosts), replyTo), ASK, system.scheduler())
                 .handle((reply, error) -> {
                     if (reply instanceof JobStore.Registered r) {
                         return "acked " + r.jobId() + " " + r.version();
@@ -160,7 +170,7 @@ public final class SchedulerNodeMain {
         Thread t = new Thread(() -> {
             for (int i = 0; i < n; i++) {
                 inFlight.acquireUninterruptibly();
-                register(String.format("%s-%04d", prefix, i), count).thenAccept(answer -> {
+                register(String.format("%s-%04d", prefix, i), count, false).thenAccept(answer -> {
                     if (answer.startsWith("acked ")) {
                         acked.incrementAndGet();
                     } else {
@@ -223,6 +233,26 @@ public final class SchedulerNodeMain {
                             .map(SchedulerApi.AllocationView::node).toList();
                     ChildJvm.say("placed " + jobId + " " + wanted.size() + " running " + running.size() + " on "
                             + (running.isEmpty() ? "-" : String.join(",", running)));
+                });
+    }
+
+    private void running() {
+        AskPattern.<SchedulerCommand, SchedulerApi.AllocationList>ask(scheduler,
+                replyTo -> new SchedulerApi.GetAllocations(null, replyTo), ASK, system.scheduler())
+                .whenComplete((list, error) -> {
+                    if (error != null) {
+                        ChildJvm.say("failed running " + error);
+                        return;
+                    }
+                    long wanted = 0;
+                    long running = 0;
+                    for (SchedulerApi.AllocationView a : list.allocations()) {
+                        if (a.desiredStatus().equals("run")) {
+                            wanted++;
+                            running += a.state() == AllocationState.RUNNING ? 1 : 0;
+                        }
+                    }
+                    ChildJvm.say("running " + wanted + " " + running);
                 });
     }
 
