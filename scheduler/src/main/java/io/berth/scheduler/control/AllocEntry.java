@@ -48,6 +48,11 @@ final class AllocEntry {
     Instant runningSince;
     /** When it failed, for the reschedule delay. */
     Instant failedAt;
+    /**
+     * For a failed allocation, the reschedules that led to it within its policy's interval: what the policy's
+     * attempts count (Nomad's rule), rather than every reschedule the slot ever had.
+     */
+    int reschedulesInInterval;
     final Deque<SchedulerApi.AllocationEvent> events = new ArrayDeque<>();
     /** What the engine's snapshot holds for it now, or null. */
     Allocation presented;
@@ -82,7 +87,8 @@ final class AllocEntry {
             return null;
         }
         return new Allocation(id, jobId, jobVersion, group, index, priority, node, resources,
-                List.copyOf(ports.values()), status, healthy, canary, previousAllocation, rescheduleCount);
+                List.copyOf(ports.values()), status, healthy, canary, previousAllocation,
+                status == Allocation.Status.FAILED ? reschedulesInInterval : rescheduleCount);
     }
 
     void record(AllocationState s, String why, Instant at) {

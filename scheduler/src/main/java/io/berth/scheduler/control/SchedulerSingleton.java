@@ -98,6 +98,13 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     /** The cluster role of the nodes that may run it. */
     public static final String ROLE = "scheduler";
 
+    /**
+     * How long ended allocations that were stopped or replaced stay in the view (for the API, and for counting
+     * reschedules within a policy's interval, which longer intervals then undercount), as Nomad's GC threshold.
+     */
+    private static final Duration KEEP_ENDED = Duration.ofHours(4);
+    private static final Duration COLLECT_EVERY = Duration.ofMinutes(1);
+
     private enum Tick implements SchedulerCommand { INSTANCE }
 
     private enum ProcessQueue implements SchedulerCommand { INSTANCE }
@@ -153,6 +160,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private boolean processingScheduled;
     private boolean capacityFreed;
     private Instant nextSweep;
+    private Instant nextCollection;
     private long placementsTotal;
     private long stopsTotal;
     private long evaluationsTotal;
@@ -168,6 +176,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         this.startedAt = clock.instant();
         this.recoveryUntil = startedAt.plus(settings.failoverGrace());
         this.nextSweep = startedAt;
+        this.nextCollection = startedAt.plus(COLLECT_EVERY);
         Cluster cluster = Cluster.get(ctx.getSystem());
         this.selfAddress = cluster.selfMember().address();
         this.storeReplies = ctx.messageAdapter(JobStore.RegisterReply.class, StoreAnswered::new);
@@ -459,12 +468,35 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         if (a.status == Allocation.Status.FAILED) {
             if (a.failedAt == null) {
                 a.failedAt = at;
+                a.reschedulesInInterval = reschedulesWithin(a, spec, at);
             }
             if (update != null && a.healthy == null) {
                 a.healthy = false;
             }
         }
         return true;
+    }
+
+    /** How many of the reschedules that led to {@code a} happened within its policy's interval before {@code at}. */
+    private int reschedulesWithin(AllocEntry a, Job spec, Instant at) {
+        TaskGroup g = spec == null ? null : spec.group(a.group);
+        if (g == null) {
+            return a.rescheduleCount;
+        }
+        ReschedulePolicy policy = spec.rescheduleFor(g);
+        if (policy.unlimited() || policy.interval().isZero()) {
+            return a.rescheduleCount;
+        }
+        Instant since = at.minus(policy.interval());
+        int n = 0;
+        AllocEntry p = a.previousAllocation == null ? null : view.allocations.get(a.previousAllocation);
+        for (int i = 0; p != null && i < a.rescheduleCount; i++) {
+            if (p.failedAt != null && !p.failedAt.isBefore(since)) {
+                n++;
+            }
+            p = p.previousAllocation == null ? null : view.allocations.get(p.previousAllocation);
+        }
+        return n;
     }
 
     private static UpdateStrategy updateOf(Job spec, String group) {
@@ -688,10 +720,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 continue;
             }
             ReschedulePolicy policy = spec.rescheduleFor(g);
-            if (!policy.unlimited() && a.rescheduleCount >= policy.attempts()) {
+            if (!policy.unlimited() && a.reschedulesInInterval >= policy.attempts()) {
                 continue;
             }
-            Instant due = a.failedAt.plus(policy.delayBefore(a.rescheduleCount + 1));
+            Instant due = a.failedAt.plus(policy.delayBefore(a.reschedulesInInterval + 1));
             if (due.isAfter(now)) {
                 delayed.add(a.id);
                 firstDue = firstDue == null || due.isBefore(firstDue) ? due : firstDue;
@@ -924,6 +956,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             }
         }
         deploymentsToCheck.clear();
+        if (!now.isBefore(nextCollection)) {
+            nextCollection = now.plus(COLLECT_EVERY);
+            collectGarbage(now);
+        }
         if (!now.isBefore(nextSweep)) {
             nextSweep = now.plusSeconds(1);
             for (NodeEntry n : List.copyOf(view.nodes.values())) {
@@ -953,6 +989,23 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             scheduleProcessing();
         }
         return this;
+    }
+
+    /**
+     * Forgets allocations that were stopped or replaced and have ended (or whose node is down) more than
+     * {@link #KEEP_ENDED} ago, so that the view does not grow with every allocation ever placed.
+     */
+    private void collectGarbage(Instant now) {
+        Instant before = now.minus(KEEP_ENDED);
+        List<AllocEntry> old = new ArrayList<>();
+        for (AllocEntry a : view.allocations.values()) {
+            NodeEntry n = view.nodes.get(a.node);
+            boolean ended = a.state.terminal() || a.status.terminal() || n.status == Node.Status.DOWN;
+            if ((a.desiredStop || a.replacedBy != null) && ended && a.modifiedAt.isBefore(before)) {
+                old.add(a);
+            }
+        }
+        old.forEach(view::remove);
     }
 
     private void fire(Due due, Instant now) {

@@ -288,6 +288,37 @@ class SchedulerSingletonTest {
         assertThat(cluster.allocations("once")).hasSize(2);
     }
 
+    @Test
+    void aFailedAllocationIsRescheduledElsewhereAfterItsDelayWhileItsPolicyAllows() throws Exception {
+        cluster.agent("a");
+        cluster.agent("b");
+        cluster.register(SchedulerCluster.parse("""
+                {"id": "flaky", "groups": [{"name": "g", "count": 1,
+                  "reschedule": {"attempts": 1, "interval": "1h", "delay": "1s", "delay_function": "constant",
+                                 "unlimited": false},
+                  "tasks": [{"name": "t", "image": "docker.io/library/busybox:1.36",
+                             "env": {"FAKE_AGENT": "fail"}}]}]}
+                """));
+
+        await().atMost(WAIT).until(() -> cluster.allocations("flaky").size() == 2
+                && cluster.allocations("flaky").stream().allMatch(x -> x.clientStatus().equals("failed")));
+        List<SchedulerApi.AllocationView> both = cluster.allocations("flaky");
+        SchedulerApi.AllocationView first = both.stream().filter(x -> x.previousAllocation() == null).findFirst()
+                .orElseThrow();
+        SchedulerApi.AllocationView second = both.stream().filter(x -> first.id().equals(x.previousAllocation()))
+                .findFirst().orElseThrow();
+        assertThat(second.node()).as("away from the node it failed on").isNotEqualTo(first.node());
+        assertThat(Duration.between(first.modifiedAt(), second.createdAt())).isGreaterThanOrEqualTo(
+                Duration.ofMillis(900));
+        assertThat(second.rescheduleCount()).isEqualTo(1);
+        // one attempt in the interval: the slot stays failed
+        SchedulerApi.EvaluationList evals = cluster.ask(SchedulerApi.EvaluationList.class,
+                r -> new SchedulerApi.GetEvaluations("flaky", r));
+        assertThat(evals.queueDepth()).isZero();
+        Thread.sleep(1500); // longer than the delay: a third attempt would have been placed by now
+        assertThat(cluster.allocations("flaky")).hasSize(2);
+    }
+
     private String nodeStatus(String name) {
         SchedulerApi.NodeView n = cluster.ask(SchedulerApi.NodeReply.class,
                 r -> new SchedulerApi.GetNode(name, r)).node();
