@@ -75,8 +75,8 @@ public final class LogFiles {
     }
 
     /**
-     * Creates fresh pipes and starts one pump per stream. Call before the runtime opens the pipes (its open
-     * waits for the pump's); after a failed create call {@link #releasePumps} so the pumps end.
+     * Creates fresh pipes and starts one pump per stream (each waits for a writer). Call before the runtime opens
+     * the pipes; if no container comes to write, {@link #releasePumps} ends the pumps.
      */
     void startPumps(String containerId) throws IOException {
         Files.createDirectories(dir);
