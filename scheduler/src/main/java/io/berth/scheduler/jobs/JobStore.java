@@ -53,10 +53,11 @@ import scala.jdk.javaapi.CollectionConverters;
  * retry (a register of the same spec is idempotent). {@link Get} reads from a majority, falling back to this
  * node's copy when no majority answers; {@link ListJobs} and {@link Subscribe} serve this node's copy.
  *
- * <p>The new version of a job is computed inside the replicator from its current copy of the job, so writes
- * through one node are serial. Two nodes writing the same job at the same moment are resolved last writer wins
- * (one of the two acknowledged versions is lost); the API sends its writes through any scheduler node, so this
- * needs concurrent writers of one job on different nodes.
+ * <p>A write first reads the job's bucket from a majority (merging it into this node's copy), then computes the
+ * new version inside the replicator from that copy: it builds on every write acknowledged before it, through
+ * any node, and writes through one node are serial. Two nodes writing the same job at the same moment are still
+ * resolved last writer wins (one of the two acknowledged versions is lost): Distributed Data has no consensus.
+ * It takes two writers racing on one job through different scheduler nodes.
  *
  * <p>Publishes {@code JobRegistered}, {@code JobStopped} and {@code JobPurged} events (topic {@code Job}) for
  * the writes made through this node.
@@ -128,6 +129,9 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
 
     private record Written(Replicator.UpdateResponse<LWWMap<String, JobRecord>> response, Decision.Holder holder,
             String jobId, ActorRef<RegisterReply> replyTo) implements Command {}
+
+    private record ReadForWrite(Replicator.GetResponse<LWWMap<String, JobRecord>> response, String jobId,
+            Function<JobRecord, Decision> decide, ActorRef<RegisterReply> replyTo) implements Command {}
 
     private record Read(Replicator.GetResponse<LWWMap<String, JobRecord>> response, String jobId,
             ActorRef<GetReply> replyTo) implements Command {}
@@ -218,6 +222,7 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
                 .onMessage(Revert.class, this::onRevert)
                 .onMessage(MarkStable.class, this::onMarkStable)
                 .onMessage(Subscribe.class, this::onSubscribe)
+                .onMessage(ReadForWrite.class, this::onReadForWrite)
                 .onMessage(Written.class, this::onWritten)
                 .onMessage(Read.class, this::onRead)
                 .onMessage(BucketChanged.class, this::onBucketChanged)
@@ -246,10 +251,6 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
     }
 
     private Behavior<Command> onStop(StopJob stop) {
-        if (!jobs.containsKey(stop.jobId())) {
-            stop.replyTo().tell(unknown(stop.jobId()));
-            return this;
-        }
         Instant now = clock.instant();
         write(stop.jobId(), current -> stop.purge() ? Decision.purge(current, stop.jobId(), now)
                 : Decision.stop(current, stop.jobId(), now), stop.replyTo());
@@ -257,10 +258,6 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
     }
 
     private Behavior<Command> onRevert(Revert revert) {
-        if (!jobs.containsKey(revert.jobId())) {
-            revert.replyTo().tell(unknown(revert.jobId()));
-            return this;
-        }
         Instant now = clock.instant();
         write(revert.jobId(), current -> Decision.revert(current, revert.jobId(), revert.version(), now),
                 revert.replyTo());
@@ -268,33 +265,51 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
     }
 
     private Behavior<Command> onMarkStable(MarkStable mark) {
-        if (!jobs.containsKey(mark.jobId())) {
-            getContext().getLog().warn("cannot mark version {} of job {} stable: no such job", mark.version(),
-                    mark.jobId());
-            return this;
-        }
         write(mark.jobId(), current -> Decision.markStable(current, mark.jobId(), mark.version()), null);
         return this;
     }
 
     /**
-     * Runs {@code decide} inside the replicator against its current copy of the job (so successive writes
-     * through this node see each other) and writes the outcome to a majority.
+     * Reads the job's bucket from a majority, which merges it into this node's copy, then runs {@code decide}
+     * inside the replicator against that copy and writes the outcome to a majority. A majority read before a
+     * majority write means the decision sees every write acknowledged before, through any node (the two
+     * majorities overlap); running it inside the replicator means successive writes through this node see each
+     * other.
      */
     private void write(String jobId, Function<JobRecord, Decision> decide, ActorRef<RegisterReply> replyTo) {
+        if (jobId == null) {
+            if (replyTo != null) {
+                replyTo.tell(new Rejected(null, "no job id given"));
+            }
+            return;
+        }
+        LWWMapKey<String, JobRecord> key = KEYS.get(bucket(jobId));
+        replicator.askGet(ask -> new Replicator.Get<>(key, readMajority, ask),
+                response -> new ReadForWrite(response, jobId, decide, replyTo));
+    }
+
+    private Behavior<Command> onReadForWrite(ReadForWrite read) {
+        if (read.response() instanceof Replicator.GetFailure<LWWMap<String, JobRecord>>) {
+            reject(read.jobId(), "could not read the job from a majority of the scheduler nodes within "
+                    + format(readMajority) + " (are most of them down or unreachable?): retry when the cluster "
+                    + "has a majority", read.replyTo());
+            return this;
+        }
+        String jobId = read.jobId();
         LWWMapKey<String, JobRecord> key = KEYS.get(bucket(jobId));
         Decision.Holder holder = new Decision.Holder();
         replicator.askUpdate(
                 ask -> new Replicator.Update<>(key, LWWMap.create(), writeMajority, ask, map -> {
                     Option<JobRecord> found = map.get(jobId);
-                    Decision decision = decide.apply(found.isDefined() ? found.get() : null);
+                    Decision decision = read.decide().apply(found.isDefined() ? found.get() : null);
                     holder.decision = decision;
                     if (decision.purged()) {
                         return map.remove(self, jobId);
                     }
                     return decision.next() == null ? map : map.put(self, jobId, decision.next());
                 }),
-                response -> new Written(response, holder, jobId, replyTo));
+                response -> new Written(response, holder, jobId, read.replyTo()));
+        return this;
     }
 
     private Behavior<Command> onWritten(Written written) {
@@ -328,12 +343,18 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
             reply = new Rejected(written.jobId(), "the job store could not write the job: " + response);
         }
         if (reply instanceof Rejected rejected) {
-            getContext().getLog().warn("job {}: {}", written.jobId(), rejected.reason());
-        }
-        if (written.replyTo() != null) {
+            reject(written.jobId(), rejected.reason(), written.replyTo());
+        } else if (written.replyTo() != null) {
             written.replyTo().tell(reply);
         }
         return this;
+    }
+
+    private void reject(String jobId, String reason, ActorRef<RegisterReply> replyTo) {
+        getContext().getLog().warn("job {}: {}", jobId, reason);
+        if (replyTo != null) {
+            replyTo.tell(new Rejected(jobId, reason));
+        }
     }
 
     private Behavior<Command> onGet(Get get) {
@@ -421,10 +442,6 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
         for (ActorRef<JobsChanged> subscriber : subscribers) {
             subscriber.tell(message);
         }
-    }
-
-    private static Rejected unknown(String jobId) {
-        return new Rejected(jobId, "no job '" + jobId + "'");
     }
 
     /** The bucket of a job: a CRC-32 of its id, stable across JVMs and versions (unlike String.hashCode's spec). */

@@ -85,6 +85,20 @@ class JobStoreClusterTest {
     }
 
     @Test
+    void aWriteThroughAnotherNodeRightAfterAnAcknowledgementBuildsOnIt() {
+        startCluster();
+        for (int i = 0; i < 10; i++) {
+            String id = "job-" + i;
+            assertThat(register(i % 3, TestJobs.web(id, 1, "hi"))).isEqualTo(new Registered(id, 0, true));
+            // no waiting for gossip: the next node reads a majority before it writes
+            TestProbe<RegisterReply> probe = kits.get((i + 1) % 3).createTestProbe();
+            stores.get((i + 1) % 3).tell(new JobStore.StopJob(id, false, probe.ref()));
+            assertThat(probe.receiveMessage(Duration.ofSeconds(10))).isEqualTo(new Registered(id, 1, true));
+            assertThat(register((i + 2) % 3, TestJobs.web(id, 2, "hi"))).isEqualTo(new Registered(id, 2, true));
+        }
+    }
+
+    @Test
     void jobsSurviveTheLossOfOneNode() {
         startCluster();
         register(0, TestJobs.web("before", 1, "hi"));
