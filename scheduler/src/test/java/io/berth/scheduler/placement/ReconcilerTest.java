@@ -43,6 +43,39 @@ class ReconcilerTest {
     }
 
     @Test
+    void aDrainWaitsWhileEarlierReplacementsAreNotYetHealthy() {
+        UpdateStrategy two = new UpdateStrategy(2, null, null, null, null, null);
+        TaskGroup g = Fixtures.group(4, Fixtures.task(10, 10), List.of(), List.of(), List.of(), two);
+        Job job = Fixtures.job("j", JobType.SERVICE, 50, g);
+        Node draining = node("d").with(Node.Status.READY, true, true);
+        Allocation moving = new Allocation("new0", "j", 1, "g", 0, 50, "a", new Capacity(10, 10, 0), List.of(),
+                Allocation.Status.RUNNING, null, false, "old0", 0);
+        Reconciler.Result r = reconcile(job, List.of(draining, node("a")), moving,
+                at("x1", "d", 1, Allocation.Status.RUNNING), at("x2", "d", 2, Allocation.Status.RUNNING),
+                at("x3", "d", 3, Allocation.Status.RUNNING));
+        // max_parallel 2, one replacement still unhealthy: one more moves
+        assertThat(r.stops()).hasSize(1);
+        assertThat(r.placements()).hasSize(1);
+    }
+
+    @Test
+    void aFailedAllocationWhoseRescheduleDelayIsNotOverKeepsItsSlot() {
+        Job job = Fixtures.service("j", 2, 10, 10);
+        Allocation failed = at("f", "a", 0, Allocation.Status.FAILED);
+        Allocation running = at("r", "a", 1, Allocation.Status.RUNNING);
+        ClusterSnapshot s = ClusterSnapshot.of(List.of(node("a"), node("b")), List.of(failed, running));
+        Reconciler.Result waiting = new Reconciler(s, new Evaluation("e", job, 1, java.util.Set.of(), false,
+                java.util.Set.of("f"))).reconcile();
+        assertThat(waiting.placements()).isEmpty();
+        assertThat(waiting.stops()).isEmpty();
+        Reconciler.Result due = new Reconciler(s, Evaluation.of("e", job, 1)).reconcile();
+        assertThat(due.placements()).singleElement().satisfies(p -> {
+            assertThat(p.replaces()).isEqualTo("f");
+            assertThat(p.penaltyNodes()).containsExactly("a");
+        });
+    }
+
+    @Test
     void drainingNodesAreLeftMaxParallelAtATime() {
         UpdateStrategy two = new UpdateStrategy(2, null, null, null, null, null);
         TaskGroup g = Fixtures.group(5, Fixtures.task(10, 10), List.of(), List.of(), List.of(), two);
