@@ -59,14 +59,18 @@ class LiveRestoreTest {
         Child first = start();
         first.send("assign long 1 i=0; while true; do echo line $i; i=$((i+1)); sleep 0.05; done");
         first.send("assign short 0 sleep 3; exit 7");
+        first.send("assign gone 0 sleep 1000");
         first.await("long", "RUNNING");
         first.await("short", "RUNNING");
+        first.await("gone", "RUNNING");
         int longPid = runtime.state("long").pid();
+        int gonePid = runtime.state("gone").pid();
         Path log = dir.resolve("agent/allocs/long/logs/stdout.log");
         await().atMost(Duration.ofSeconds(10)).until(() -> lineCount(log) >= 5);
 
         first.kill();
         int linesAtKill = lineCount(log);
+        runtime.delete("gone", true);  // as after a reboot: its rootfs mount and network namespace stay behind
         await().atMost(Duration.ofSeconds(20)).until(() -> runtime.status("short") == ContainerStatus.STOPPED);
         assertThat(runtime.status("long")).isEqualTo(ContainerStatus.RUNNING);
 
@@ -77,6 +81,11 @@ class LiveRestoreTest {
         assertThat(second.of("long")).containsExactly(new Event("long", "RUNNING", "-", "adopted after an agent restart"));
         assertThat(second.of("short")).containsExactly(new Event("short", "EXITED", "7", "while the agent was down"),
                 new Event("short", "FAILED", "-", "restart policy exhausted: 0 restarts within PT10M"));
+        // with no container left, what the run left is cleaned up and the task starts again
+        assertThat(second.await("gone", "PENDING").detail())
+                .isEqualTo("the agent restarted and found no container; the task is started again");
+        second.await("gone", "RUNNING");
+        assertThat(runtime.state("gone").pid()).isNotEqualTo(gonePid);
 
         // Its output goes on into the same file, and what it wrote while no agent read waited in the pipe.
         await().atMost(Duration.ofSeconds(20)).until(() -> lineCount(log) >= linesAtKill + 40);
@@ -93,7 +102,9 @@ class LiveRestoreTest {
         assertThat(runtime.state("long").pid()).isNotEqualTo(longPid);
 
         second.send("stop long");
+        second.send("stop gone");
         second.await("long", "STOPPED");
+        second.await("gone", "STOPPED");
         second.kill();
         assertThat(runtime.list()).isEmpty();
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).noneMatch(l -> l.contains(dir.toString()));
