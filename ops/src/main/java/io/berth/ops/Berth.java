@@ -8,6 +8,8 @@ import io.berth.ops.cli.JobCommand;
 import io.berth.ops.cli.NodeCommand;
 import io.berth.ops.demo.DemoCommand;
 import io.berth.ops.image.ImageCommand;
+import io.berth.ops.node.DevCommand;
+import io.berth.ops.node.NodeCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +20,8 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT, // --help and --version on every subcommand
         versionProvider = Berth.Version.class,
         description = "Berth: a distributed container scheduler for OCI containers.",
-        subcommands = {DemoCommand.class, JobCommand.class, AllocCommand.class, NodeCommand.class,
+        subcommands = {DemoCommand.class, DevCommand.class, NodeCommands.Server.class, NodeCommands.Agent.class,
+                JobCommand.class, AllocCommand.class, NodeCommand.class,
                 EventsCommand.class, ImageCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Berth {
 

@@ -32,7 +32,7 @@ public final class AllocCommand {
         for (JsonNode a : allocs) {
             rows.add(List.of(Output.shortId(Output.text(a, "id")), Output.text(a, "name"), Output.text(a, "node"),
                     Output.text(a, "state").toLowerCase(java.util.Locale.ROOT), Output.text(a, "desired_status"),
-                    health(a), Output.text(a, "job_version"), Output.ports(a.path("ports")),
+                    health(a), Output.text(a, "job_version"), Output.pairs(a.path("ports")),
                     Output.ago(Output.text(a, "modified_at"), now)));
         }
         Output.table(out, List.of("ID", "NAME", "NODE", "STATE", "DESIRED", "HEALTHY", "VERSION", "PORTS", "MODIFIED"),
@@ -95,7 +95,7 @@ public final class AllocCommand {
                     + (a.hasNonNull("exit_code") ? " (exit code " + a.get("exit_code").asText() + ")" : ""));
             fields.put("Desired", Output.text(a, "desired_status"));
             fields.put("Healthy", health(a));
-            fields.put("Ports", Output.ports(a.path("ports")));
+            fields.put("Ports", a.path("ports").isEmpty() ? "-" : Output.pairs(a.path("ports")));
             fields.put("Detail", Output.text(a, "detail"));
             fields.put("Created", Output.ago(Output.text(a, "created_at"), now));
             fields.put("Modified", Output.ago(Output.text(a, "modified_at"), now));

@@ -128,8 +128,10 @@ public final class DeploymentFollower {
         if (!allocs.isEmpty()) {
             b.append(" (").append(counts(allocs)).append(')');
         }
+        // while it runs the description only restates the status; afterwards it says what decided it
         String why = Output.text(deployment, "status_description");
-        return why.isEmpty() ? b.toString() : b.append(" - ").append(why).toString();
+        boolean says = !why.isEmpty() && !Output.text(deployment, "status").equals("running");
+        return says ? b.append(" - ").append(why).toString() : b.toString();
     }
 
     /** "2 running, 1 pulling". */
@@ -147,16 +149,16 @@ public final class DeploymentFollower {
     private static Boolean allStarted(List<JsonNode> allocs) {
         boolean waiting = false;
         for (JsonNode a : allocs) {
-            switch (Output.text(a, "state")) {
-                case "FAILED", "OOM_KILLED" -> {
+            switch (Output.text(a, "state").toLowerCase(Locale.ROOT)) {
+                case "failed", "oom_killed" -> {
                     return Boolean.FALSE;
                 }
-                case "EXITED" -> {
+                case "exited" -> {
                     if (a.path("exit_code").asInt(0) != 0) {
                         return Boolean.FALSE;
                     }
                 }
-                case "RUNNING", "STOPPED" -> { }
+                case "running", "stopped" -> { }
                 default -> waiting = true;
             }
         }

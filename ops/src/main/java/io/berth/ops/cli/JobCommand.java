@@ -119,21 +119,29 @@ public final class JobCommand {
             }
             if (json) {
                 ObjectNode o = ((ObjectNode) job).deepCopy();
-                o.set("allocations", allocs);
+                o.set("allocations", ApiClient.JSON.valueToTree(Allocations.items(allocs)));
                 o.set("deployment", deployment);
                 printJson(o);
                 return ExitCodes.OK;
             }
             Instant now = Instant.now();
-            JsonNode spec = job.path("spec");
             Map<String, String> fields = new LinkedHashMap<>();
             fields.put("ID", Output.text(job, "id"));
-            fields.put("Type", Output.text(spec, "type"));
-            fields.put("Priority", Output.text(spec, "priority"));
+            fields.put("Type", Output.text(job, "type"));
+            fields.put("Priority", Output.text(job, "priority"));
             fields.put("Status", Output.text(job, "status"));
-            fields.put("Version", Output.text(job, "version"));
+            fields.put("Version", Output.text(job, "version") + (job.path("stable").asBoolean() ? " (stable)" : ""));
             fields.put("Submitted", Output.ago(Output.text(job, "submitted_at"), now));
             Output.fields(out(), fields);
+            List<List<String>> groups = new ArrayList<>();
+            for (JsonNode g : job.path("groups")) {
+                groups.add(List.of(Output.text(g, "name"), Output.text(g, "count"),
+                        Output.pairs(g.path("allocations")).replace(',', ' ')));
+            }
+            if (!groups.isEmpty()) {
+                out().println();
+                Output.table(out(), List.of("GROUP", "COUNT", "ALLOCATIONS BY STATE"), groups);
+            }
             if (deployment != null) {
                 out().println();
                 out().println("Deployment (version " + Output.text(deployment, "job_version") + ")");

@@ -103,10 +103,10 @@ public final class Output {
         return v.isMissingNode() || v.isNull() ? "" : v.asText();
     }
 
-    /** "http=23456,admin=23457" for an object of label to port. */
-    public static String ports(JsonNode ports) {
+    /** "http=23456,admin=23457" for an object such as ports by label or counts by state. */
+    public static String pairs(JsonNode object) {
         List<String> parts = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = ports.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             parts.add(e.getKey() + "=" + e.getValue().asText());
         }

@@ -1,0 +1,248 @@
+package io.berth.ops.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.berth.agent.AgentConfig;
+import io.berth.agent.CniNetworkSetup;
+import io.berth.agent.ImageFetcher;
+import io.berth.agent.NodeAgent;
+import io.berth.agent.network.ContainerNetwork;
+import io.berth.agent.network.NetworkConfig;
+import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.runtime.ContainerRuntime;
+import io.berth.scheduler.api.ApiServer;
+import io.berth.scheduler.api.ApiSettings;
+import io.berth.scheduler.cluster.BerthCluster;
+import io.berth.scheduler.cluster.ClusterSettings;
+import io.berth.scheduler.control.SchedulerSingleton;
+import io.berth.scheduler.jobs.JobStore;
+import io.berth.storage.image.ImageStore;
+import io.berth.storage.image.ImageStoreOptions;
+import io.berth.storage.registry.CredentialStore;
+import io.berth.storage.registry.ImagePuller;
+import io.berth.storage.registry.RegistryClient;
+import io.berth.storage.registry.RetryPolicy;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Berth node in this JVM: an actor system that is a member of the Berth cluster with the roles of its
+ * {@link ClusterSettings}. A scheduler node runs the job store, the scheduler singleton (or its proxy), the event
+ * log and the HTTP API; an agent node runs a {@link NodeAgent} with its runtime, image store and container
+ * network, registered with the scheduler singleton through its proxy. {@code berth dev} is both in one.
+ *
+ * <p>Shutdown is Pekko's coordinated shutdown (run by SIGINT and SIGTERM through the JVM's shutdown hook, or by
+ * {@link #close}): the API unbinds, the agent drains if configured to, the node leaves the cluster, and only then
+ * are the agent's image store and runtime closed. Thread-safe.
+ *
+ * <p>Layout of the data directory: {@code ddata/} (the job store, scheduler nodes), {@code agent/} (the agent's
+ * allocations, bundles and logs), {@code images/} (the agent's image store).
+ */
+public final class BerthNode implements AutoCloseable {
+
+    /** How the agent role uses the machine: where its runtime keeps container state, and its CNI network. */
+    public record AgentHost(Path runtimeState, NetworkConfig network) {
+        /** {@code /run/berth-runtime} and the default network {@code berth} on bridge {@code berth0}. */
+        public static AgentHost defaults() {
+            return new AgentHost(ContainerRuntime.DEFAULT_STATE_ROOT, NetworkConfig.defaults());
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(BerthNode.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ActorSystem<NodeGuardian.Command> system;
+    private final ClusterSettings settings;
+    private final URI api;
+    private final ImageStore images;
+
+    private BerthNode(ActorSystem<NodeGuardian.Command> system, ClusterSettings settings, URI api, ImageStore images) {
+        this.system = system;
+        this.settings = settings;
+        this.api = api;
+        this.images = images;
+    }
+
+    /**
+     * Starts the node and joins the cluster; returns once its API (on a scheduler node) listens and its agent
+     * (on an agent node) has started.
+     *
+     * @param config the operator's settings ({@code berth.cluster}, {@code berth.api}, {@code berth.agent},
+     *               Pekko's), laid over the cluster settings and the reference configuration
+     * @throws IllegalArgumentException naming the setting when the configuration is invalid
+     * @throws IOException when the node's stores cannot be opened
+     * @throws IllegalStateException when its API cannot listen (the port is taken)
+     */
+    public static BerthNode start(ClusterSettings settings, Config config, AgentHost host) throws IOException {
+        boolean agent = settings.has(ClusterSettings.Role.AGENT);
+        boolean scheduler = settings.has(ClusterSettings.Role.SCHEDULER);
+        Config own = config
+                .withFallback(ConfigFactory.empty()
+                        .withValue("berth.agent.name", ConfigValueFactory.fromAnyRef(settings.nodeName()))
+                        .withValue("berth.agent.data-dir", ConfigValueFactory.fromAnyRef(
+                                settings.dataDir().resolve("agent").toAbsolutePath().toString())));
+        Config full = BerthCluster.config(settings, own);
+        AgentConfig agentConfig = agent ? AgentConfig.fromConfig(full) : null;
+        ApiSettings apiSettings = scheduler ? ApiSettings.fromConfig(full) : null;
+
+        // the agent's stores first: when one cannot open there is no actor system to undo
+        ContainerRuntime runtime = null;
+        ImageStore images = null;
+        ContainerNetwork network = null;
+        if (agent) {
+            images = ImageStore.open(settings.dataDir().resolve("images"), ImageStoreOptions.defaults());
+            try {
+                runtime = ContainerRuntime.open(host.runtimeState());
+                network = ContainerNetwork.open(host.network());
+            } catch (RuntimeException e) {
+                closeQuietly(runtime, images);
+                throw e;
+            }
+        }
+        ActorSystem<NodeGuardian.Command> system = BerthCluster.start(settings, NodeGuardian.create(), own);
+        try {
+            ActorRef<JobStore.Command> jobs = scheduler
+                    ? system.systemActorOf(JobStore.create(), "job-store", Props.empty()) : null;
+            ActorRef<SchedulerCommand> singleton = SchedulerSingleton.init(system, jobs);
+            URI api = null;
+            if (scheduler) {
+                ApiServer server = ApiServer.start(system, apiSettings, jobs, singleton);
+                CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "berth-api-unbind",
+                        () -> CompletableFuture.supplyAsync(() -> {
+                            server.close();
+                            return Done.getInstance();
+                        }));
+                api = URI.create("http://" + hostForUrl(apiSettings.host()) + ":" + server.address().getPort());
+            }
+            if (agent) {
+                startAgent(system, agentConfig, runtime, images, network, singleton);
+            }
+            log.info("berth node {} up: roles {}, cluster address {}:{}, data in {}{}", settings.nodeName(),
+                    settings.roles(), settings.host(), settings.port(), settings.dataDir(),
+                    agent && agentConfig.drainOnShutdown() ? "; its allocations stop when it stops" : "");
+            return new BerthNode(system, settings, api, images);
+        } catch (IOException | RuntimeException e) {
+            system.terminate();
+            awaitQuietly(system);
+            closeQuietly(runtime, images);
+            throw e;
+        }
+    }
+
+    private static void startAgent(ActorSystem<NodeGuardian.Command> system, AgentConfig config,
+                                   ContainerRuntime runtime, ImageStore images, ContainerNetwork network,
+                                   ActorRef<SchedulerCommand> scheduler) throws IOException {
+        RegistryClient registry = RegistryClient.builder()
+                .credentials(CredentialStore.fromDockerConfig(CredentialStore.defaultDockerConfig())).build();
+        ImageFetcher fetcher = ImageFetcher.registry(
+                new ImagePuller(registry, images, ImagePuller.DEFAULT_CONCURRENCY, RetryPolicy.DEFAULT));
+        ActorRef<AgentCommand> ignored = await(AskPattern.<NodeGuardian.Command, ActorRef<AgentCommand>>ask(system,
+                replyTo -> new NodeGuardian.SpawnAgent(NodeAgent.create(config, runtime, images, fetcher,
+                        new CniNetworkSetup(network), Clock.systemUTC(), scheduler), replyTo),
+                START_TIMEOUT, system.scheduler()).toCompletableFuture(), "the node agent");
+        // after the agent's drain and the cluster exit, and before the system stops: the agent first, then what
+        // it used (a container's supervisor may still be closing its logs)
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+                "berth-agent-close", () -> AskPattern.<NodeGuardian.Command, Done>ask(system,
+                        NodeGuardian.StopAgent::new, Duration.ofSeconds(30), system.scheduler())
+                        .thenApply(done -> {
+                            closeQuietly(runtime, images);
+                            return done;
+                        }));
+    }
+
+    /** The API's base address, {@code http://127.0.0.1:7700}; null on a node without the scheduler role. */
+    public URI apiAddress() {
+        return api;
+    }
+
+    /** The agent's image store (the demo puts its image there); null on a node without the agent role. */
+    public ImageStore images() {
+        return images;
+    }
+
+    public ClusterSettings settings() {
+        return settings;
+    }
+
+    /** Blocks until the node has shut down (a signal, {@link #close}, or the cluster downed it). */
+    public void awaitTermination() throws InterruptedException {
+        try {
+            system.getWhenTerminated().toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the node's actor system ended with an error", e.getCause());
+        }
+    }
+
+    /** Runs the coordinated shutdown and waits for it. */
+    @Override
+    public void close() {
+        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+        awaitQuietly(system);
+    }
+
+    private static <T> T await(CompletableFuture<T> future, String what) throws IOException {
+        try {
+            return future.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("cannot start " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("cannot start " + what + ": not up after " + START_TIMEOUT.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting " + what, e);
+        }
+    }
+
+    private static void awaitQuietly(ActorSystem<?> system) {
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("the actor system did not terminate cleanly: {}", e.toString());
+        }
+    }
+
+    private static void closeQuietly(ContainerRuntime runtime, ImageStore images) {
+        if (runtime != null) {
+            try {
+                runtime.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the runtime: {}", e.toString());
+            }
+        }
+        if (images != null) {
+            try {
+                images.close();
+            } catch (IOException | RuntimeException e) {
+                log.warn("closing the image store: {}", e.toString());
+            }
+        }
+    }
+
+    /** 0.0.0.0 is where the API listens, not an address to call: the CLI calls loopback then. */
+    private static String hostForUrl(String host) {
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+}
