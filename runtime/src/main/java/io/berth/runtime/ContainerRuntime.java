@@ -613,9 +613,10 @@ public final class ContainerRuntime implements AutoCloseable {
             if (status != ContainerStatus.CREATED && status != ContainerStatus.RUNNING) {
                 throw new ContainerStateException(id, "kill", status, "only a created or running container can be signalled");
             }
-            if (all && reaperMode(s.annotations())) {
-                // The reaper records how the process ended and then exits, which ends the rest: it is spared, and
-                // so is this process, listed while one of its threads spawns an exec'd process into the cgroup.
+            if (all && reaperMode(s.annotations()) && status == ContainerStatus.RUNNING) {
+                // The reaper records how the process ended and then exits, which ends the rest: it is spared (before
+                // start it is all there is and goes like any init), and so is this process, listed while one of its
+                // threads spawns an exec'd process into the cgroup.
                 for (int pid : cgroups.open(s.cgroupsPath(), id).pids()) {
                     if (pid != s.pid() && pid != SELF) {
                         linux.kill(pid, signal);

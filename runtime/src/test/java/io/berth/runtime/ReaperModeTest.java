@@ -55,6 +55,15 @@ class ReaperModeTest extends RuntimeTestSupport {
     }
 
     @Test
+    void killAllOfACreatedContainerKillsItsInit() throws Exception {
+        String id = newId();
+        runtime.create(CreateOptions.of(id, bundle(List.of("sleep", "30"), REAPER), Stdio.discard()));
+        runtime.kill(id, 9, true);
+        assertThat(runtime.exitFuture(id).get(10, TimeUnit.SECONDS).signal()).isEqualTo(9);
+        assertThat(runtime.status(id)).isEqualTo(ContainerStatus.STOPPED);
+    }
+
+    @Test
     void anOomKillOfTheProcessIsReportedAsSuch() throws Exception {
         Run r = sh("x=0123456789; while true; do x=$x$x; done", REAPER.andThen(spec ->
                 linux(spec).putObject("resources").putObject("memory").put("limit", 16L << 20)));
