@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -136,12 +137,17 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 .withSettings(ClusterSingletonSettings.create(system).withRole(ROLE)));
     }
 
-    /** The singleton's behaviour alone (tests run it without the singleton machinery). */
+    /**
+     * The singleton's behaviour alone (tests run it without the singleton machinery).
+     *
+     * @param jobStore the local job store; checked when the behaviour starts, so that a node without the scheduler
+     *                 role, where it never starts, may pass null to {@link #init}
+     */
     public static Behavior<SchedulerCommand> create(ActorRef<JobStore.Command> jobStore, SchedulerSettings settings,
                                                     Clock clock) {
-        Objects.requireNonNull(jobStore, "jobStore");
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SchedulerSingleton(ctx, timers, jobStore,
-                settings, clock)));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SchedulerSingleton(ctx, timers,
+                Objects.requireNonNull(jobStore, "the scheduler singleton needs its node's job store"), settings,
+                clock)));
     }
 
     private final ActorRef<JobStore.Command> jobStore;
@@ -278,6 +284,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             }
         }
         r.replyTo().tell(new NodeRegistered(name, settings.heartbeatInterval(view.readyNodes()).toMillis()));
+        if (recovering()) {
+            // agents learn of a new singleton at their next heartbeat, which the old one spaced by cluster size
+            Instant byHeartbeats = startedAt.plus(settings.heartbeatInterval(view.nodes.size()).multipliedBy(3)
+                    .dividedBy(2));
+            recoveryUntil = byHeartbeats.isAfter(recoveryUntil) ? byHeartbeats : recoveryUntil;
+        }
         if (fresh || wasDown || factsChanged) {
             publish("Node", "NodeRegistered", name, Map.of("datacenter", r.node().datacenter(),
                     "allocations", String.valueOf(r.allocations().size())));
@@ -631,8 +643,15 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         return jobsLoaded && !recovering();
     }
 
-    /** Ends the failover grace early once every agent member of the cluster has registered a node. */
+    /**
+     * Ends the failover grace early once every agent member of the cluster has registered a node and every job's
+     * groups have their count of live allocations among those reported (a hollow JVM or a real one may hold
+     * thousands of nodes, which register one by one as their heartbeats learn of the new singleton).
+     */
     private void checkRecovered() {
+        if (!jobsLoaded) {
+            return;
+        }
         Set<Address> registered = new HashSet<>();
         for (NodeEntry n : view.nodes.values()) {
             if (n.status == Node.Status.READY) {
@@ -644,7 +663,22 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 return;
             }
         }
-        endRecovery("every agent member registered");
+        Map<String, Integer> live = new HashMap<>();
+        for (AllocEntry a : view.allocations.values()) {
+            if (a.live()) {
+                live.merge(a.jobId + '\0' + a.group, 1, Integer::sum);
+            }
+        }
+        for (JobEntry j : view.jobs.values()) {
+            if (j.wanted() && j.lastSpec.type() != JobType.SYSTEM) {
+                for (TaskGroup g : j.lastSpec.groups()) {
+                    if (live.getOrDefault(j.id + '\0' + g.name(), 0) < g.count()) {
+                        return;
+                    }
+                }
+            }
+        }
+        endRecovery("every agent member registered and every job's allocations are accounted for");
     }
 
     private void endRecovery(String why) {
