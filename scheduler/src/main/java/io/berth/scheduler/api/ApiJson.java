@@ -54,9 +54,15 @@ final class ApiJson {
             .enable(JsonParser.Feature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
 
+    /** JSON already written, answered as it is. */
+    record Raw(byte[] bytes) {}
+
     private ApiJson() {}
 
     static byte[] write(Object value) {
+        if (value instanceof Raw raw) {
+            return raw.bytes();
+        }
         try {
             return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {

@@ -2,6 +2,7 @@ package io.berth.scheduler.api;
 
 import static io.berth.scheduler.api.ApiContext.json;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.job.InvalidJobException;
@@ -15,11 +16,13 @@ import io.berth.scheduler.control.SchedulerApi.AllocationView;
 import io.berth.scheduler.jobs.JobRecord;
 import io.berth.scheduler.jobs.JobStore;
 import io.berth.scheduler.jobs.JobVersion;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,16 +46,6 @@ final class JobRoutes {
 
     /** {@code DELETE /v1/jobs/{id}}. */
     record StopAnswer(String jobId, long version, boolean stopped, boolean purged) {}
-
-    /**
-     * A job in a listing.
-     *
-     * @param status {@code pending}, {@code running}, {@code complete}, {@code failed} or {@code stopped}
-     */
-    record JobSummary(String id, String type, int priority, String status, boolean stopped, long version,
-                      long modifyIndex, Instant submittedAt, List<String> datacenters, Map<String, Integer> groups) {}
-
-    record JobListing(List<JobSummary> jobs, String nextToken) {}
 
     /** One group of a job: its count and its allocations (of any version) counted by state. */
     record GroupSummary(String name, int count, Map<String, Integer> allocations) {}
@@ -110,21 +103,72 @@ final class JobRoutes {
         long perPage = call.longQuery("per_page", 0, 0);
         String nextToken = call.query("next_token").orElse("");
         return ctx.blocking(call, index -> ctx.ask(jobs, JobStore.ListJobs::new, "the job store")
-                .thenCombine(allocationsByJob(null), (list, allocations) -> {
-                    List<JobSummary> page = new ArrayList<>();
-                    String next = null;
-                    for (JobRecord record : list.jobs()) {
-                        if (!record.id().startsWith(prefix) || record.id().compareTo(nextToken) < 0) {
-                            continue;
-                        }
-                        if (perPage > 0 && page.size() == perPage) {
-                            next = record.id();
-                            break;
-                        }
-                        page.add(summary(record, allocations.getOrDefault(record.id(), List.of())));
-                    }
-                    return new JobListing(page, next);
-                }));
+                .thenCombine(allocationsByJob(null), (list, allocations) ->
+                        listing(list.jobs(), allocations, prefix, perPage, nextToken)));
+    }
+
+    /**
+     * The listing, {@code {"jobs": [summary...], "next_token": id or null}} (schema JobListing in openapi.json),
+     * written field by field: this answer grows with the cluster (10,000 jobs are about 2 MB), and a generator
+     * writes it several times faster than Jackson binding records through reflection.
+     */
+    private static ApiJson.Raw listing(List<JobRecord> records, Map<String, List<AllocationView>> allocations,
+                                       String prefix, long perPage, String nextToken) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + records.size() * 200);
+        try (JsonGenerator g = ApiJson.MAPPER.getFactory().createGenerator(bytes)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("jobs");
+            String next = null;
+            int written = 0;
+            for (JobRecord record : records) {
+                if ((!prefix.isEmpty() && !record.id().startsWith(prefix))
+                        || (!nextToken.isEmpty() && record.id().compareTo(nextToken) < 0)) {
+                    continue;
+                }
+                if (perPage > 0 && written == perPage) {
+                    next = record.id();
+                    break;
+                }
+                writeSummary(g, record, allocations.getOrDefault(record.id(), List.of()));
+                written++;
+            }
+            g.writeEndArray();
+            g.writeStringField("next_token", next);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the job listing", e);
+        }
+        return new ApiJson.Raw(bytes.toByteArray());
+    }
+
+    /**
+     * One job of a listing: id, type, priority, status ({@link #status}), stopped, version, modify_index,
+     * submitted_at, datacenters, groups (count per group).
+     */
+    private static void writeSummary(JsonGenerator g, JobRecord record, List<AllocationView> allocations)
+            throws IOException {
+        JobVersion latest = record.latest();
+        Job job = latest.job();
+        g.writeStartObject();
+        g.writeStringField("id", record.id());
+        g.writeStringField("type", typeOf(job));
+        g.writeNumberField("priority", job.priority());
+        g.writeStringField("status", status(record, allocations));
+        g.writeBooleanField("stopped", record.stopped());
+        g.writeNumberField("version", latest.version());
+        g.writeNumberField("modify_index", record.modifyIndex());
+        g.writeStringField("submitted_at", latest.submittedAt().toString());
+        g.writeArrayFieldStart("datacenters");
+        for (String dc : job.datacenters()) {
+            g.writeString(dc);
+        }
+        g.writeEndArray();
+        g.writeObjectFieldStart("groups");
+        for (TaskGroup group : job.groups()) {
+            g.writeNumberField(group.name(), group.count());
+        }
+        g.writeEndObject();
+        g.writeEndObject();
     }
 
     private CompletionStage<HttpResponse> read(Call call) {
@@ -319,20 +363,12 @@ final class JobRoutes {
                 });
     }
 
-    private static JobSummary summary(JobRecord record, List<AllocationView> allocations) {
-        JobVersion latest = record.latest();
-        Job job = latest.job();
-        Map<String, Integer> groups = new LinkedHashMap<>();
-        for (TaskGroup g : job.groups()) {
-            groups.put(g.name(), g.count());
-        }
-        return new JobSummary(record.id(), typeOf(job), job.priority(), status(record, allocations),
-                record.stopped(), latest.version(), record.modifyIndex(), latest.submittedAt(), job.datacenters(),
-                groups);
-    }
-
     private static String typeOf(Job job) {
-        return job.type().name().toLowerCase(Locale.ROOT);
+        return switch (job.type()) {
+            case SERVICE -> "service";
+            case BATCH -> "batch";
+            case SYSTEM -> "system";
+        };
     }
 
     /**

@@ -1,0 +1,271 @@
+package io.berth.ops.bench;
+
+import com.typesafe.config.ConfigFactory;
+import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.scheduler.api.ApiServer;
+import io.berth.scheduler.api.ApiSettings;
+import io.berth.scheduler.cluster.BerthCluster;
+import io.berth.scheduler.cluster.ClusterSettings;
+import io.berth.scheduler.control.SchedulerSingleton;
+import io.berth.scheduler.jobs.JobStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code berth bench api}: the HTTP API of a dev-mode scheduler in this JVM (a one-node cluster with the job store
+ * on RocksDB in a temporary directory, the scheduler singleton and the API on loopback; no agent, so nothing is
+ * placed). It registers jobs at a fixed rate from concurrent requests (open loop: each request's latency counts
+ * from when it was due, so a stalled server cannot hide behind fewer requests), fills the store up to the listing
+ * size, then lists all the jobs from several clients at once.
+ */
+@Command(name = "api", description = "Benchmark the HTTP API against a dev-mode scheduler in this JVM: job register "
+        + "latency at a fixed rate, listing latency with 10,000 jobs.")
+public final class ApiBench implements Callable<Integer> {
+    /** The issue's floors. */
+    private static final double REGISTER_P99_FLOOR_MS = 20;
+    private static final double LIST_P99_FLOOR_MS = 50;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print one JSON object: register_p50_ms, register_p99_ms, list_p99_ms "
+            + "(and the run's sizes).")
+    boolean json;
+
+    @Option(names = "--rate", paramLabel = "N", description = "Registrations per second (default: ${DEFAULT-VALUE}).")
+    int rate = 200;
+
+    @Option(names = "--seconds", paramLabel = "N", description = "How long registrations are measured "
+            + "(default: ${DEFAULT-VALUE}).")
+    int seconds = 20;
+
+    @Option(names = "--jobs", paramLabel = "N", description = "Jobs in the store when listing (default: ${DEFAULT-VALUE}).")
+    int jobs = 10_000;
+
+    @Option(names = "--lists", paramLabel = "N", description = "Listings measured (default: ${DEFAULT-VALUE}).")
+    int lists = 200;
+
+    @Option(names = "--list-clients", paramLabel = "N", description = "Clients listing at once (default: ${DEFAULT-VALUE}).")
+    int listClients = 4;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .executor(Executors.newFixedThreadPool(8, r -> {
+                Thread t = new Thread(r, "bench-http");
+                t.setDaemon(true);
+                return t;
+            })).build();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progress = spec.commandLine().getErr();
+        if (rate < 1 || seconds < 1 || lists < 1 || listClients < 1 || jobs < rate * seconds) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--rate, --seconds, --lists and --list-clients must be at least 1, and --jobs at least rate x seconds");
+        }
+        Path work = Files.createTempDirectory("berth-bench-api");
+        ActorSystem<Void> system = null;
+        try {
+            system = BerthCluster.start(new ClusterSettings("bench", "127.0.0.1", 0,
+                    EnumSet.of(ClusterSettings.Role.SCHEDULER), List.of(), work, false), Behaviors.empty(),
+                    ConfigFactory.parseString("pekko.loglevel = WARNING\n"
+                            + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"));
+            awaitUp(system);
+            ActorRef<JobStore.Command> store = system.systemActorOf(JobStore.create(), "job-store", Props.empty());
+            ActorRef<SchedulerCommand> scheduler = SchedulerSingleton.init(system, store);
+            try (ApiServer server = ApiServer.start(system, ApiSettings.loopback(0), store, scheduler)) {
+                URI base = URI.create(server.url());
+                AtomicInteger ids = new AtomicInteger();
+                progress.println("warming up: " + Math.min(2_000, jobs / 4) + " registrations and 20 listings");
+                progress.flush();
+                fill(base, ids, Math.min(2_000, jobs / 4), 16, progress);
+                for (int i = 0; i < 20; i++) {
+                    list(base);
+                }
+                progress.printf(Locale.ROOT, "registering at %d/s for %d s%n", rate, seconds);
+                progress.flush();
+                Percentiles register = Percentiles.of(registerAtRate(base, ids));
+                int left = jobs - ids.get();
+                if (left > 0) {
+                    progress.printf(Locale.ROOT, "filling the store to %,d jobs%n", jobs);
+                    progress.flush();
+                    fill(base, ids, left, 16, progress);
+                }
+                progress.printf(Locale.ROOT, "listing %,d jobs %d times from %d clients%n", jobs, lists, listClients);
+                progress.flush();
+                Percentiles listing = Percentiles.of(listConcurrently(base));
+                if (json) {
+                    out.printf(Locale.ROOT, "{\"register_p50_ms\": %.2f, \"register_p99_ms\": %.2f, "
+                                    + "\"list_p50_ms\": %.2f, \"list_p99_ms\": %.2f, \"register_rate\": %d, "
+                                    + "\"register_requests\": %d, \"list_jobs\": %d, \"list_requests\": %d}%n",
+                            register.p50(), register.p99(), listing.p50(), listing.p99(), rate, rate * seconds,
+                            jobs, lists);
+                } else {
+                    out.printf(Locale.ROOT, "register at %d/s (%,d jobs): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms%n",
+                            rate, rate * seconds, register.p50(), register.p90(), register.p99());
+                    out.printf(Locale.ROOT, "list %,d jobs (%d clients): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms%n",
+                            jobs, listClients, listing.p50(), listing.p90(), listing.p99());
+                    out.printf(Locale.ROOT, "register p99 under %.0f ms (the floor): %s%n", REGISTER_P99_FLOOR_MS,
+                            register.p99() < REGISTER_P99_FLOOR_MS ? "met" : "MISSED");
+                    out.printf(Locale.ROOT, "list p99 under %.0f ms (the floor): %s%n", LIST_P99_FLOOR_MS,
+                            listing.p99() < LIST_P99_FLOOR_MS ? "met" : "MISSED");
+                }
+                out.flush();
+            }
+            return 0;
+        } finally {
+            if (system != null) {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            deleteTree(work);
+        }
+    }
+
+    /** Registers {@code rate} new jobs a second for {@code seconds}; each latency counted from when it was due. */
+    private List<Double> registerAtRate(URI base, AtomicInteger ids) throws Exception {
+        int total = rate * seconds;
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>(total));
+        List<CompletableFuture<?>> pending = Collections.synchronizedList(new ArrayList<>(total));
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        try {
+            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+            long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+            for (int i = 0; i < total; i++) {
+                long due = start + i * intervalNanos;
+                ticker.schedule(() -> {
+                    pending.add(register(base, ids.incrementAndGet()).thenAccept(ok ->
+                            latencies.add((System.nanoTime() - due) / 1e6)));
+                }, due - System.nanoTime(), TimeUnit.NANOSECONDS);
+            }
+            ticker.shutdown();
+            ticker.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } finally {
+            ticker.shutdownNow();
+        }
+        return latencies;
+    }
+
+    /** Registers {@code count} new jobs, {@code concurrency} at a time, as fast as the API takes them. */
+    private void fill(URI base, AtomicInteger ids, int count, int concurrency, PrintWriter progress) throws Exception {
+        long start = System.nanoTime();
+        Semaphore slots = new Semaphore(concurrency);
+        List<CompletableFuture<?>> pending = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            slots.acquire();
+            pending.add(register(base, ids.incrementAndGet()).whenComplete((ok, failure) -> slots.release()));
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        double took = (System.nanoTime() - start) / 1e9;
+        progress.printf(Locale.ROOT, "  %,d registered in %.1f s (%.0f/s)%n", count, took, count / took);
+        progress.flush();
+    }
+
+    private List<Double> listConcurrently(URI base) throws Exception {
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>(lists));
+        AtomicInteger left = new AtomicInteger(lists);
+        List<CompletableFuture<Void>> clients = new ArrayList<>();
+        for (int c = 0; c < listClients; c++) {
+            clients.add(CompletableFuture.runAsync(() -> {
+                while (left.getAndDecrement() > 0) {
+                    long start = System.nanoTime();
+                    list(base);
+                    latencies.add((System.nanoTime() - start) / 1e6);
+                }
+            }));
+        }
+        CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        return latencies;
+    }
+
+    private CompletableFuture<Boolean> register(URI base, int n) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/jobs"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(job(String.format(Locale.ROOT, "bench-%06d", n))))
+                .timeout(Duration.ofSeconds(30)).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
+            if (response.statusCode() != 201) {
+                throw new IllegalStateException("register answered " + response.statusCode() + ": " + response.body());
+            }
+            return true;
+        });
+    }
+
+    private void list(URI base) {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/jobs")).timeout(Duration.ofSeconds(30)).build();
+        try {
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("list answered " + response.statusCode());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A service job like ops/examples/web.json. */
+    private static String job(String id) {
+        return """
+                {"id": "%s", "type": "service", "priority": 50, "datacenters": ["dc1"],
+                 "groups": [{"name": "web", "count": 3, "tasks": [{"name": "httpd",
+                   "image": "docker.io/library/busybox:1.36", "command": ["httpd", "-f", "-p", "8080"],
+                   "resources": {"cpu_mhz": 100, "memory_mb": 32}, "network": "bridge",
+                   "ports": [{"label": "http", "to": 8080}],
+                   "checks": [{"type": "http", "port": "http", "path": "/", "interval": "5s", "timeout": "1s"}]}]}]}
+                """.formatted(id);
+    }
+
+    private static void awaitUp(ActorSystem<?> system) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the bench's one-node cluster did not come up within 30 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temporary directory is harmless
+        }
+    }
+}
