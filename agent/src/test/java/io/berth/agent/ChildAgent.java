@@ -6,6 +6,7 @@ import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.job.HealthCheck;
 import io.berth.protocol.job.RestartPolicy;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.storage.image.ImageStore;
@@ -28,8 +29,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * store {@code <dir>/images}, the runtime state root {@code <dir>/state} and a CNI network under {@code <dir>/net},
  * takes commands as lines on stdin and prints every allocation state change as a line on stdout.
  *
- * <p>Arguments: dir, network name, bridge, subnet. Commands: {@code assign <id> <restart attempts> <shell script>}
- * and {@code stop <id>}. Output lines meant for the test start with {@value #PREFIX}: {@code ready} once the agent
+ * <p>Arguments: dir, network name, bridge, subnet. Commands: {@code assign <id> <restart attempts> <shell script>},
+ * {@code assign-checked} with the same arguments, whose task has an exec health check {@code test -f /local/healthy}
+ * (every second, unhealthy after 2 failures), and {@code stop <id>}. Output lines meant for the test start with {@value #PREFIX}: {@code ready} once the agent
  * is up, then {@code event <id> <state> <exit code or -> <detail>}; anything else is the agent's log.
  */
 final class ChildAgent {
@@ -56,11 +58,14 @@ final class ChildAgent {
         for (String line; (line = in.readLine()) != null; ) {
             String[] f = line.split(" ", 4);
             switch (f[0]) {
-                case "assign" -> {
+                case "assign", "assign-checked" -> {
                     RestartPolicy restart = new RestartPolicy(Integer.parseInt(f[2]), Duration.ofMinutes(10),
                             Duration.ofMillis(200), Duration.ofMillis(200), RestartPolicy.Mode.FAIL);
+                    List<HealthCheck> checks = f[0].equals("assign") ? List.of() : List.of(new HealthCheck("healthy",
+                            HealthCheck.Type.EXEC, List.of("test", "-f", "/local/healthy"), null, null, null,
+                            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO, 2));
                     agent.tell(new AssignAllocation(f[1], "job", 1, "group",
-                            AgentFixture.task(List.of("sh", "-c", f[3]), restart, List.of(), 64), Map.of(),
+                            AgentFixture.task(List.of("sh", "-c", f[3]), restart, checks, 64), Map.of(),
                             agent.ignoreRef()));
                 }
                 case "stop" -> agent.tell(new StopAllocation(f[1], agent.ignoreRef()));

@@ -60,9 +60,11 @@ class LiveRestoreTest {
         first.send("assign long 1 i=0; while true; do echo line $i; i=$((i+1)); sleep 0.05; done");
         first.send("assign short 0 sleep 3; exit 7");
         first.send("assign gone 0 sleep 1000");
+        first.send("assign-checked checked 1 touch /local/healthy; exec sleep 1000");
         first.await("long", "RUNNING");
         first.await("short", "RUNNING");
         first.await("gone", "RUNNING");
+        first.await("checked", "RUNNING");
         int longPid = runtime.state("long").pid();
         int gonePid = runtime.state("gone").pid();
         Path log = dir.resolve("agent/allocs/long/logs/stdout.log");
@@ -87,6 +89,13 @@ class LiveRestoreTest {
         second.await("gone", "RUNNING");
         assertThat(runtime.state("gone").pid()).isNotEqualTo(gonePid);
 
+        // the adopted container's health check runs again: failing, it marks it unhealthy and gets it restarted
+        second.await("checked", "RUNNING");
+        Files.delete(dir.resolve("agent/allocs/checked/local/healthy"));
+        assertThat(second.await("checked", "UNHEALTHY").detail()).startsWith("check healthy");
+        second.await("checked", "EXITED");
+        second.await("checked", "RUNNING");
+
         // Its output goes on into the same file, and what it wrote while no agent read waited in the pipe.
         await().atMost(Duration.ofSeconds(20)).until(() -> lineCount(log) >= linesAtKill + 40);
         List<String> lines = Files.readAllLines(log);
@@ -103,8 +112,10 @@ class LiveRestoreTest {
 
         second.send("stop long");
         second.send("stop gone");
+        second.send("stop checked");
         second.await("long", "STOPPED");
         second.await("gone", "STOPPED");
+        second.await("checked", "STOPPED");
         second.kill();
         assertThat(runtime.list()).isEmpty();
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).noneMatch(l -> l.contains(dir.toString()));
