@@ -111,9 +111,7 @@ public final class RocksDbDurableStore extends AbstractActor {
         long start = System.nanoTime();
         Map<String, DurableStore.DurableDataEnvelope> loaded = new HashMap<>();
         try {
-            Files.createDirectories(dir);
-            options = new Options().setCreateIfMissing(true).setKeepLogFileNum(2);
-            db = RocksDB.open(options, dir.toString());
+            open();
             try (RocksIterator it = db.newIterator()) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
                     String key = new String(it.key(), StandardCharsets.UTF_8);
@@ -131,6 +129,24 @@ public final class RocksDbDurableStore extends AbstractActor {
         getSender().tell(DurableStore.LoadAllCompleted$.MODULE$, getSelf());
         LOG.info("loaded {} durable data entries from {} in {} ms", loaded.size(), dir,
                 (System.nanoTime() - start) / 1_000_000);
+        getContext().become(active());
+    }
+
+    private void open() throws java.io.IOException, RocksDBException {
+        Files.createDirectories(dir);
+        options = new Options().setCreateIfMissing(true).setKeepLogFileNum(2);
+        db = RocksDB.open(options, dir.toString());
+    }
+
+    /**
+     * After a restart by the replicator's supervisor (an unexpected exception) the data is already loaded: reopen
+     * and take stores again, as Pekko's LMDB store does (the failed instance's {@link #postStop} wrote and
+     * answered what it had queued).
+     */
+    @Override
+    public void postRestart(Throwable reason) throws Exception {
+        super.postRestart(reason);
+        open();
         getContext().become(active());
     }
 
