@@ -216,7 +216,8 @@ public final class JobCommand {
 
     /** {@code berth job plan FILE}. */
     @Command(name = "plan", description = {"Show what submitting a job would do, changing nothing: what would be "
-            + "placed, stopped and updated, and why what fits nowhere does not fit."})
+            + "placed, stopped and updated, and why what fits nowhere does not fit.",
+            "Exits with 1 when some allocation would fit nowhere (as nomad job plan does)."})
     static final class Plan extends ApiCommand {
         @Parameters(paramLabel = "FILE", description = "The job spec (JSON, or YAML for .yaml/.yml).")
         Path file;

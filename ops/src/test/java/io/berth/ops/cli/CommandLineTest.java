@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.berth.agent.network.ContainerNetwork;
 import io.berth.agent.network.NetworkConfig;
 import io.berth.ops.Berth;
 import io.berth.ops.node.BerthNode;
@@ -40,6 +41,7 @@ class CommandLineTest {
     static final long PID = ProcessHandle.current().pid();
 
     static Path dir;
+    static NetworkConfig network;
     static DevNode dev;
     static String address;
 
@@ -68,7 +70,7 @@ class CommandLineTest {
     @BeforeAll
     static void startDevCluster() throws Exception {
         dir = Files.createTempDirectory("berth-cli-test");
-        NetworkConfig network = new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"), "berth-ct" + PID,
+        network = new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"), "berth-ct" + PID,
                 "bct" + (PID % 1_000_000), "10.233." + (PID % 250) + ".0/24", Duration.ofSeconds(30));
         dev = DevNode.start(null, 0, ConfigFactory.empty(), new BerthNode.AgentHost(dir.resolve("runtime"), network));
         address = dev.node().apiAddress().toString();
@@ -82,6 +84,8 @@ class CommandLineTest {
         if (dev != null) {
             dev.close(); // a temporary dev node stops its allocations and removes its data
             assertThat(dev.dataDir()).doesNotExist();
+            assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).noneMatch(l -> l.contains(dir.toString()));
+            ContainerNetwork.open(network).removeBridge(); // a real node keeps its bridge; this test's goes
         }
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -130,6 +134,13 @@ class CommandLineTest {
         assertThat(json.exit()).isZero();
         assertThat(json.json().path("id").asText()).isEqualTo("hello");
         assertThat(json.json().path("allocations")).hasSize(2);
+
+        Result history = berth("job", "history", "hello");
+        assertThat(history.out().lines()).hasSize(2).first().asString().startsWith("VERSION");
+
+        Result plan = berth("job", "plan", dir.resolve("hello.json").toString());
+        assertThat(plan.exit()).as(plan.err()).isZero();
+        assertThat(plan.out()).contains("job hello: unchanged");
 
         Result ls = berth("job", "ls");
         assertThat(ls.out().lines().findFirst().orElseThrow()).startsWith("ID").contains("STATUS");
