@@ -30,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
@@ -113,6 +115,12 @@ public final class ContainerRuntime implements AutoCloseable {
     private final Reaper reaper;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Known> known = new ConcurrentHashMap<>();
+    /** Drops the mount namespaces {@link #holdMountNamespace} kept, one at a time. */
+    private static final Executor NAMESPACE_RELEASER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "berth-mntns-release");
+        t.setDaemon(true);
+        return t;
+    });
     /** Exit futures of the containers this instance created, until they are deleted. */
     private final Map<String, CompletableFuture<ExitStatus>> exits = new ConcurrentHashMap<>();
 
@@ -364,6 +372,9 @@ public final class ContainerRuntime implements AutoCloseable {
             }
             closeAll();
             exits.put(id, exit);
+            if ((Plans.threadUnshareFlags(spec) & Linux.CLONE_NEWNS) != 0) {
+                holdMountNamespace(pid, exit);
+            }
             if (options.pidFile() != null) {
                 writePidFile(options.pidFile(), pid);
             }
@@ -429,6 +440,21 @@ public final class ContainerRuntime implements AutoCloseable {
             deleteDir(dir);
             known.remove(id);
         }
+    }
+
+    /**
+     * Keeps a new mount namespace referenced until the container's init has exited, then lets it go on another
+     * thread: dropping the last reference unmounts everything in it and waits for an RCU grace period, which would
+     * otherwise happen in the exiting init, before the kernel reports its exit.
+     */
+    private void holdMountNamespace(int pid, CompletableFuture<ExitStatus> exit) {
+        int fd;
+        try {
+            fd = linux.open("/proc/" + pid + "/ns/mnt", Linux.O_RDONLY, 0);
+        } catch (io.berth.runtime.linux.SyscallException e) {
+            return;  // the init is gone already, and its namespace with it
+        }
+        exit.whenCompleteAsync((status, failure) -> linux.closeQuietly(fd), NAMESPACE_RELEASER);
     }
 
     /** The child's fds 0-2 for the given stdio; opened files are handed to track so they get closed. */
