@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The node's Prometheus registry: API latency per route and status, the scheduler's counters and gauges (copied
- * from the singleton's status at each scrape, so they are as fresh as the scrape), allocations by state, and the
- * JVM. The registry is also added to Micrometer's global registry, so what other parts of this JVM record there
+ * from the singleton's status at each scrape, so they are as fresh as the scrape), allocations by state, image
+ * pull times from the event stream, and the JVM. The registry is also added to Micrometer's global registry, so what other parts of this JVM record there
  * (image pulls of an agent running in the same JVM, in dev mode) shows up too. Thread-safe.
  */
 final class ApiMetrics implements AutoCloseable {
@@ -37,6 +37,10 @@ final class ApiMetrics implements AutoCloseable {
     private final AtomicLong jobs = new AtomicLong();
     private final Map<AllocationState, AtomicLong> byState = new EnumMap<>(AllocationState.class);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** Image pulls as the scheduler saw them (see {@link PullTimer}). */
+    final Timer pulls = Timer.builder("berth.image.pulls")
+            .description("time allocations spent pulling their image, from PULLING to STARTING as the scheduler "
+                    + "heard it").publishPercentileHistogram().register(registry);
 
     ApiMetrics() {
         FunctionCounter.builder("berth.scheduler.placements", placements, AtomicLong::doubleValue)

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -45,11 +46,13 @@ public final class ApiServer implements AutoCloseable {
     private final ServerBinding binding;
     private final ApiMetrics metrics;
     private final Router router;
+    private final ActorRef<PullTimer.Command> pullTimer;
 
-    private ApiServer(ServerBinding binding, ApiMetrics metrics, Router router) {
+    private ApiServer(ServerBinding binding, ApiMetrics metrics, Router router, ActorRef<PullTimer.Command> pullTimer) {
         this.binding = binding;
         this.metrics = metrics;
         this.router = router;
+        this.pullTimer = pullTimer;
     }
 
     /**
@@ -90,7 +93,10 @@ public final class ApiServer implements AutoCloseable {
                     .withSettings(server).bind(handler::handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
             log.info("HTTP API on http://{}:{}{}", binding.localAddress().getHostString(),
                     binding.localAddress().getPort(), handler.auth.enabled() ? " (tokens required)" : "");
-            return new ApiServer(binding, metrics, router);
+            ActorRef<PullTimer.Command> pullTimer = system.systemActorOf(
+                    PullTimer.create(Events.topic(system), metrics.pulls),
+                    "berth-api-pulls-" + binding.localAddress().getPort(), Props.empty());
+            return new ApiServer(binding, metrics, router, pullTimer);
         } catch (ExecutionException e) {
             metrics.close();
             throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
@@ -130,6 +136,7 @@ public final class ApiServer implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             log.warn("the API did not stop cleanly: {}", e.toString());
         } finally {
+            pullTimer.tell(PullTimer.Stop.INSTANCE);
             metrics.close();
         }
     }

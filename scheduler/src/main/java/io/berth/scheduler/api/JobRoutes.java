@@ -271,7 +271,7 @@ final class JobRoutes {
                 }
                 return ctx.ask(jobs, (ActorRef<JobStore.RegisterReply> r) ->
                         new JobStore.Revert(id, request.version(), r), "the job store");
-            }).thenApply(reply -> registered(reply, 409));
+            }).thenApply(JobRoutes::registered);
         });
     }
 
@@ -284,7 +284,7 @@ final class JobRoutes {
                     if (reply instanceof JobStore.Registered done) {
                         return json(200, new StopAnswer(done.jobId(), done.version(), true, purge));
                     }
-                    throw new ApiException(409, ((JobStore.Rejected) reply).reason());
+                    throw rejected((JobStore.Rejected) reply);
                 });
     }
 
@@ -330,15 +330,27 @@ final class JobRoutes {
 
     private CompletionStage<HttpResponse> store(Job job) {
         return ctx.ask(jobs, (ActorRef<JobStore.RegisterReply> r) -> new JobStore.Register(job, r), "the job store")
-                .thenApply(reply -> registered(reply, 400));
+                .thenApply(JobRoutes::registered);
     }
 
-    /** 201 with the version, or {@code rejectedStatus} with the job store's reason. */
-    private static HttpResponse registered(JobStore.RegisterReply reply, int rejectedStatus) {
+    /** 201 with the version, or the job store's refusal. */
+    private static HttpResponse registered(JobStore.RegisterReply reply) {
         if (reply instanceof JobStore.Registered done) {
             return json(201, new RegisterAnswer(done.jobId(), done.version(), done.changed()));
         }
-        throw new ApiException(rejectedStatus, ((JobStore.Rejected) reply).reason());
+        throw rejected((JobStore.Rejected) reply);
+    }
+
+    /**
+     * The status for a job store refusal. The job store gives only a reason; its wording tells a write that no
+     * majority confirmed or no disk took (503: retry) from a spec it found invalid (400) and from a change the
+     * job's state does not allow (409). Specs are validated here before they are sent, so the 400 is rare.
+     */
+    private static ApiException rejected(JobStore.Rejected rejected) {
+        String reason = rejected.reason();
+        int status = reason.startsWith("invalid job") ? 400
+                : reason.contains("majority") || reason.contains("could not write") ? 503 : 409;
+        return new ApiException(status, reason);
     }
 
     private CompletionStage<JobRecord> record(String id) {

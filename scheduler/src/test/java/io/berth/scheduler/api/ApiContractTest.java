@@ -376,6 +376,8 @@ class ApiContractTest {
         assertThat(leader.statusCode()).isEqualTo(200);
         assertThat(json(leader).path("leader").asText()).startsWith("pekko://");
 
+        register("measured", 1);
+        running("measured", 1);
         api.get("/v1/jobs");
         HttpResponse<String> metrics = api.get("/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
@@ -385,6 +387,9 @@ class ApiContractTest {
                 .contains("berth_scheduler_evaluation_queue_depth")
                 .contains("berth_allocations{state=\"running\"}")
                 .contains("jvm_memory_used_bytes");
+        // hollow agents report PULLING then STARTING: the pull is timed from the event stream
+        assertThat(metrics.body().lines().filter(l -> l.startsWith("berth_image_pulls_seconds_count"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum()).isPositive();
 
         assertThat(api.get("/alive").statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/ready").statusCode() == 200);
