@@ -608,7 +608,20 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
     private Behavior<AgentCommand> onTailLogs(TailLogs t) {
         ActorRef<ContainerSupervisor.Command> s = supervisors.get(t.allocationId());
-        if (s == null) {
+        Allocation known = allocations.get(t.allocationId());
+        if (known != null && (s == null || known.state().terminal())) {
+            // ended (its supervisor is gone or going): its log files stay, and are read off the actor's thread
+            AgentConfig c = services.config();
+            LogFiles files = new LogFiles(c.dataDir().resolve("allocs").resolve(t.allocationId()).resolve("logs"),
+                    c.logMaxBytes(), c.logMaxFiles());
+            CompletableFuture.runAsync(() -> {
+                try {
+                    t.replyTo().tell(new LogLines(t.allocationId(), files.tail(t.stream(), Math.max(0, t.lines())), ""));
+                } catch (IOException e) {
+                    t.replyTo().tell(new LogLines(t.allocationId(), "", "cannot read the logs: " + e.getMessage()));
+                }
+            }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
+        } else if (s == null) {
             t.replyTo().tell(new LogLines(t.allocationId(), "", unknown(t.allocationId())));
         } else {
             s.tell(new ContainerSupervisor.TailLogs(t.stream(), t.lines(), t.replyTo()));

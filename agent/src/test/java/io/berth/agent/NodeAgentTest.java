@@ -327,6 +327,10 @@ class NodeAgentTest {
         until(events, AllocationState.FAILED);
         assertThat(Files.readString(config.dataDir().resolve("allocs/secure/logs/stdout.log"))).isEqualTo(
                 "CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t1\nSeccomp:\t2\nsysrq read-only\n");
+        TestProbe<LogLines> tail = f.kit.createTestProbe();
+        agent.tell(new TailLogs("secure", LogStream.STDOUT, 1, tail.getRef()));
+        assertThat(tail.receiveMessage(Duration.ofSeconds(10)).text()).as("the logs of an ended allocation")
+                .isEqualTo("sysrq read-only\n");
         f.kit.stop(agent);
     }
 
