@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -105,6 +106,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
      */
     private static final Duration KEEP_ENDED = Duration.ofHours(4);
     private static final Duration COLLECT_EVERY = Duration.ofMinutes(1);
+
+    /** Agent states always worth an event, besides every change of the client status. */
+    private static final Set<AllocationState> NOTEWORTHY = EnumSet.of(AllocationState.UNHEALTHY,
+            AllocationState.EXITED, AllocationState.OOM_KILLED, AllocationState.FAILED, AllocationState.STOPPED);
 
     private enum Tick implements SchedulerCommand { INSTANCE }
 
@@ -273,9 +278,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 sendStop(a);
             }
         }
+        // What the agent does not report is gone, unless it was assigned after the agent made its report (an
+        // agent re-sends a registration that was not answered in time, and an assignment may overtake it).
+        Instant reportedAt = r.status().at().minusSeconds(1);
         for (String id : n.allocations) {
             AllocEntry a = view.allocations.get(id);
-            if (!reported.contains(id) && !a.status.terminal() && !a.desiredStop) {
+            if (!reported.contains(id) && !a.status.terminal() && !a.desiredStop && a.createdAt.isBefore(reportedAt)) {
                 a.status = Allocation.Status.LOST;
                 a.detail = "node " + name + " registered without it";
                 a.record(a.state, a.detail, now);
@@ -416,8 +424,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         if (!applyState(a, c.state(), c.exitCode(), c.detail(), now())) {
             return this;
         }
-        publish("Allocation", "AllocationStateChanged", a.id, Map.of("job", a.jobId, "name", a.name(),
-                "node", a.node, "state", c.state().name().toLowerCase(), "detail", c.detail()));
+        if (a.status != before || NOTEWORTHY.contains(c.state())) {
+            // not every step of a start (PULLING, STARTING): at scale they would be most of the event stream;
+            // the allocation's own history keeps them
+            publish("Allocation", "AllocationStateChanged", a.id, Map.of("job", a.jobId, "name", a.name(),
+                    "node", a.node, "state", c.state().name().toLowerCase(), "detail", c.detail()));
+        }
         if (a.desiredStop || a.replacedBy != null) {
             if (c.state() == AllocationState.RUNNING) {
                 sendStop(a); // the stop was lost, or it raced the start
