@@ -101,12 +101,20 @@ public final class ScheduleBench implements Callable<Integer> {
                 : "BELOW the floor (100,000 instances in under 60 s)";
         return String.format(Locale.ROOT, "end to end: %,d hollow nodes in %d JVMs besides the scheduler's, %,d jobs "
                         + "x %,d%n  %,d of %,d instances reported running in %.1f s (%,.0f instances/s)%s%n"
-                        + "  the job store answered every registration after %.1f s; %,d placements made%n"
+                        + "  %s; %,d placements made%n"
                         + "  heap at the end: scheduler %,d MiB, largest hollow JVM %,d MiB (%,.1f KiB per node)%n  %s",
                 nodes, r.hollowJvms(), jobs, count, r.instances(), r.expected(), r.seconds(),
-                r.instances() / r.seconds(), r.complete() ? "" : " - STALLED", r.registerSeconds(), r.placements(),
+                r.instances() / r.seconds(), r.complete() ? "" : " - STALLED", registrations(r), r.placements(),
                 r.schedulerHeapMb(), r.hollowHeapMb(), r.hollowHeapMb() * 1024.0 / (nodes / (double) r.hollowJvms()),
                 verdict);
+    }
+
+    private String registrations(EndToEndBench.Result r) {
+        if (r.jobsAcknowledged() < 0) {
+            return "the job store did not answer every registration";
+        }
+        return String.format(Locale.ROOT, "the job store answered every registration after %.1f s, %,d of %,d "
+                + "acknowledged", r.registerSeconds(), r.jobsAcknowledged(), jobs);
     }
 
     private static String toJson(Map<Integer, EngineBenchmark.Measurement> engine, EndToEndBench.Result e2e) {
@@ -120,9 +128,10 @@ public final class ScheduleBench implements Callable<Integer> {
         if (e2e != null) {
             b.append(String.format(Locale.ROOT, ", \"e2e_seconds\": %.2f, \"e2e_instances\": %d, "
                             + "\"e2e_expected_instances\": %d, \"e2e_complete\": %b, \"e2e_hollow_jvms\": %d, "
-                            + "\"e2e_placements\": %d, \"scheduler_heap_mb\": %d, \"hollow_heap_mb\": %d",
-                    e2e.seconds(), e2e.instances(), e2e.expected(), e2e.complete(), e2e.hollowJvms(),
-                    e2e.placements(), e2e.schedulerHeapMb(), e2e.hollowHeapMb()));
+                            + "\"e2e_placements\": %d, \"e2e_jobs_acknowledged\": %d, \"scheduler_heap_mb\": %d, "
+                            + "\"hollow_heap_mb\": %d", e2e.seconds(), e2e.instances(), e2e.expected(), e2e.complete(),
+                    e2e.hollowJvms(), e2e.placements(), e2e.jobsAcknowledged(), e2e.schedulerHeapMb(),
+                    e2e.hollowHeapMb()));
         } else {
             b.append(", \"e2e_seconds\": null, \"e2e_instances\": null, \"scheduler_heap_mb\": null");
         }

@@ -29,12 +29,15 @@ public final class EndToEndBench {
      * @param complete     whether every instance was reported running
      * @param schedulerHeapMb the scheduler JVM's heap in use at the end, after a full GC
      * @param registerSeconds from the first registration until the job store answered the last one (-1 if it
-     *                     never did)
+     *                     did not within a minute of the end)
+     * @param jobsAcknowledged registrations the job store acknowledged (the rest were refused or timed out), -1
+     *                     when it did not answer them all
      * @param placements   allocations the scheduler placed (more than {@code expected} when it replaced some)
      * @param hollowHeapMb the largest heap in use of a hollow JVM at the end, after a full GC
      */
     public record Result(long instances, long expected, double seconds, boolean complete, long schedulerHeapMb,
-                         double registerSeconds, int hollowJvms, long placements, long hollowHeapMb) {}
+                         double registerSeconds, long jobsAcknowledged, int hollowJvms, long placements,
+                         long hollowHeapMb) {}
 
     /**
      * Runs the benchmark on this machine's loopback.
@@ -108,6 +111,15 @@ public final class EndToEndBench {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             boolean complete = confirmed == expected;
+            if (registerSeconds < 0) {
+                // instances can run before the job store acknowledges their job to the client
+                try {
+                    scheduler.await("jobs-done", STALLED);
+                    registerSeconds = (System.nanoTime() - start) / 1e9;
+                } catch (IllegalStateException e) {
+                    say(log, "the job store did not answer every registration: " + e.getMessage());
+                }
+            }
             scheduler.send("status");
             String status = scheduler.await("status", Duration.ofSeconds(60));
             long placements = Long.parseLong(status.substring(status.lastIndexOf(' ') + 1));
@@ -118,8 +130,10 @@ public final class EndToEndBench {
                 h.send("heap");
                 hollowHeap = Math.max(hollowHeap, Long.parseLong(h.await("heap", Duration.ofSeconds(60)).split(" ")[1]));
             }
+            String done = scheduler.latest("jobs-done");
+            long acknowledged = done == null ? -1 : Long.parseLong(done.split(" ")[1]);
             return new Result(complete ? confirmed : reported, expected, seconds, complete, heap, registerSeconds,
-                    hollowJvms, placements, hollowHeap);
+                    acknowledged, hollowJvms, placements, hollowHeap);
         }
     }
     private static long runningSum(List<ChildJvm> hollow) {

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.scheduler.cluster.BerthCluster;
 import io.berth.scheduler.cluster.ClusterSettings;
+import io.berth.scheduler.control.SchedulerSingleton;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ public final class HollowCluster {
         return Behaviors.setup(ctx -> {
             Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(ctx.getSelf(), SelfUp.class));
             return Behaviors.receiveMessage(up -> {
-                ActorRef<SchedulerCommand> scheduler = SchedulerProxy.of(ctx.getSystem());
+                ActorRef<SchedulerCommand> scheduler = SchedulerSingleton.init(ctx.getSystem(), null);
                 ctx.spawn(HollowFleet.create(first, nodes, settings, scheduler, counters), "hollow");
                 ChildJvm.say("up " + Cluster.get(ctx.getSystem()).selfMember().address());
                 return Behaviors.ignore();

@@ -67,7 +67,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
 public final class SchedulerNodeMain {
     private static final Set<String> OPTIONS = Set.of("name", "port", "seeds", "data-dir", "host");
     private static final Duration ASK = Duration.ofSeconds(15);
-    /** Registrations in flight at once for {@code jobs}: enough to keep the majority writes busy. */
+    /**
+     * Registrations in flight at once for {@code jobs}, as many clients would have: enough to keep the majority
+     * writes busy even when each takes seconds.
+     */
     private static final int PARALLEL_REGISTRATIONS = 32;
 
     private final ActorSystem<?> system;

@@ -4,12 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
+import io.berth.protocol.cluster.AllocationStats;
 import io.berth.protocol.cluster.AssignAllocation;
+import io.berth.protocol.cluster.GetAllocationStats;
 import io.berth.protocol.cluster.HeartbeatAck;
+import io.berth.protocol.cluster.LogLines;
+import io.berth.protocol.cluster.LogStream;
 import io.berth.protocol.cluster.NodeHeartbeat;
 import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.RegisterNode;
+import io.berth.protocol.cluster.RestartAllocation;
 import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.protocol.cluster.SignalAllocation;
+import io.berth.protocol.cluster.TailLogs;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.job.Resources;
@@ -190,6 +197,38 @@ class HollowAgentTest {
         again.replyTo().tell(new NodeRegistered("hollow-00000", 100));
         scheduler.expectMessageClass(NodeHeartbeat.class, WAIT);
         assertThat(counters.registered.get()).isEqualTo(1);
+    }
+
+    @Test
+    void restartsARunningTaskAsTheRealAgentReportsIt() {
+        TestProbe<SchedulerCommand> scheduler = KIT.createTestProbe(SchedulerCommand.class);
+        HollowFleet.Counters counters = new HollowFleet.Counters();
+        RegisterNode reg = registeredFleet(scheduler, 1, fast(), counters, 60_000).get("hollow-00000");
+        TestProbe<StopAnswer> answers = KIT.createTestProbe(StopAnswer.class);
+        reg.agent().tell(new RestartAllocation("a-1", answers.getRef()));
+        assertThat(answers.receiveMessage(WAIT).reason()).contains("unknown allocation a-1");
+
+        reg.agent().tell(assign("a-1"));
+        nonHeartbeats(scheduler, 4);
+        reg.agent().tell(new RestartAllocation("a-1", answers.getRef()));
+        assertThat(answers.receiveMessage(WAIT).accepted()).isTrue();
+        List<SchedulerCommand> restart = nonHeartbeats(scheduler, 3);
+        assertThat(states(restart)).containsExactly(AllocationState.EXITED, AllocationState.STARTING,
+                AllocationState.RUNNING);
+        assertThat(((AllocationStateChanged) restart.get(0)).exitCode()).isEqualTo(143);
+        assertThat(counters.running.get()).isEqualTo(1);
+
+        reg.agent().tell(new SignalAllocation("a-1", "SIGHUP", answers.getRef()));
+        assertThat(answers.receiveMessage(WAIT).accepted()).isTrue();
+        TestProbe<LogLines> logs = KIT.createTestProbe(LogLines.class);
+        reg.agent().tell(new TailLogs("a-1", LogStream.STDOUT, 10, logs.getRef()));
+        assertThat(logs.receiveMessage(WAIT)).satisfies(l -> {
+            assertThat(l.text()).isEmpty();
+            assertThat(l.error()).isEmpty();
+        });
+        TestProbe<AllocationStats> stats = KIT.createTestProbe(AllocationStats.class);
+        reg.agent().tell(new GetAllocationStats("nope", stats.getRef()));
+        assertThat(stats.receiveMessage(WAIT).error()).contains("unknown allocation nope");
     }
 
     @Test
