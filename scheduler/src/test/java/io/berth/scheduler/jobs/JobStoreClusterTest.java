@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.berth.protocol.job.Job;
+import io.berth.scheduler.cluster.BerthCluster;
+import io.berth.scheduler.cluster.ClusterSettings;
 import io.berth.scheduler.cluster.TestNodes;
 import io.berth.scheduler.jobs.JobStore.GetReply;
 import io.berth.scheduler.jobs.JobStore.JobList;
@@ -13,10 +15,13 @@ import io.berth.scheduler.jobs.JobStore.Rejected;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +124,26 @@ class JobStoreClusterTest {
         RegisterReply reply = register(0, TestJobs.web("web", 5, "hi"));
         assertThat(reply).isInstanceOf(Rejected.class);
         assertThat(((Rejected) reply).reason()).contains("majority");
+    }
+
+    @Test
+    void aDevNodeOnAnyFreePortFindsItsJobsAfterARestart() {
+        ClusterSettings dev = new ClusterSettings("dev", "127.0.0.1", 0, EnumSet.allOf(ClusterSettings.Role.class),
+                List.of(), dir.resolve("dev"), false);
+        for (int run = 0; run < 2; run++) {
+            ActorSystem<Void> system = BerthCluster.start(dev, Behaviors.empty(), TestNodes.TEST_CONFIG);
+            try {
+                ActorTestKit kit = ActorTestKit.create(system);
+                ActorRef<JobStore.Command> store = kit.spawn(JobStore.create(), "jobs");
+                TestProbe<RegisterReply> registered = kit.createTestProbe();
+                store.tell(new JobStore.Register(TestJobs.web("web", 1, "run " + run), registered.ref()));
+                // the second run's node has another port, and still builds on the first run's version
+                assertThat(registered.receiveMessage(Duration.ofSeconds(20))).isEqualTo(new Registered("web", run, true));
+            } finally {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().join();
+            }
+        }
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.AbstractActor;
 import org.apache.pekko.actor.ActorRef;
-import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ddata.DurableStore;
 import org.apache.pekko.cluster.ddata.GCounter;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -30,7 +29,8 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * The durable store of a Distributed Data {@code Replicator}, on RocksDB. Configure it with
  * {@code pekko.cluster.distributed-data.durable.store-actor-class = io.berth.storage.durable.RocksDbDurableStore}
- * and the directory in {@code pekko.cluster.distributed-data.durable.rocksdb.dir} (used as given).
+ * and the directory in {@code pekko.cluster.distributed-data.durable.rocksdb.dir} (used as given: one
+ * directory per node, which RocksDB locks while the node runs).
  *
  * <p>It speaks {@link DurableStore}'s protocol: {@code LoadAll} is answered with one {@code LoadData} of every
  * stored key and {@code LoadAllCompleted} (or fails with {@code LoadFailed}, which stops the replicator);
@@ -69,7 +69,8 @@ public final class RocksDbDurableStore extends AbstractActor {
 
     /** @param config the {@code durable} section of the replicator's config; {@code rocksdb.dir} names the directory */
     public RocksDbDurableStore(Config config) {
-        this.dir = directory(config.getString("rocksdb.dir"));
+        String configured = config.getString("rocksdb.dir");
+        this.dir = configured.isEmpty() ? null : Paths.get(configured).toAbsolutePath();
         try {
             this.serializer = (SerializerWithStringManifest) SerializationExtension.get(getContext().getSystem())
                     .serializerFor(DurableStore.DurableDataEnvelope.class);
@@ -78,19 +79,6 @@ public final class RocksDbDurableStore extends AbstractActor {
         }
         // every envelope has the same manifest, whatever data it carries
         this.manifest = serializer.manifest(new DurableStore.DurableDataEnvelope(GCounter.create()));
-    }
-
-    /**
-     * A directory ending in {@code ddata} is made unique to this replicator (as Pekko's LMDB store does), so that
-     * several nodes on one machine may share the default; any other is used as given.
-     */
-    private Path directory(String configured) {
-        if (!configured.endsWith("ddata")) {
-            return Paths.get(configured).toAbsolutePath();
-        }
-        String port = Cluster.get(getContext().getSystem()).selfAddress().getPort().map(String::valueOf).orElse("0");
-        return Paths.get(configured + "-" + getContext().getSystem().name() + "-" + getSelf().path().parent().name()
-                + "-" + port).toAbsolutePath();
     }
 
     @Override
@@ -110,6 +98,10 @@ public final class RocksDbDurableStore extends AbstractActor {
     private void loadAll() {
         long start = System.nanoTime();
         Map<String, DurableStore.DurableDataEnvelope> loaded = new HashMap<>();
+        if (dir == null) {
+            throw new DurableStore.LoadFailed("pekko.cluster.distributed-data.durable.rocksdb.dir is not set: name "
+                    + "the directory of this node's durable data (BerthCluster sets <data-dir>/ddata)");
+        }
         try {
             open();
             try (RocksIterator it = db.newIterator()) {
