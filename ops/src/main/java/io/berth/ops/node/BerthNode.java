@@ -9,7 +9,6 @@ import io.berth.agent.ImageFetcher;
 import io.berth.agent.NodeAgent;
 import io.berth.agent.network.ContainerNetwork;
 import io.berth.agent.network.NetworkConfig;
-import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.scheduler.api.ApiServer;
@@ -29,6 +28,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -153,7 +153,7 @@ public final class BerthNode implements AutoCloseable {
                 .credentials(CredentialStore.fromDockerConfig(CredentialStore.defaultDockerConfig())).build();
         ImageFetcher fetcher = ImageFetcher.registry(
                 new ImagePuller(registry, images, ImagePuller.DEFAULT_CONCURRENCY, RetryPolicy.DEFAULT));
-        ActorRef<AgentCommand> ignored = await(AskPattern.<NodeGuardian.Command, ActorRef<AgentCommand>>ask(system,
+        await(AskPattern.<NodeGuardian.Command, Done>ask(system,
                 replyTo -> new NodeGuardian.SpawnAgent(NodeAgent.create(config, runtime, images, fetcher,
                         new CniNetworkSetup(network), Clock.systemUTC(), scheduler), replyTo),
                 START_TIMEOUT, system.scheduler()).toCompletableFuture(), "the node agent");
@@ -191,10 +191,18 @@ public final class BerthNode implements AutoCloseable {
         }
     }
 
-    /** Runs the coordinated shutdown and waits for it. */
+    /**
+     * Why the node stopped or is stopping; empty while it runs. {@link #close} gives
+     * {@link CoordinatedShutdown#jvmExitReason()}; anything else came from the cluster (the node was downed).
+     */
+    public Optional<CoordinatedShutdown.Reason> stopReason() {
+        return CoordinatedShutdown.get(system).getShutdownReason();
+    }
+
+    /** Runs the coordinated shutdown (as a stop of the process asks for it) and waits for it. */
     @Override
     public void close() {
-        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.jvmExitReason());
         awaitQuietly(system);
     }
 

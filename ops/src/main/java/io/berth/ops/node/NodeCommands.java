@@ -9,6 +9,7 @@ import io.berth.scheduler.cluster.ClusterSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,7 +45,10 @@ public final class NodeCommands {
                 if (role().equals("agent")) {
                     Nodes.requireRoot(name);
                 }
-                Config operator = roleConfig(options.operatorConfig(role()));
+                // the command exits itself once the node has stopped, with a code that says whether it was asked to
+                // (a node the cluster downed exits with 1, so a supervisor such as systemd starts it again)
+                Config operator = ConfigFactory.parseString("berth.cluster.exit-jvm = off")
+                        .withFallback(roleConfig(options.operatorConfig(role())));
                 ClusterSettings settings = ClusterSettings.fromConfig(operator.withFallback(ConfigFactory.load()));
                 node = BerthNode.start(settings, operator, BerthNode.AgentHost.defaults());
             } catch (IllegalArgumentException | ConfigException e) {
@@ -69,6 +73,11 @@ public final class NodeCommands {
                 node.awaitTermination();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            var reason = node.stopReason().orElse(null);
+            if (reason != null && !reason.equals(CoordinatedShutdown.jvmExitReason())) {
+                err.println(name + ": the node stopped without being asked to (" + reason + ")");
+                return ExitCodes.FAILED;
             }
             out.println(name + ": stopped");
             return ExitCodes.OK;

@@ -15,8 +15,8 @@ final class NodeGuardian {
 
     sealed interface Command {}
 
-    /** Starts the agent; answered with its ref. */
-    record SpawnAgent(Behavior<AgentCommand> agent, ActorRef<ActorRef<AgentCommand>> replyTo) implements Command {}
+    /** Starts the agent; answered once it is spawned. */
+    record SpawnAgent(Behavior<AgentCommand> agent, ActorRef<Done> replyTo) implements Command {}
 
     /** Stops the agent; answered once it has stopped (at once when there is none). */
     record StopAgent(ActorRef<Done> replyTo) implements Command {}
@@ -29,7 +29,7 @@ final class NodeGuardian {
         return Behaviors.setup(ctx -> Behaviors.receive(Command.class)
                 .onMessage(SpawnAgent.class, m -> {
                     ActorRef<AgentCommand> agent = ctx.spawn(m.agent(), "agent");
-                    m.replyTo().tell(agent);
+                    m.replyTo().tell(Done.getInstance());
                     return withAgent(ctx, agent);
                 })
                 .onMessage(StopAgent.class, m -> {
