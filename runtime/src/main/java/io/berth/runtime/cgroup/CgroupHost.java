@@ -168,7 +168,7 @@ final class CgroupHost {
     }
 
     /** Maps each controller (and "name=x", and "" for v2) to the runtime's own cgroup path. */
-    static Map<String, String> ownPaths(String procSelfCgroup) {
+    private static Map<String, String> ownPaths(String procSelfCgroup) {
         Map<String, String> own = new LinkedHashMap<>();
         for (String line : procSelfCgroup.split("\n")) {
             String[] f = line.split(":", 3);

@@ -97,7 +97,7 @@ final class CgroupsV1 implements Cgroups {
         Map<CgroupHost.Hierarchy, Path> dirs = new LinkedHashMap<>();
         for (CgroupHost.Hierarchy h : hierarchies) {
             Path d = path.directoryIn(h, false);
-            if (Files.isDirectory(d)) {
+            if (d.toFile().isDirectory()) {  // java.io: a missing one costs no exception
                 dirs.put(h, d);
             }
         }

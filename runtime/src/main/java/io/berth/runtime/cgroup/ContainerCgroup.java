@@ -38,9 +38,9 @@ public interface ContainerCgroup {
      * cheaper than {@link #addProcess}: a thread moving itself (writing "0" to {@code tasks}) skips the kernel's
      * global thread-group lock, whose every acquisition after a quiet moment waits for an RCU grace period.
      * Only for a thread that spawns nothing else meanwhile and does not outlive the spawn: while it is inside,
-     * its process is listed in the cgroup. The way back is opened before the move, so it holds when the thread's
-     * root changes meanwhile (a pivot_root in a mount namespace it shares); where the thread's own cgroup is gone,
-     * it leads to the hierarchy's root.
+     * its process is listed in the cgroup. The way back leads to the runtime's own cgroup (the hierarchy's root
+     * where that is gone) through files opened ahead, so it holds when the thread's root changes meanwhile (a
+     * pivot_root in a mount namespace it shares).
      *
      * @throws UnsupportedOperationException on v2, where the threads of a process share one (domain) cgroup:
      *     use {@link #addProcess} there

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,31 +70,17 @@ final class ContainerCgroupV1 implements ContainerCgroup {
     @Override
     public Runnable enterThread() {
         Linux linux = Linux.get();
-        Map<String, String> own = CgroupHost.ownPaths(CgroupFiles.read(Path.of("/proc/thread-self/cgroup")));
-        // Where the thread goes back to is opened now: once the init runs it may pivot_root, which moves the root
-        // of this thread too (they share the mount namespace), and paths would then lead into the container.
-        List<Integer> back = new ArrayList<>();
+        List<int[]> back = new ArrayList<>();
         try {
-            for (CgroupHost.Hierarchy h : directories.keySet()) {
-                String path = own.get(h.controllers().get(0));
-                Path origin = path == null ? null : h.directory(path);
-                int fd = -1;
-                if (origin != null) {
-                    try {
-                        fd = openTasks(linux, origin);
-                    } catch (CgroupException e) {  // the thread's cgroup is gone: the root always takes it
-                        fd = -1;
-                    }
-                }
-                back.add(fd >= 0 ? fd : openTasks(linux, h.mountPoint()));
-            }
-            for (Path d : directories.values()) {
-                int fd = openTasks(linux, d);
+            for (Map.Entry<CgroupHost.Hierarchy, Path> e : directories.entrySet()) {
+                int[] way = wayBack(linux, e.getKey());
+                int fd = openTasks(linux, e.getValue());
                 try {
-                    moveThisThread(linux, fd, d);
+                    moveThisThread(linux, fd, e.getValue());
                 } finally {
                     linux.closeQuietly(fd);
                 }
+                back.add(way);
             }
         } catch (RuntimeException e) {
             leaveThread(linux, back);
@@ -102,15 +89,40 @@ final class ContainerCgroupV1 implements ContainerCgroup {
         return () -> leaveThread(linux, back);
     }
 
-    private void leaveThread(Linux linux, List<Integer> back) {
+    /**
+     * Per hierarchy, the {@code tasks} files of the runtime's own cgroup and of the root, opened once per process:
+     * where spawn threads go back to. Open files, not paths: once the init runs it may pivot_root, which moves the
+     * root of the spawn thread too (they share the mount namespace), and paths would then lead into the container.
+     */
+    private static final Map<CgroupHost.Hierarchy, int[]> WAY_BACK = new ConcurrentHashMap<>();
+
+    private static int[] wayBack(Linux linux, CgroupHost.Hierarchy h) {
+        return WAY_BACK.computeIfAbsent(h, x -> {
+            int root = openTasks(linux, x.mountPoint());
+            Path own = x.directory(x.ownPath());
+            int ownFd = root;
+            if (own != null) {
+                try {
+                    ownFd = openTasks(linux, own);
+                } catch (CgroupException e) {
+                    // the runtime's cgroup is gone: the root always takes the thread
+                }
+            }
+            return new int[] {ownFd, root};
+        });
+    }
+
+    private static void leaveThread(Linux linux, List<int[]> back) {
         CgroupException failure = null;
-        for (int fd : back) {
+        for (int[] way : back) {
             try {
-                moveThisThread(linux, fd, null);
+                moveThisThread(linux, way[0], null);
             } catch (CgroupException e) {
-                failure = failure == null ? e : failure;
-            } finally {
-                linux.closeQuietly(fd);
+                try {
+                    moveThisThread(linux, way[1], null);
+                } catch (CgroupException again) {
+                    failure = failure == null ? again : failure;
+                }
             }
         }
         if (failure != null) {
