@@ -13,6 +13,8 @@ import java.time.Duration;
  *                                 ({@code max-heartbeats-per-second}, 50)
  * @param missedHeartbeats         a node is declared down after this many intervals without a heartbeat
  *                                 ({@code missed-heartbeats}, 3)
+ * @param unreachableGrace         how long an agent's cluster member may stay unreachable before its nodes are declared
+ *                                 down (a removed member's nodes are down at once) ({@code unreachable-grace}, 10s)
  * @param failoverGrace            how long a newly started singleton waits for agents to register again before it
  *                                 evaluates, unless every agent member registered sooner ({@code failover-grace},
  *                                 10s)
@@ -23,10 +25,11 @@ import java.time.Duration;
  * @param seed                     the placement engine's random seed; 0 draws one ({@code seed}, 0)
  */
 public record SchedulerSettings(Duration minHeartbeatInterval, int maxHeartbeatsPerSecond, int missedHeartbeats,
-                                Duration failoverGrace, Duration tick, Duration batchTime, long seed) {
+                                Duration unreachableGrace, Duration failoverGrace, Duration tick, Duration batchTime,
+                                long seed) {
 
     public static final SchedulerSettings DEFAULTS = new SchedulerSettings(Duration.ofSeconds(5), 50, 3,
-            Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMillis(50), 0);
+            Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMillis(50), 0);
 
     public SchedulerSettings {
         if (minHeartbeatInterval.isNegative() || minHeartbeatInterval.isZero()) {
@@ -50,6 +53,8 @@ public record SchedulerSettings(Duration minHeartbeatInterval, int maxHeartbeats
                 config.hasPath(p + "max-heartbeats-per-second") ? config.getInt(p + "max-heartbeats-per-second")
                         : d.maxHeartbeatsPerSecond,
                 config.hasPath(p + "missed-heartbeats") ? config.getInt(p + "missed-heartbeats") : d.missedHeartbeats,
+                config.hasPath(p + "unreachable-grace") ? config.getDuration(p + "unreachable-grace")
+                        : d.unreachableGrace,
                 config.hasPath(p + "failover-grace") ? config.getDuration(p + "failover-grace") : d.failoverGrace,
                 config.hasPath(p + "tick") ? config.getDuration(p + "tick") : d.tick,
                 config.hasPath(p + "batch-time") ? config.getDuration(p + "batch-time") : d.batchTime,

@@ -78,11 +78,12 @@ import org.apache.pekko.cluster.typed.Subscribe;
  *
  * <p>Nodes heartbeat at an interval that grows with the cluster (Nomad's rule: at most
  * {@link SchedulerSettings#maxHeartbeatsPerSecond} in all) and are declared down after
- * {@link SchedulerSettings#missedHeartbeats} silent intervals, or at once when their cluster member becomes
- * unreachable or is removed; a down node must register again, and when it does, whatever was replaced meanwhile is
- * stopped on it. A new singleton knows nothing: agents learn it from their next heartbeat's answer and register
- * again with every allocation they hold, and evaluations wait {@link SchedulerSettings#failoverGrace} (or until
- * every agent member has registered) so that nothing running is placed twice.
+ * {@link SchedulerSettings#missedHeartbeats} silent intervals, when their cluster member stays unreachable for
+ * {@link SchedulerSettings#unreachableGrace}, or at once when it is removed; a down node must register again, and
+ * when it does, whatever was replaced meanwhile is stopped on it. A new singleton knows nothing: agents learn it
+ * from their next heartbeat's answer and register again with every allocation they hold, and evaluations wait
+ * {@link SchedulerSettings#failoverGrace} (or until every agent member has registered and every job's allocations
+ * are accounted for) so that nothing running is placed twice.
  *
  * <p>Health: an allocation of a group with an update strategy counts healthy once it has been RUNNING for the
  * strategy's min_healthy_time, unhealthy when its checks fail, it fails, or its healthy_deadline passes first. A
@@ -163,6 +164,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private final EvalQueue queue = new EvalQueue();
     private final PriorityQueue<Due> dues = new PriorityQueue<>(Comparator.comparing(Due::at));
     private final Set<String> deploymentsToCheck = new LinkedHashSet<>();
+    private final Map<Address, Instant> unreachableSince = new HashMap<>();
     private final ActorRef<JobStore.RegisterReply> storeReplies;
     private final Address selfAddress;
     private final Instant startedAt;
@@ -192,7 +194,8 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         this.selfAddress = cluster.selfMember().address();
         this.storeReplies = ctx.messageAdapter(JobStore.RegisterReply.class, StoreAnswered::new);
         cluster.subscriptions().tell(Subscribe.create(
-                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
+                ClusterEvent.MemberEvent.class));
         cluster.subscriptions().tell(Subscribe.create(
                 ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new),
                 ClusterEvent.ReachabilityEvent.class));
@@ -390,6 +393,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
 
     private Behavior<SchedulerCommand> onMemberChanged(MemberChanged m) {
         if (m.event() instanceof ClusterEvent.MemberRemoved removed) {
+            unreachableSince.remove(removed.member().address());
             downNodesAt(removed.member().address(), "its cluster member was removed");
         } else if (recovering()) {
             checkRecovered();
@@ -397,9 +401,15 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         return this;
     }
 
+    /**
+     * An unreachable member may be a long GC pause or a short network blip: its nodes go down only if it stays
+     * unreachable for {@link SchedulerSettings#unreachableGrace} (checked each second).
+     */
     private Behavior<SchedulerCommand> onReachabilityChanged(ReachabilityChanged m) {
         if (m.event() instanceof ClusterEvent.UnreachableMember u) {
-            downNodesAt(u.member().address(), "its cluster member is unreachable");
+            unreachableSince.putIfAbsent(u.member().address(), now());
+        } else if (m.event() instanceof ClusterEvent.ReachableMember r) {
+            unreachableSince.remove(r.member().address());
         }
         return this;
     }
@@ -1013,6 +1023,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                     markDown(n, "no heartbeat since " + n.lastHeartbeat);
                 }
             }
+            Instant cutoff = now.minus(settings.unreachableGrace());
+            unreachableSince.forEach((address, since) -> {
+                if (since.isBefore(cutoff)) {
+                    downNodesAt(address, "its cluster member has been unreachable since " + since);
+                }
+            });
         }
         for (NodeEntry n : view.nodes.values()) {
             if (n.draining) {

@@ -67,6 +67,29 @@ class SchedulerFailoverTest {
         }
     }
 
+    @Test
+    void theAllocationsOfACrashedAgentMemberArePlacedElsewhere() {
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 3, ConfigFactory.parseString(
+                "pekko.cluster.split-brain-resolver.stable-after = 3s"))) {
+            cluster.agent(2, FakeAgent.node("b", 4000, 8192, Map.of()));
+            cluster.register(SchedulerCluster.service("web", 4, "", ""));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 4);
+            cluster.agent(1, FakeAgent.node("a", 4000, 8192, Map.of()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.ask(SchedulerApi.NodeList.class,
+                    SchedulerApi.GetNodes::new).nodes().size() == 2);
+
+            cluster.crash(2); // b's whole actor system: the member is removed, long before b's heartbeat TTL
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> cluster.running("web").size() == 4
+                    && cluster.running("web").stream().allMatch(x -> x.node().equals("a")));
+            SchedulerApi.NodeView node = cluster.ask(SchedulerApi.NodeReply.class,
+                    r -> new SchedulerApi.GetNode("b", r)).node();
+            assertThat(node.status()).isEqualTo("down");
+            assertThat(cluster.allocations("web")).filteredOn(x -> x.node().equals("b")).hasSize(4)
+                    .allSatisfy(x -> assertThat(x.clientStatus()).isEqualTo("lost"));
+        }
+    }
+
     private static Set<String> ids(List<SchedulerApi.AllocationView> allocations) {
         return allocations.stream().map(SchedulerApi.AllocationView::id).collect(Collectors.toSet());
     }

@@ -48,7 +48,8 @@ class SchedulerSingletonTest {
         assertThat(running).allSatisfy(a -> assertThat(a.ports().get("http")).isBetween(20000, 32000));
         // the agents hold exactly what the scheduler shows
         Set<String> held = agents.stream().flatMap(a -> cluster.holdings(0, a).entrySet().stream())
-                .filter(e -> e.getValue() == AllocationState.RUNNING).map(Map.Entry::getKey).collect(Collectors.toSet());
+                .filter(e -> e.getValue() == AllocationState.RUNNING).map(Map.Entry::getKey)
+                .collect(Collectors.toSet());
         assertThat(held).isEqualTo(running.stream().map(SchedulerApi.AllocationView::id).collect(Collectors.toSet()));
         SchedulerApi.SchedulerStatus status = cluster.ask(SchedulerApi.SchedulerStatus.class,
                 SchedulerApi.GetStatus::new);
