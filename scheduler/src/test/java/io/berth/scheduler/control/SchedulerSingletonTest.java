@@ -320,6 +320,28 @@ class SchedulerSingletonTest {
         assertThat(cluster.allocations("flaky")).hasSize(2);
     }
 
+    @Test
+    void aSystemJobFollowsTheNodeSet() {
+        cluster.agent("a");
+        cluster.agent("b");
+        cluster.register(SchedulerCluster.parse("""
+                {"id": "logs", "type": "system", "groups": [{"name": "g", "tasks": [{"name": "t",
+                  "image": "docker.io/library/busybox:1.36"}]}]}
+                """));
+        await().atMost(WAIT).until(() -> cluster.running("logs").size() == 2);
+
+        ActorRef<AgentCommand> c = cluster.agent("c");
+        await().atMost(WAIT).until(() -> cluster.running("logs").size() == 3);
+        assertThat(cluster.running("logs")).extracting(SchedulerApi.AllocationView::node)
+                .containsExactlyInAnyOrder("a", "b", "c");
+
+        c.tell(new FakeAgent.Silence(true));
+        await().atMost(WAIT).until(() -> nodeStatus("c").equals("down"));
+        await().atMost(WAIT).until(() -> cluster.live("logs").size() == 2);
+        assertThat(cluster.live("logs")).extracting(SchedulerApi.AllocationView::node)
+                .containsExactlyInAnyOrder("a", "b");
+    }
+
     private String nodeStatus(String name) {
         SchedulerApi.NodeView n = cluster.ask(SchedulerApi.NodeReply.class,
                 r -> new SchedulerApi.GetNode(name, r)).node();
