@@ -34,8 +34,11 @@ public abstract class ApiCommand implements Callable<Integer> {
             return run(api.client());
         } catch (ApiException e) {
             err().println(name() + ": " + e.getMessage());
-            for (ApiException.FieldError f : e.errors()) {
-                err().println("  " + f);
+            // a single error is usually the message itself, with its path
+            if (!(e.errors().size() == 1 && e.getMessage().equals(e.errors().get(0).toString()))) {
+                for (ApiException.FieldError f : e.errors()) {
+                    err().println("  " + f);
+                }
             }
             return e.exitCode();
         } catch (ApiUnreachableException e) {

@@ -100,7 +100,7 @@ public final class NodeCommand {
             fields.put("CPU", Output.text(n, "used_cpu_mhz") + " of " + Output.text(info, "cpu_mhz") + " MHz reserved");
             fields.put("Memory", Output.text(n, "used_memory_mb") + " of " + Output.text(info, "memory_mb")
                     + " MiB reserved");
-            fields.put("Labels", Output.pairs(info.path("labels")));
+            fields.put("Labels", info.path("labels").isEmpty() ? "-" : Output.pairs(info.path("labels")));
             fields.put("Registered", Output.ago(Output.text(n, "registered_at"), now));
             fields.put("Heartbeat", Output.ago(Output.text(n, "last_heartbeat"), now));
             Output.fields(out(), fields);
