@@ -124,6 +124,8 @@ class JobStoreClusterTest {
         RegisterReply reply = register(0, TestJobs.web("web", 5, "hi"));
         assertThat(reply).isInstanceOf(Rejected.class);
         assertThat(((Rejected) reply).reason()).contains("majority");
+        // reads still answer, from this node's copy
+        assertThat(get(0, "web").latest().job()).isEqualTo(TestJobs.web("web", 1, "hi"));
     }
 
     @Test
