@@ -1,9 +1,11 @@
 package io.berth.scheduler.api;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.berth.protocol.cluster.SchedulerCommand;
 import com.typesafe.config.ConfigFactory;
+import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.scheduler.cluster.BerthCluster;
 import io.berth.scheduler.cluster.ClusterSettings;
 import io.berth.scheduler.control.SchedulerSingleton;
@@ -21,9 +23,9 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -62,7 +64,7 @@ final class ApiFixture implements AutoCloseable {
                         pekko.cluster.leader-actions-interval = 200ms
                         pekko.cluster.periodic-tasks-initial-delay = 100ms
                         """));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+        await().atMost(Duration.ofSeconds(30))
                 .until(() -> Cluster.get(system).selfMember().status() == MemberStatus.up());
         kit = ActorTestKit.create(system);
         jobStore = kit.spawn(JobStore.create(), "jobs");
