@@ -2,6 +2,7 @@ package io.berth.scheduler.api;
 
 import com.typesafe.config.ConfigFactory;
 import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.scheduler.cluster.TlsSettings;
 import io.berth.scheduler.events.Events;
 import io.berth.scheduler.jobs.JobStore;
 import java.net.InetSocketAddress;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -47,9 +49,12 @@ public final class ApiServer implements AutoCloseable {
     private final ApiMetrics metrics;
     private final Router router;
     private final ActorRef<PullTimer.Command> pullTimer;
+    private final boolean https;
 
-    private ApiServer(ServerBinding binding, ApiMetrics metrics, Router router, ActorRef<PullTimer.Command> pullTimer) {
+    private ApiServer(ServerBinding binding, ApiMetrics metrics, Router router, ActorRef<PullTimer.Command> pullTimer,
+                      boolean https) {
         this.binding = binding;
+        this.https = https;
         this.metrics = metrics;
         this.router = router;
         this.pullTimer = pullTimer;
@@ -89,14 +94,20 @@ public final class ApiServer implements AutoCloseable {
                 "pekko.http.server.parsing.max-content-length", Long.toString(settings.maxBodyBytes())))
                 .withFallback(system.settings().config()));
         try {
-            ServerBinding binding = Http.get(system).newServerAt(settings.host(), settings.port())
-                    .withSettings(server).bind(handler::handle).toCompletableFuture().get(10, TimeUnit.SECONDS);
-            log.info("HTTP API on http://{}:{}{}", binding.localAddress().getHostString(),
+            // berth.tls.api: HTTPS with the node's certificate (TlsSettings), and nothing on the port speaks HTTP
+            TlsSettings tls = TlsSettings.fromConfig(system.settings().config());
+            var at = Http.get(system).newServerAt(settings.host(), settings.port());
+            if (tls.api()) {
+                at = at.enableHttps(ConnectionContext.httpsServer(tls.serverContext()));
+            }
+            ServerBinding binding = at.withSettings(server).bind(handler::handle)
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            log.info("HTTP API on {}://{}:{}{}", tls.api() ? "https" : "http", binding.localAddress().getHostString(),
                     binding.localAddress().getPort(), handler.auth.enabled() ? " (tokens required)" : "");
             ActorRef<PullTimer.Command> pullTimer = system.systemActorOf(
                     PullTimer.create(Events.topic(system), metrics.pulls),
                     "berth-api-pulls-" + binding.localAddress().getPort(), Props.empty());
-            return new ApiServer(binding, metrics, router, pullTimer);
+            return new ApiServer(binding, metrics, router, pullTimer, tls.api());
         } catch (ExecutionException e) {
             metrics.close();
             throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
@@ -116,9 +127,9 @@ public final class ApiServer implements AutoCloseable {
         return binding.localAddress();
     }
 
-    /** {@code http://host:port}, for clients. */
+    /** {@code http://host:port} ({@code https} with berth.tls.api), for clients. */
     public String url() {
-        return "http://" + address().getHostString() + ":" + address().getPort();
+        return (https ? "https://" : "http://") + address().getHostString() + ":" + address().getPort();
     }
 
     /** The route table (for the OpenAPI check). */

@@ -16,7 +16,8 @@ import org.apache.pekko.cluster.typed.Join;
  * <p>The configuration is, from strongest to weakest: the caller's overrides, what {@link ClusterSettings} says
  * (provider, Artery address, roles, seeds, the job store's directory, coordinated shutdown), then the application
  * and reference configuration (the split brain resolver, Distributed Data's durable store: see the scheduler's
- * reference.conf).
+ * reference.conf). With {@code berth.tls.enabled} the nodes talk TLS with mutual authentication
+ * ({@link TlsSettings}).
  */
 public final class BerthCluster {
     /** The actor system's name, the same on every node (it is part of each node's address). */
@@ -46,7 +47,9 @@ public final class BerthCluster {
                 // SIGTERM leaves the cluster gracefully before the JVM exits; a downed or removed node exits
                 .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef("on"))
                 .withValue("pekko.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef(settings.exitJvm()));
-        return overrides.withFallback(node).withFallback(ConfigFactory.load());
+        Config full = overrides.withFallback(node).withFallback(ConfigFactory.load());
+        // berth.tls.enabled turns Artery into tls-tcp with the node's certificate, whatever else asked for tcp
+        return TlsSettings.fromConfig(full).arteryConfig().withFallback(full);
     }
 
     /** Starts the node and joins the cluster (see {@link #start(ClusterSettings, Behavior, Config)}). */
