@@ -44,6 +44,41 @@ class BerthClusterTest {
     }
 
     @Test
+    void theSplitBrainResolverDownsACrashedNodeOnTheMajoritySide() {
+        try (TestNodes nodes = new TestNodes(dir, 3, SHORT_SBR)) {
+            nodes.startAll();
+            nodes.crash(2);
+            await().atMost(Duration.ofSeconds(60)).until(() -> size(Cluster.get(nodes.system(0)).state().getMembers())
+                    == 2 && Cluster.get(nodes.system(0)).state().getUnreachable().isEmpty());
+            assertThat(nodes.terminated(0)).isFalse();
+        }
+    }
+
+    @Test
+    void aNodeCutOffFromTheMajorityDownsItself() {
+        try (TestNodes nodes = new TestNodes(dir, 3, SHORT_SBR)) {
+            nodes.startAll();
+            nodes.crash(1);
+            nodes.crash(2);
+            // keep-majority: one of three scheduler nodes is a minority; it downs itself and its system stops
+            await().atMost(Duration.ofSeconds(60)).until(() -> nodes.terminated(0));
+        }
+    }
+
+    private static final com.typesafe.config.Config SHORT_SBR = com.typesafe.config.ConfigFactory.parseString("""
+            pekko.cluster.split-brain-resolver.stable-after = 2s
+            pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+            """);
+
+    private static int size(Iterable<?> items) {
+        int n = 0;
+        for (Object ignored : items) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
     void configurationCarriesSplitBrainResolverShutdownAndSerialization() {
         var config = BerthCluster.config(new ClusterSettings("a", "10.0.0.5", 7701,
                 EnumSet.of(ClusterSettings.Role.SCHEDULER), List.of("10.0.0.4:7701"), dir, true));

@@ -42,12 +42,19 @@ public final class TestNodes implements AutoCloseable {
             """);
 
     private final Path root;
+    private final Config config;
     private final List<Integer> ports = new ArrayList<>();
     private final List<ActorSystem<Void>> systems = new ArrayList<>();
 
     /** {@code count} nodes (not started) with free ports and data directories under {@code root}. */
     public TestNodes(Path root, int count) {
+        this(root, count, ConfigFactory.empty());
+    }
+
+    /** As {@link #TestNodes(Path, int)}, with {@code overrides} over {@link #TEST_CONFIG}. */
+    public TestNodes(Path root, int count, Config overrides) {
         this.root = root;
+        this.config = overrides.withFallback(TEST_CONFIG);
         for (int i = 0; i < count; i++) {
             ports.add(freePort());
             systems.add(null);
@@ -62,7 +69,7 @@ public final class TestNodes implements AutoCloseable {
 
     /** Starts node {@code i} (again, over the same data directory, if it ran before). */
     public ActorSystem<Void> start(int i) {
-        ActorSystem<Void> system = BerthCluster.start(settings(i), Behaviors.empty(), TEST_CONFIG);
+        ActorSystem<Void> system = BerthCluster.start(settings(i), Behaviors.empty(), config);
         systems.set(i, system);
         return system;
     }
@@ -108,6 +115,11 @@ public final class TestNodes implements AutoCloseable {
                 crash(i);
             }
         }
+    }
+
+    /** Whether node {@code i} has terminated by itself (it was downed). */
+    public boolean terminated(int i) {
+        return systems.get(i).getWhenTerminated().toCompletableFuture().isDone();
     }
 
     private static int freePort() {
