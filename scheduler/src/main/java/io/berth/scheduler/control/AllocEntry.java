@@ -86,7 +86,9 @@ final class AllocEntry {
         if (desiredStop || replacedBy != null) {
             return null;
         }
-        return new Allocation(id, jobId, jobVersion, group, index, priority, node, resources,
+        // resources are unknown only for an allocation adopted before its job's spec arrived
+        return new Allocation(id, jobId, jobVersion, group, index, priority, node,
+                resources == null ? Capacity.ZERO : resources,
                 List.copyOf(ports.values()), status, healthy, canary, previousAllocation,
                 status == Allocation.Status.FAILED ? reschedulesInInterval : rescheduleCount);
     }

@@ -334,11 +334,14 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             index++;
         }
         AllocEntry a = new AllocEntry(rep.allocationId(), rep.jobId(), rep.jobVersion(), rep.taskGroup(), index,
-                spec == null ? Job.DEFAULT_PRIORITY : spec.priority(), n.name, g == null ? null : resources(g),
-                rep.hostPorts(), false, null, 0, now);
+                spec == null ? Job.DEFAULT_PRIORITY : spec.priority(), n.name,
+                spec == null ? null : g == null ? Capacity.ZERO : resources(g), rep.hostPorts(), false, null, 0, now);
         applyState(a, rep.state(), rep.exitCode(), rep.detail(), now);
         if (a.state == AllocationState.RUNNING) {
             a.healthy = true; // it ran before the failover: its deployment, if any, is not this singleton's
+        }
+        if (rep.state().terminal()) {
+            a.desiredStop = true; // one that ended while nobody heard: history, its slot is free
         }
         view.add(a);
         if (j.lastSpec != null) {

@@ -55,7 +55,7 @@ final class SchedulerCluster implements AutoCloseable {
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
             berth.jobs.write-timeout = 2s
             berth.jobs.read-timeout = 2s
-            berth.scheduler.min-heartbeat-interval = 300ms
+            berth.scheduler.min-heartbeat-interval = 500ms
             berth.scheduler.missed-heartbeats = 3
             berth.scheduler.failover-grace = 3s
             berth.scheduler.tick = 50ms
