@@ -12,20 +12,27 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The node's Prometheus registry: API latency per route and status, the scheduler's counters and gauges (copied
  * from the singleton's status at each scrape, so they are as fresh as the scrape), allocations by state, image
- * pull times from the event stream, and the JVM. The registry is also added to Micrometer's global registry, so what other parts of this JVM record there
+ * pull times from the allocations' histories, and the JVM. The registry is also added to Micrometer's global registry, so what other parts of this JVM record there
  * (image pulls of an agent running in the same JVM, in dev mode) shows up too. Thread-safe.
  */
 final class ApiMetrics implements AutoCloseable {
+    private static final int TIMED_PULLS = 100_000;
+
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong placements = new AtomicLong();
     private final AtomicLong stops = new AtomicLong();
@@ -37,10 +44,16 @@ final class ApiMetrics implements AutoCloseable {
     private final AtomicLong jobs = new AtomicLong();
     private final Map<AllocationState, AtomicLong> byState = new EnumMap<>(AllocationState.class);
     private final JvmGcMetrics gc = new JvmGcMetrics();
-    /** Image pulls as the scheduler saw them (see {@link PullTimer}). */
-    final Timer pulls = Timer.builder("berth.image.pulls")
-            .description("time allocations spent pulling their image, from PULLING to STARTING as the scheduler "
-                    + "heard it").publishPercentileHistogram().register(registry);
+    private final Timer pulls = Timer.builder("berth.image.pulls")
+            .description("time allocations spent pulling their image, from PULLING to STARTING in the "
+                    + "allocation's history").publishPercentileHistogram().register(registry);
+    /** Allocations whose pull is already in {@link #pulls}, the newest {@value #TIMED_PULLS} of them. */
+    private final Set<String> timedPulls = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > TIMED_PULLS;
+        }
+    });
 
     ApiMetrics() {
         FunctionCounter.builder("berth.scheduler.placements", placements, AtomicLong::doubleValue)
@@ -83,8 +96,12 @@ final class ApiMetrics implements AutoCloseable {
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Copies the scheduler's view in before a scrape. */
-    void scheduler(SchedulerApi.SchedulerStatus status, List<SchedulerApi.AllocationView> allocations) {
+    /**
+     * Copies the scheduler's view in before a scrape, and times the image pulls of allocations not seen pulling
+     * before. A scheduler node sees pulls only in the allocations' histories: agents in other JVMs report no
+     * bytes, and the event stream leaves start steps out.
+     */
+    synchronized void scheduler(SchedulerApi.SchedulerStatus status, List<SchedulerApi.AllocationView> allocations) {
         placements.set(status.placementsTotal());
         stops.set(status.stopsTotal());
         evaluations.set(status.evaluationsTotal());
@@ -96,8 +113,28 @@ final class ApiMetrics implements AutoCloseable {
         Map<AllocationState, Long> counts = new EnumMap<>(AllocationState.class);
         for (SchedulerApi.AllocationView a : allocations) {
             counts.merge(a.state(), 1L, Long::sum);
+            if (!timedPulls.contains(a.id())) {
+                Duration pull = pullTime(a.events());
+                if (pull != null) {
+                    pulls.record(pull);
+                    timedPulls.add(a.id());
+                }
+            }
         }
         byState.forEach((state, count) -> count.set(counts.getOrDefault(state, 0L)));
+    }
+
+    /** From the first PULLING to the STARTING after it, or null when the history does not hold both. */
+    private static Duration pullTime(List<SchedulerApi.AllocationEvent> events) {
+        Instant pulling = null;
+        for (SchedulerApi.AllocationEvent e : events) {
+            if (e.state() == AllocationState.PULLING && pulling == null) {
+                pulling = e.at();
+            } else if (e.state() == AllocationState.STARTING && pulling != null) {
+                return Duration.between(pulling, e.at());
+            }
+        }
+        return null;
     }
 
     String scrape() {

@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -48,16 +47,13 @@ public final class ApiServer implements AutoCloseable {
     private final ServerBinding binding;
     private final ApiMetrics metrics;
     private final Router router;
-    private final ActorRef<PullTimer.Command> pullTimer;
     private final boolean https;
 
-    private ApiServer(ServerBinding binding, ApiMetrics metrics, Router router, ActorRef<PullTimer.Command> pullTimer,
-                      boolean https) {
+    private ApiServer(ServerBinding binding, ApiMetrics metrics, Router router, boolean https) {
         this.binding = binding;
         this.https = https;
         this.metrics = metrics;
         this.router = router;
-        this.pullTimer = pullTimer;
     }
 
     /**
@@ -104,10 +100,7 @@ public final class ApiServer implements AutoCloseable {
                     .toCompletableFuture().get(10, TimeUnit.SECONDS);
             log.info("HTTP API on {}://{}:{}{}", tls.api() ? "https" : "http", binding.localAddress().getHostString(),
                     binding.localAddress().getPort(), handler.auth.enabled() ? " (tokens required)" : "");
-            ActorRef<PullTimer.Command> pullTimer = system.systemActorOf(
-                    PullTimer.create(Events.topic(system), metrics.pulls),
-                    "berth-api-pulls-" + binding.localAddress().getPort(), Props.empty());
-            return new ApiServer(binding, metrics, router, pullTimer, tls.api());
+            return new ApiServer(binding, metrics, router, tls.api());
         } catch (ExecutionException e) {
             metrics.close();
             throw new IllegalStateException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
@@ -147,7 +140,6 @@ public final class ApiServer implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             log.warn("the API did not stop cleanly: {}", e.toString());
         } finally {
-            pullTimer.tell(PullTimer.Stop.INSTANCE);
             metrics.close();
         }
     }

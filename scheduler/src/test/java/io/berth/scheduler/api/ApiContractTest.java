@@ -387,7 +387,7 @@ class ApiContractTest {
                 .contains("berth_scheduler_evaluation_queue_depth")
                 .contains("berth_allocations{state=\"running\"}")
                 .contains("jvm_memory_used_bytes");
-        // hollow agents report PULLING then STARTING: the pull is timed from the event stream
+        // hollow agents report PULLING then STARTING: the pull is timed from the allocation's history
         assertThat(metrics.body().lines().filter(l -> l.startsWith("berth_image_pulls_seconds_count"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum()).isPositive();
 
