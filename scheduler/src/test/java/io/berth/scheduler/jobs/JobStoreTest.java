@@ -2,7 +2,9 @@ package io.berth.scheduler.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.protocol.cluster.BerthEvent;
 import io.berth.protocol.job.Job;
+import io.berth.scheduler.events.Events;
 import io.berth.scheduler.cluster.TestNodes;
 import io.berth.scheduler.jobs.JobStore.GetReply;
 import io.berth.scheduler.jobs.JobStore.JobList;
@@ -14,8 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,6 +159,29 @@ class JobStoreTest {
         probe.fishForMessage(Duration.ofSeconds(5), m -> m.purged().contains("sub-b")
                 ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
                 : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+    }
+
+    @Test
+    void writesPublishJobEvents() {
+        TestProbe<BerthEvent> events = kit.createTestProbe();
+        Events.topic(nodes.system(0)).tell(Topic.subscribe(events.ref()));
+        // the topic registers the subscriber asynchronously: publish until it hears
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            register(TestJobs.web("ev-warm", 1, "x" + System.nanoTime()));
+            return events.receiveSeveralMessages(1, Duration.ofMillis(500)).size() == 1;
+        });
+        register(TestJobs.web("ev-a", 1, "hi"));
+        stop("ev-a", false);
+        stop("ev-a", true);
+        List<String> seen = new java.util.ArrayList<>();
+        events.fishForMessage(Duration.ofSeconds(10), e -> {
+            if (e.key().equals("ev-a")) {
+                assertThat(e.topic()).isEqualTo("Job");
+                seen.add(e.type());
+            }
+            return seen.size() == 3 ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore();
+        });
+        assertThat(seen).containsExactly("JobRegistered", "JobStopped", "JobPurged");
     }
 
     @Test
