@@ -16,9 +16,21 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A small client of Berth's HTTP API ({@code /v1/...}, JSON in snake_case) over {@link HttpClient}. Every call
@@ -41,9 +53,10 @@ public final class ApiClient {
     /**
      * @param address the API's base, {@code http://127.0.0.1:7700}
      * @param token   the bearer token; null or empty for none
-     * @throws IllegalArgumentException when the address is not an http or https URL
+     * @param caFile  PEM certificates to trust besides the system's, for an https API with a private CA; may be null
+     * @throws IllegalArgumentException when the address is not an http or https URL, or the CA file is unusable
      */
-    public ApiClient(String address, String token) {
+    public ApiClient(String address, String token, Path caFile) {
         URI uri;
         try {
             uri = URI.create(address.endsWith("/") ? address.substring(0, address.length() - 1) : address);
@@ -57,7 +70,11 @@ public final class ApiClient {
         }
         this.base = uri;
         this.token = token == null || token.isBlank() ? null : token.trim();
-        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+        if (caFile != null) {
+            http.sslContext(trusting(caFile));
+        }
+        this.http = http.build();
     }
 
     /** The API's base address. */
@@ -124,6 +141,44 @@ public final class ApiClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /** TLS that trusts the system's CAs and those in {@code caFile}. */
+    private static SSLContext trusting(Path caFile) {
+        if (!Files.isRegularFile(caFile)) {
+            throw new IllegalArgumentException("--ca-file: " + caFile + ": no such file");
+        }
+        try {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            system.init((KeyStore) null);
+            int n = 0;
+            for (TrustManager tm : system.getTrustManagers()) {
+                if (tm instanceof X509TrustManager x509) {
+                    for (X509Certificate ca : x509.getAcceptedIssuers()) {
+                        trust.setCertificateEntry("system-" + n++, ca);
+                    }
+                }
+            }
+            Collection<? extends Certificate> given;
+            try (InputStream in = Files.newInputStream(caFile)) {
+                given = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            }
+            if (given.isEmpty()) {
+                throw new IllegalArgumentException("--ca-file: " + caFile + " holds no PEM certificate");
+            }
+            for (Certificate ca : given) {
+                trust.setCertificateEntry("given-" + n++, ca);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("--ca-file: cannot use " + caFile + ": " + e.getMessage(), e);
+        }
+    }
+
     private HttpRequest.Builder request(String path, Duration timeout) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "application/json");
         if (timeout != null) {
@@ -162,11 +217,16 @@ public final class ApiClient {
     }
 
     private ApiUnreachableException unreachable(IOException e) {
+        String where = "cannot reach the Berth API at " + base + ": ";
+        if (e instanceof javax.net.ssl.SSLException) {
+            return new ApiUnreachableException(where + "TLS failed: " + e.getMessage() + " (an API certificate from a "
+                    + "private CA? give its certificate with --ca-file or BERTH_CACERT)", e);
+        }
         String why = e instanceof ConnectException ? "connection refused"
                 : e instanceof HttpConnectTimeoutException ? "connection timed out"
                 : e instanceof HttpTimeoutException ? "no answer in time"
                 : String.valueOf(e.getMessage());
-        return new ApiUnreachableException("cannot reach the Berth API at " + base + ": " + why
+        return new ApiUnreachableException(where + why
                 + " (is `berth dev` or `berth server` running there? set --address or BERTH_ADDR)", e);
     }
 

@@ -1,5 +1,6 @@
 package io.berth.ops.cli;
 
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Where the API is and how to prove who we are: on every command that talks to a cluster. */
@@ -14,8 +15,12 @@ public final class ApiOptions {
             description = "The bearer token (default: $BERTH_TOKEN); needed when the API listens beyond loopback.")
     String token;
 
+    @Option(names = "--ca-file", paramLabel = "PEM", defaultValue = "${env:BERTH_CACERT}",
+            description = "Also trust the CA certificates in this PEM file, for an https API (default: $BERTH_CACERT).")
+    Path caFile;
+
     /** A client for these options. */
     public ApiClient client() {
-        return new ApiClient(address, token);
+        return new ApiClient(address, token, caFile);
     }
 }

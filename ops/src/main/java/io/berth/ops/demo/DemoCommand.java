@@ -118,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
         URI api = dev.node().apiAddress();
         out.println("berth demo: API on " + api + ", data in " + dev.dataDir());
         String image = DemoImage.ensure(dev.node().images(), out);
-        ApiClient client = new ApiClient(api.toString(), null);
+        ApiClient client = new ApiClient(api.toString(), null, null);
         JsonNode registered = client.post("/v1/jobs", withImage(job, image)).body();
         long version = registered.path("version").asLong();
         out.println("berth demo: job " + job.id() + " registered (version " + version + "), image " + image);
