@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationState;
+import io.berth.protocol.cluster.BerthEvent;
+import io.berth.scheduler.events.Events;
 import io.berth.scheduler.jobs.JobStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +42,29 @@ class SchedulerSingletonTest {
     }
 
     @Test
+    void anIneligibleNodeTakesNothingNew() {
+        cluster.agent("a");
+        cluster.agent("b");
+        await().atMost(WAIT).until(() -> nodeStatus("b").equals("ready") && nodeStatus("a").equals("ready"));
+        SchedulerApi.OperationResult off = cluster.ask(SchedulerApi.OperationResult.class,
+                r -> new SchedulerApi.SetEligibility("a", false, r));
+        assertThat(off.ok()).isTrue();
+        assertThat(cluster.ask(SchedulerApi.OperationResult.class,
+                r -> new SchedulerApi.SetEligibility("nope", false, r)).notFound()).isTrue();
+
+        cluster.register(SchedulerCluster.service("web", 3, "", ""));
+
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 3);
+        assertThat(cluster.running("web")).allSatisfy(x -> assertThat(x.node()).isEqualTo("b"));
+        SchedulerApi.NodeView a = cluster.ask(SchedulerApi.NodeReply.class,
+                r -> new SchedulerApi.GetNode("a", r)).node();
+        assertThat(a.eligible()).isFalse();
+    }
+
+    @Test
     void aRegisteredJobIsPlacedAndRuns() {
+        TestProbe<BerthEvent> events = cluster.kits.get(0).createTestProbe(BerthEvent.class);
+        Events.topic(cluster.systems.get(0)).tell(Topic.subscribe(events.ref()));
         List<ActorRef<AgentCommand>> agents = List.of(cluster.agent("a"), cluster.agent("b"), cluster.agent("c"));
         assertThat(cluster.register(SchedulerCluster.service("web", 3, "\"V\": \"1\"", "")))
                 .isEqualTo(new JobStore.Registered("web", 0, true));
@@ -55,6 +82,14 @@ class SchedulerSingletonTest {
                 SchedulerApi.GetStatus::new);
         assertThat(status.placementsTotal()).isEqualTo(3);
         assertThat(status.readyNodes()).isEqualTo(3);
+        // the event stream heard of it
+        List<BerthEvent> heard = events.fishForMessage(WAIT, e -> e.type().equals("AllocationPlaced")
+                && e.details().get("name").equals("web.web[2]") ? FishingOutcomes.complete()
+                : FishingOutcomes.continueAndIgnore());
+        assertThat(heard).last().satisfies(e -> {
+            assertThat(e.topic()).isEqualTo("Allocation");
+            assertThat(e.details()).containsEntry("job", "web");
+        });
     }
 
     @Test
