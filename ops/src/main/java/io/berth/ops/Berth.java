@@ -10,6 +10,7 @@ import io.berth.ops.demo.DemoCommand;
 import io.berth.ops.image.ImageCommand;
 import io.berth.ops.node.DevCommand;
 import io.berth.ops.node.NodeCommands;
+import io.berth.ops.tls.TlsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
         description = "Berth: a distributed container scheduler for OCI containers.",
         subcommands = {DemoCommand.class, DevCommand.class, NodeCommands.Server.class, NodeCommands.Agent.class,
                 JobCommand.class, AllocCommand.class, NodeCommand.class,
-                EventsCommand.class, ImageCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                EventsCommand.class, ImageCommand.class, TlsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Berth {
 
     public static void main(String[] args) {

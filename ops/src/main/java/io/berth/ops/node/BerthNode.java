@@ -129,7 +129,8 @@ public final class BerthNode implements AutoCloseable {
                             server.close();
                             return Done.getInstance();
                         }));
-                api = URI.create("http://" + hostForUrl(apiSettings.host()) + ":" + server.address().getPort());
+                api = URI.create(URI.create(server.url()).getScheme() + "://" + hostForUrl(apiSettings.host()) + ":"
+                        + server.address().getPort());
             }
             if (agent) {
                 startAgent(system, agentConfig, runtime, images, network, singleton);
@@ -168,7 +169,7 @@ public final class BerthNode implements AutoCloseable {
                         }));
     }
 
-    /** The API's base address, {@code http://127.0.0.1:7700}; null on a node without the scheduler role. */
+    /** The API's base address, {@code http://127.0.0.1:7700} ({@code https} with berth.tls.api); null on a node without the scheduler role. */
     public URI apiAddress() {
         return api;
     }

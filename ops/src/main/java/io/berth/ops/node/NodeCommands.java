@@ -92,6 +92,10 @@ public final class NodeCommands {
                         + "Beyond loopback it requires tokens (berth.api.tokens-file).")
         String api;
 
+        @Option(names = "--api-https", description = "Serve the API over HTTPS with the node's certificate "
+                + "(--tls-dir or berth.tls.dir; berth.tls.api).")
+        boolean apiHttps;
+
         @Override
         String role() {
             return "scheduler";
@@ -99,6 +103,9 @@ public final class NodeCommands {
 
         @Override
         Config roleConfig(Config operator) {
+            if (apiHttps) {
+                operator = ConfigFactory.parseString("berth.tls.api = on").withFallback(operator);
+            }
             if (api == null) {
                 return operator;
             }

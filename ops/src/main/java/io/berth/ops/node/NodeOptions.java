@@ -39,6 +39,11 @@ public final class NodeOptions {
             + "(default: berth.cluster.data-dir).")
     Path dataDir;
 
+    @Option(names = "--tls-dir", paramLabel = "DIR",
+            description = "Talk TLS with the other nodes, with this node's certificate from `berth tls cert` "
+                    + "(berth.tls.enabled and berth.tls.dir). Required for a cluster across machines.")
+    Path tlsDir;
+
     /**
      * The operator's configuration: these options over the file (the reference configuration is not included).
      *
@@ -65,6 +70,10 @@ public final class NodeOptions {
         if (dataDir != null) {
             flags = flags.withValue("berth.cluster.data-dir",
                     ConfigValueFactory.fromAnyRef(dataDir.toAbsolutePath().toString()));
+        }
+        if (tlsDir != null) {
+            flags = flags.withValue("berth.tls.enabled", ConfigValueFactory.fromAnyRef(true))
+                    .withValue("berth.tls.dir", ConfigValueFactory.fromAnyRef(tlsDir.toAbsolutePath().toString()));
         }
         return flags.withFallback(file);
     }
