@@ -377,6 +377,26 @@ class SchedulerSingletonTest {
                 .containsExactlyInAnyOrder("a", "b");
     }
 
+    @Test
+    void stoppingAJobStopsItsAllocationsAndPurgingForgetsThem() {
+        ActorRef<AgentCommand> a = cluster.agent("a");
+        cluster.register(SchedulerCluster.service("web", 2, "", ""));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 2);
+
+        TestProbe<JobStore.RegisterReply> reply = cluster.kits.get(0).createTestProbe();
+        cluster.stores.get(0).tell(new JobStore.StopJob("web", false, reply.ref()));
+        assertThat(reply.receiveMessage(WAIT)).isInstanceOf(JobStore.Registered.class);
+
+        await().atMost(WAIT).until(() -> cluster.live("web").isEmpty());
+        await().atMost(WAIT).until(() -> cluster.holdings(0, a).values().stream()
+                .allMatch(s -> s == AllocationState.STOPPED));
+        assertThat(cluster.allocations("web")).hasSize(2);
+
+        cluster.stores.get(0).tell(new JobStore.StopJob("web", true, reply.ref()));
+        reply.receiveMessage(WAIT);
+        await().atMost(WAIT).until(() -> cluster.allocations("web").isEmpty());
+    }
+
     private String nodeStatus(String name) {
         SchedulerApi.NodeView n = cluster.ask(SchedulerApi.NodeReply.class,
                 r -> new SchedulerApi.GetNode(name, r)).node();
