@@ -42,6 +42,7 @@ final class EventRoutes {
     /** How long a quiet stream waits before it sends a heartbeat line. */
     static final Duration HEARTBEAT = Duration.ofSeconds(10);
     private static final int BATCH = 256;
+    private static final byte[] HEARTBEAT_LINE = {'{', '}', '\n'};
 
     /**
      * One line of the stream.
@@ -60,14 +61,21 @@ final class EventRoutes {
         return List.of(new Route(HttpMethods.GET, "/v1/events", Access.READ, this::events));
     }
 
+    /**
+     * Where a stream is: the index it has read up to, and when it last wrote something (a filtered stream may
+     * read many batches that leave nothing to write; it still owes the client a heartbeat).
+     */
+    private record Position(long after, long lastWriteNanos) {}
+
     private CompletionStage<HttpResponse> events(Call call) {
         Predicate<BerthEvent> filter = filter(call.queryAll("topic"));
         long from = call.longQuery("index", 0, 0);
         return ctx.ask(ctx.eventLog, EventLog.GetIndex::new, "the event log").thenApply(now -> {
-            Source<ByteString, NotUsed> lines = Source.unfoldAsync(from, after -> ctx.ask(ctx.eventLog,
-                            (ActorRef<EventLog.Batch> r) -> new EventLog.Read(after, BATCH, HEARTBEAT, r),
-                            "the event log", HEARTBEAT.plus(ctx.settings.askTimeout()))
-                    .thenApply(batch -> Optional.of(render(after, batch, filter))))
+            Source<ByteString, NotUsed> lines = Source.unfoldAsync(new Position(from, System.nanoTime()),
+                            at -> ctx.ask(ctx.eventLog,
+                                    (ActorRef<EventLog.Batch> r) -> new EventLog.Read(at.after(), BATCH, HEARTBEAT, r),
+                                    "the event log", HEARTBEAT.plus(ctx.settings.askTimeout()))
+                                    .thenApply(batch -> Optional.of(render(at, batch, filter, System.nanoTime()))))
                     .filter(bytes -> !bytes.isEmpty());
             return HttpResponse.create()
                     .addHeader(RawHeader.create(ApiContext.INDEX_HEADER, Long.toString(now.lastIndex())))
@@ -75,13 +83,15 @@ final class EventRoutes {
         });
     }
 
-    /** The next index to read after, and the lines for one batch. */
-    private static Pair<Long, ByteString> render(long after, EventLog.Batch batch, Predicate<BerthEvent> filter) {
-        if (batch.entries().isEmpty()) {
-            return Pair.create(after, ByteString.fromString("{}\n")); // quiet: a heartbeat
-        }
+    /**
+     * The stream's next position and the lines for one batch: the events the filter lets through, or a heartbeat
+     * {@code {}} when nothing was written for {@link #HEARTBEAT}.
+     */
+    private static Pair<Position, ByteString> render(Position at, EventLog.Batch batch, Predicate<BerthEvent> filter,
+                                                     long nowNanos) {
+        long after = at.after();
         ByteStringBuilder out = ByteString.createBuilder();
-        if (batch.missed()) {
+        if (batch.missed() && !batch.entries().isEmpty()) {
             long first = batch.entries().get(0).index();
             line(out, new EventLine(first - 1, "Stream", "EventsMissed", "",
                     Map.of("after", Long.toString(after), "resumed_at", Long.toString(first),
@@ -92,9 +102,12 @@ final class EventRoutes {
             if (filter.test(e)) {
                 line(out, new EventLine(entry.index(), e.topic(), e.type(), e.key(), e.details(), e.at()));
             }
+            after = entry.index();
         }
-        long next = batch.entries().get(batch.entries().size() - 1).index();
-        return Pair.create(next, out.result());
+        if (out.isEmpty() && nowNanos - at.lastWriteNanos() >= HEARTBEAT.toNanos()) {
+            out.putBytes(HEARTBEAT_LINE);
+        }
+        return Pair.create(new Position(after, out.isEmpty() ? at.lastWriteNanos() : nowNanos), out.result());
     }
 
     private static void line(ByteStringBuilder out, EventLine line) {

@@ -135,7 +135,10 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     }
 
     private Behavior<Command> onRead(Read read) {
-        if (read.after() < lastIndex || read.timeout().isZero() || read.timeout().isNegative()) {
+        // an index from before this log's events (another run of the node) with nothing held yet: there is no
+        // entry to answer with, so an entry reader waits like one that is up to date instead of asking again
+        boolean newer = read.after() < lastIndex && (read.max() == 0 || count > 0);
+        if (newer || read.timeout().isZero() || read.timeout().isNegative()) {
             answer(read);
         } else {
             long id = nextReaderId++;

@@ -105,6 +105,21 @@ class EventLogTest {
     }
 
     @Test
+    void aReaderFromBeforeAnEmptyLogWaitsForItsFirstEvent() {
+        Log log = newLog(100);
+        TestProbe<EventLog.Batch> probe = KIT.createTestProbe();
+        log.log().tell(new EventLog.Read(START_INDEX - 500, 10, Duration.ofSeconds(30), probe.ref()));
+        probe.expectNoMessage(Duration.ofMillis(200));
+        log.publish("first");
+        EventLog.Batch batch = probe.receiveMessage();
+        assertThat(keys(batch)).containsExactly("first");
+        assertThat(batch.missed()).isTrue();
+        // a blocking query (max 0) with an older index is answered at once: the index has moved on
+        log.log().tell(new EventLog.Read(START_INDEX - 500, 0, Duration.ofSeconds(30), probe.ref()));
+        assertThat(probe.receiveMessage(Duration.ofSeconds(1)).lastIndex()).isEqualTo(START_INDEX + 1);
+    }
+
+    @Test
     void aFullRingBufferDropsTheOldestAndTellsAReaderItMissedSome() {
         Log log = newLog(3);
         log.publish("1", "2", "3", "4", "5");
