@@ -22,11 +22,13 @@ class MultiJvmClusterTest {
     private static final Duration CONVERGE = Duration.ofSeconds(150);
     /**
      * Short enough for a test; long enough that a busy 2-core machine does not down nodes by mistake. The job
-     * store's write timeout is longer than in production because the four JVMs share two cores.
+     * store's majority read and write timeouts are longer than in production because the four JVMs share two cores
+     * (with other work): a node starved for three seconds would otherwise fail a majority that is there.
      */
     private static final List<String> JVM_ARGS = List.of(
             "-Dpekko.cluster.split-brain-resolver.stable-after=4s",
             "-Dberth.jobs.write-timeout=10s",
+            "-Dberth.jobs.read-timeout=10s",
             "-Dberth.scheduler.failover-grace=3s",
             "-Dberth.scheduler.min-heartbeat-interval=2s");
 
