@@ -193,6 +193,29 @@ class CommandLineTest {
     }
 
     @Test
+    @Order(6)
+    void aDeploymentThatFailsEndsWithExitCode1AndSaysWhy() throws Exception {
+        Path file = dir.resolve("broken.json");
+        Files.writeString(file, """
+                {"id": "broken", "type": "service",
+                 "groups": [{"name": "g", "count": 1, "tasks": [{
+                   "name": "t", "image": "%s", "command": ["/bin/sh", "-c", "echo failing; exit 3"],
+                   "resources": {"cpu_mhz": 100, "memory_mb": 16}, "network": "none",
+                   "restart": {"attempts": 0, "mode": "fail"}}],
+                   "reschedule": {"attempts": 0}}],
+                 "update": {"min_healthy_time": "1s", "healthy_deadline": "30s"}}
+                """.formatted(IMAGE));
+        Result run = berth("job", "run", file.toString(), "--json", "--timeout", "2m");
+        assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ExitCodes.FAILED);
+        JsonNode outcome = run.json();
+        assertThat(outcome.path("healthy").asBoolean()).isFalse();
+        assertThat(outcome.path("deployment").path("status").asText()).isEqualTo("failed");
+        String alloc = Allocations.items(outcome.path("allocations")).get(0).path("id").asText();
+        assertThat(berth("alloc", "logs", alloc).out()).contains("failing");
+        assertThat(berth("job", "stop", "broken", "--purge").exit()).isZero();
+    }
+
+    @Test
     void aMissingFileIsNotFound() {
         Result run = berth("job", "run", dir.resolve("nope.json").toString());
         assertThat(run.exit()).isEqualTo(ExitCodes.NOT_FOUND);
