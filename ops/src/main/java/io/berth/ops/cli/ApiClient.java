@@ -77,11 +77,6 @@ public final class ApiClient {
         this.http = http.build();
     }
 
-    /** The API's base address. */
-    public URI address() {
-        return base;
-    }
-
     public Response get(String path) throws ApiException, ApiUnreachableException {
         return send(request(path, REQUEST_TIMEOUT).GET().build());
     }
