@@ -102,11 +102,11 @@ public final class ScheduleBench implements Callable<Integer> {
         return String.format(Locale.ROOT, "end to end: %,d hollow nodes in %d JVMs besides the scheduler's, %,d jobs "
                         + "x %,d%n  %,d of %,d instances reported running in %.1f s (%,.0f instances/s)%s%n"
                         + "  %s; %,d placements made%n"
-                        + "  heap at the end: scheduler %,d MiB, largest hollow JVM %,d MiB (%,.1f KiB per node)%n  %s",
+                        + "  heap at the end: scheduler %,d MiB, largest hollow JVM %,d MiB for %,d nodes (Pekko's own "
+                        + "baseline included)%n  %s",
                 nodes, r.hollowJvms(), jobs, count, r.instances(), r.expected(), r.seconds(),
                 r.instances() / r.seconds(), r.complete() ? "" : " - STALLED", registrations(r), r.placements(),
-                r.schedulerHeapMb(), r.hollowHeapMb(), r.hollowHeapMb() * 1024.0 / (nodes / (double) r.hollowJvms()),
-                verdict);
+                r.schedulerHeapMb(), r.hollowHeapMb(), (nodes + r.hollowJvms() - 1) / r.hollowJvms(), verdict);
     }
 
     private String registrations(EndToEndBench.Result r) {
