@@ -2,6 +2,7 @@ package io.berth.ops;
 
 import io.berth.ops.bench.BenchCommand;
 import io.berth.ops.cli.AllocCommand;
+import io.berth.ops.config.ConfigCommand;
 import io.berth.ops.cli.EventsCommand;
 import io.berth.ops.cli.ExitCodes;
 import io.berth.ops.cli.JobCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Command;
         description = "Berth: a distributed container scheduler for OCI containers.",
         subcommands = {DemoCommand.class, DevCommand.class, NodeCommands.Server.class, NodeCommands.Agent.class,
                 JobCommand.class, AllocCommand.class, NodeCommand.class,
-                EventsCommand.class, ImageCommand.class, TlsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                EventsCommand.class, ImageCommand.class, TlsCommand.class, ConfigCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Berth {
 
     public static void main(String[] args) {
