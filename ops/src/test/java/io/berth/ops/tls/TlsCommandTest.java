@@ -123,6 +123,17 @@ class TlsCommandTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("berth.tls.dir: required");
     }
 
+    @Test
+    void serverFlagsTurnTlsOnAndNameTheDirectoryWhenItIsWrong() {
+        Path data = tmp.resolve("data");
+        assertThat(run("server", "--tls-dir", tmp.resolve("missing").toString(), "--data-dir", data.toString(),
+                "--bind", "127.0.0.1:0", "--api", "127.0.0.1:0")).isEqualTo(2);
+        assertThat(err.toString()).contains("berth.tls.dir").contains("missing").contains(TlsSettings.KEY_STORE);
+        assertThat(run("server", "--api-https", "--data-dir", data.toString(), "--bind", "127.0.0.1:0",
+                "--api", "127.0.0.1:0")).isEqualTo(2);
+        assertThat(err.toString()).contains("berth.tls.dir: required");
+    }
+
     private int run(String... args) {
         err.getBuffer().setLength(0);
         CommandLine cli = Berth.commandLine();
