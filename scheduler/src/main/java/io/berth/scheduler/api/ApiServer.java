@@ -79,6 +79,7 @@ public final class ApiServer implements AutoCloseable {
         routes.addAll(new NodeRoutes(ctx, scheduler).routes());
         routes.addAll(new EventRoutes(ctx).routes());
         routes.addAll(new SystemRoutes(ctx, scheduler, metrics).routes());
+        routes.addAll(new OperatorRoutes(ctx, jobStore).routes());
         Router router = new Router(routes);
         Handler handler = new Handler(router, new Auth(settings.tokens()), metrics,
                 Materializer.matFromSystem(system), settings);
