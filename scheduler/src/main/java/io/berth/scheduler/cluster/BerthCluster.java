@@ -14,9 +14,10 @@ import org.apache.pekko.cluster.typed.Join;
  * {@value #SYSTEM_NAME}; seed nodes are given as {@code host:port}.
  *
  * <p>The configuration is, from strongest to weakest: the caller's overrides, what {@link ClusterSettings} says
- * (provider, Artery address, roles, seeds, the job store's directory, coordinated shutdown), then the application
- * and reference configuration (the split brain resolver, Distributed Data's durable store: see the scheduler's
- * reference.conf). With {@code berth.tls.enabled} the nodes talk TLS with mutual authentication
+ * (provider, Artery address, roles, seeds, the job store's directory, coordinated shutdown), then Berth's settings
+ * of Pekko's cluster ({@code pekko-cluster.conf} beside this class: the split brain resolver, Distributed Data's
+ * role and durable store, which Pekko's own reference.conf files set too), then the application and reference
+ * configuration. With {@code berth.tls.enabled} the nodes talk TLS with mutual authentication
  * ({@link TlsSettings}).
  */
 public final class BerthCluster {
@@ -47,7 +48,9 @@ public final class BerthCluster {
                 // SIGTERM leaves the cluster gracefully before the JVM exits; a downed or removed node exits
                 .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef("on"))
                 .withValue("pekko.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef(settings.exitJvm()));
-        Config full = overrides.withFallback(node).withFallback(ConfigFactory.load());
+        Config full = overrides.withFallback(node)
+                .withFallback(ConfigFactory.parseResources(BerthCluster.class, "pekko-cluster.conf"))
+                .withFallback(ConfigFactory.load());
         // berth.tls.enabled turns Artery into tls-tcp with the node's certificate, whatever else asked for tcp
         return TlsSettings.fromConfig(full).arteryConfig().withFallback(full);
     }
