@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.berth.ops.Berth;
 import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.scheduler.api.ApiServer;
 import io.berth.scheduler.api.ApiSettings;
@@ -16,6 +17,8 @@ import io.berth.scheduler.control.SchedulerSingleton;
 import io.berth.scheduler.jobs.JobStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +40,7 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** {@code berth.tls.api}: the API answers over HTTPS with the node's certificate, and not in plain HTTP. */
 class ApiHttpsTest {
@@ -68,6 +72,13 @@ class ApiHttpsTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(jobsList.statusCode()).isEqualTo(200);
             assertThat(jobsList.body()).contains("\"jobs\"");
+
+            // the command line trusts the CA's PEM file berth tls wrote
+            CommandLine cli = Berth.commandLine();
+            StringWriter out = new StringWriter();
+            cli.setOut(new PrintWriter(out));
+            assertThat(cli.execute("job", "ls", "--address", server.url(), "--ca-file",
+                    node.resolve("ca.crt").toString())).isZero();
 
             HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             assertThatThrownBy(() -> plain.send(get("http://127.0.0.1:" + port + "/v1/jobs"),
