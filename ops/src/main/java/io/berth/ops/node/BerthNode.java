@@ -72,12 +72,16 @@ public final class BerthNode implements AutoCloseable {
     private final ClusterSettings settings;
     private final URI api;
     private final ImageStore images;
+    /** Completed once the agent's stores are closed (at once on a node without the agent role). */
+    private final CompletableFuture<Done> storesClosed;
 
-    private BerthNode(ActorSystem<NodeGuardian.Command> system, ClusterSettings settings, URI api, ImageStore images) {
+    private BerthNode(ActorSystem<NodeGuardian.Command> system, ClusterSettings settings, URI api, ImageStore images,
+                      CompletableFuture<Done> storesClosed) {
         this.system = system;
         this.settings = settings;
         this.api = api;
         this.images = images;
+        this.storesClosed = storesClosed;
     }
 
     /**
@@ -132,13 +136,16 @@ public final class BerthNode implements AutoCloseable {
                 api = URI.create(URI.create(server.url()).getScheme() + "://" + hostForUrl(apiSettings.host()) + ":"
                         + server.address().getPort());
             }
+            CompletableFuture<Done> storesClosed = new CompletableFuture<>();
             if (agent) {
-                startAgent(system, agentConfig, runtime, images, network, singleton);
+                startAgent(system, agentConfig, runtime, images, network, singleton, storesClosed);
+            } else {
+                storesClosed.complete(Done.getInstance());
             }
             log.info("berth node {} up: roles {}, cluster address {}:{}, data in {}{}", settings.nodeName(),
                     settings.roles(), settings.host(), settings.port(), settings.dataDir(),
                     agent && agentConfig.drainOnShutdown() ? "; its allocations stop when it stops" : "");
-            return new BerthNode(system, settings, api, images);
+            return new BerthNode(system, settings, api, images, storesClosed);
         } catch (IOException | RuntimeException e) {
             system.terminate();
             awaitQuietly(system);
@@ -149,7 +156,8 @@ public final class BerthNode implements AutoCloseable {
 
     private static void startAgent(ActorSystem<NodeGuardian.Command> system, AgentConfig config,
                                    ContainerRuntime runtime, ImageStore images, ContainerNetwork network,
-                                   ActorRef<SchedulerCommand> scheduler) throws IOException {
+                                   ActorRef<SchedulerCommand> scheduler, CompletableFuture<Done> storesClosed)
+            throws IOException {
         RegistryClient registry = RegistryClient.builder()
                 .credentials(CredentialStore.fromDockerConfig(CredentialStore.defaultDockerConfig())).build();
         ImageFetcher fetcher = ImageFetcher.registry(
@@ -159,13 +167,15 @@ public final class BerthNode implements AutoCloseable {
                         new CniNetworkSetup(network), Clock.systemUTC(), scheduler), replyTo),
                 START_TIMEOUT, system.scheduler()).toCompletableFuture(), "the node agent");
         // after the agent's drain and the cluster exit, and before the system stops: the agent first, then what
-        // it used (a container's supervisor may still be closing its logs)
+        // it used (a container's supervisor may still be closing its logs). The stores close even when the agent
+        // does not answer in time: the system's termination stops it then.
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
                 "berth-agent-close", () -> AskPattern.<NodeGuardian.Command, Done>ask(system,
                         NodeGuardian.StopAgent::new, Duration.ofSeconds(30), system.scheduler())
-                        .thenApply(done -> {
+                        .handle((done, failure) -> {
                             closeQuietly(runtime, images);
-                            return done;
+                            storesClosed.complete(Done.getInstance());
+                            return Done.getInstance();
                         }));
     }
 
@@ -183,12 +193,18 @@ public final class BerthNode implements AutoCloseable {
         return settings;
     }
 
-    /** Blocks until the node has shut down (a signal, {@link #close}, or the cluster downed it). */
+    /**
+     * Blocks until the node has shut down (a signal, {@link #close}, or the cluster downed it) and its agent's
+     * stores are closed (so its data directory may go).
+     */
     public void awaitTermination() throws InterruptedException {
         try {
             system.getWhenTerminated().toCompletableFuture().get();
+            storesClosed.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("the node's actor system ended with an error", e.getCause());
+        } catch (TimeoutException e) {
+            log.warn("the agent's image store and runtime were not closed within 60 s of the node stopping");
         }
     }
 
@@ -204,7 +220,13 @@ public final class BerthNode implements AutoCloseable {
     @Override
     public void close() {
         CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.jvmExitReason());
-        awaitQuietly(system);
+        try {
+            awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IllegalStateException e) {
+            log.warn("{}", e.getMessage());
+        }
     }
 
     private static <T> T await(CompletableFuture<T> future, String what) throws IOException {
