@@ -11,6 +11,8 @@ import io.berth.ops.demo.DemoCommand;
 import io.berth.ops.image.ImageCommand;
 import io.berth.ops.node.DevCommand;
 import io.berth.ops.node.NodeCommands;
+import io.berth.ops.operator.ClusterCommand;
+import io.berth.ops.operator.JobStoreCommand;
 import io.berth.ops.tls.TlsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Command;
         versionProvider = Berth.Version.class,
         description = "Berth: a distributed container scheduler for OCI containers.",
         subcommands = {DemoCommand.class, DevCommand.class, NodeCommands.Server.class, NodeCommands.Agent.class,
-                JobCommand.class, AllocCommand.class, NodeCommand.class,
+                JobCommand.class, AllocCommand.class, NodeCommand.class, ClusterCommand.class, JobStoreCommand.class,
                 EventsCommand.class, ImageCommand.class, TlsCommand.class, ConfigCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Berth {
 
