@@ -64,7 +64,7 @@ class FailureDrillsTest {
     @Test
     @Order(1)
     void aCutOffAgentsAllocationsArePlacedElsewhereAndItsDuplicatesStoppedWhenItReturns() throws IOException {
-        lab.post("s2", "/v1/jobs", Lab.sleeper("partition", 3, PARTITION_MARK));
+        lab.register("s2", Lab.sleeper("partition", 3, PARTITION_MARK));
         await("3 instances of job partition running", CONVERGE,
                 () -> Lab.running(PARTITION_MARK) == 3 && running("s2", "partition").size() == 3);
         Map<String, Integer> before = byNode(running("s2", "partition"));

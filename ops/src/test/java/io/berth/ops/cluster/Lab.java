@@ -36,6 +36,7 @@ final class Lab implements AutoCloseable {
     private final Path dir;
     private final int agents;
     private final Path conf;
+    private final String classPath;
 
     /** Settings short enough for a test and long enough that a busy 2-core machine does not down nodes by mistake. */
     Lab(int agents) throws IOException {
@@ -47,9 +48,12 @@ final class Lab implements AutoCloseable {
                 "berth.scheduler.min-heartbeat-interval = 2s",
                 "berth.scheduler.unreachable-grace = 4s",
                 "berth.scheduler.failover-grace = 3s",
-                "berth.jobs.write-timeout = 10s", ""));
-        // leftovers of an earlier run that was killed (the bridge and namespaces have fixed names)
-        run("down");
+                "berth.jobs.write-timeout = 10s",
+                "berth.jobs.read-timeout = 10s", ""));
+        this.classPath = snapshotClassPath();
+        // leftovers of an earlier run that was killed (the bridge and namespaces have fixed names); this lab's
+        // directory stays
+        run(Map.of("BERTH_LAB_KEEP", "1"), "down");
         for (int i = 1; i <= agents; i++) {
             seedImage("a" + i);
         }
@@ -65,6 +69,10 @@ final class Lab implements AutoCloseable {
 
     /** Runs {@code lab ARGS...}; fails the test with its output when it fails. */
     String run(String... args) {
+        return run(Map.of(), args);
+    }
+
+    private String run(Map<String, String> extraEnv, String... args) {
         List<String> command = new ArrayList<>(List.of(SCRIPT.toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
@@ -72,7 +80,8 @@ final class Lab implements AutoCloseable {
         env.put("BERTH_LAB_DIR", dir.toString());
         env.put("BERTH_LAB_AGENTS", Integer.toString(agents));
         env.put("BERTH_LAB_CONF", conf.toString());
-        env.put("BERTH_LAB_CLASSPATH", System.getProperty("java.class.path"));
+        env.put("BERTH_LAB_CLASSPATH", classPath);
+        env.putAll(extraEnv);
         try {
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -111,6 +120,20 @@ final class Lab implements AutoCloseable {
         return send(server, HttpRequest.newBuilder(uri(server, path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** Registers a job, again while the servers answer 503 (no majority yet, as right after a start). */
+    JsonNode register(String server, String spec) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                return post(server, "/v1/jobs", spec);
+            } catch (IOException e) {
+                if (!e.getMessage().contains(" 503: ") || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private URI uri(String server, String path) {
@@ -161,6 +184,41 @@ final class Lab implements AutoCloseable {
         }
     }
 
+    /**
+     * This JVM's class path with Berth's own classes and jars copied into the lab: other builds in the same tree
+     * rewrite target/classes and the local repository's Berth jars while the nodes start and restart.
+     */
+    private String snapshotClassPath() throws IOException {
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry);
+            boolean own = p.toAbsolutePath().toString().contains("/io/berth/") || p.endsWith(Path.of("target", "classes"));
+            if (!own || p.endsWith(Path.of("target", "test-classes")) || !Files.exists(p)) {
+                entries.add(entry);
+                continue;
+            }
+            Path copy = dir.resolve("classpath").resolve(i++ + "-" + p.getFileName());
+            Files.createDirectories(copy.getParent());
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> files = Files.walk(p)) {
+                    for (Path f : files.toList()) {
+                        Path target = copy.resolve(p.relativize(f).toString());
+                        if (Files.isDirectory(f)) {
+                            Files.createDirectories(target);
+                        } else {
+                            Files.copy(f, target);
+                        }
+                    }
+                }
+            } else {
+                Files.copy(p, copy);
+            }
+            entries.add(copy.toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
     private void seedImage(String agent) throws IOException {
         Path work = Files.createTempDirectory(dir, "image-");
         try (ImageStore store = ImageStore.open(dir.resolve(agent).resolve("data").resolve("images"),
@@ -173,8 +231,19 @@ final class Lab implements AutoCloseable {
         }
     }
 
+    /** Tears the cluster down; the nodes' logs stay under target/lab/ for a look after a failure. */
     @Override
     public void close() {
+        try {
+            Path logs = Files.createDirectories(Path.of("target", "lab", dir.getFileName().toString()));
+            try (Stream<Path> nodes = Files.list(dir)) {
+                for (Path node : nodes.filter(n -> Files.isRegularFile(n.resolve("log"))).toList()) {
+                    Files.copy(node.resolve("log"), logs.resolve(node.getFileName() + ".log"));
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("lab: cannot keep the logs: " + e);
+        }
         run("down");
     }
 
