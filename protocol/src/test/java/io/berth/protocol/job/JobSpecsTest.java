@@ -46,8 +46,8 @@ class JobSpecsTest {
         assertThat(t.ports()).singleElement().satisfies(p -> assertThat(p.dynamic()).isTrue());
         assertThat(t.checks()).singleElement().satisfies(c -> {
             assertThat(c.type()).isEqualTo(HealthCheck.Type.HTTP);
-            assertThat(c.interval()).isEqualTo(Duration.ofSeconds(10));
-            assertThat(c.grace()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(c.interval()).isEqualTo(Duration.ofSeconds(2));
+            assertThat(c.grace()).isEqualTo(Duration.ofSeconds(1));
         });
     }
 
