@@ -33,6 +33,8 @@ import picocli.CommandLine;
 class OperatorCommandsTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final long PID = ProcessHandle.current().pid();
+    static final String MANAGE = "manage-token-" + PID + "-0123456789";
+    static final String READ = "read-only-token-" + PID + "-0123456789";
 
     static Path dir;
     static NetworkConfig network;
@@ -48,6 +50,9 @@ class OperatorCommandsTest {
         List<String> all = new ArrayList<>(List.of(args));
         if (address != null) {
             all.addAll(List.of("--address", address));
+        }
+        if (!all.contains("--token")) {
+            all.addAll(List.of("--token", MANAGE));
         }
         return new Result(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
     }
@@ -70,7 +75,9 @@ class OperatorCommandsTest {
     }
 
     static DevNode dev(String name) throws Exception {
-        return DevNode.start(null, 0, ConfigFactory.empty(), new BerthNode.AgentHost(dir.resolve(name), network));
+        return DevNode.start(null, 0, ConfigFactory.parseString("""
+                berth.api.tokens = [{ secret = "%s", role = management }, { secret = "%s", role = read-only }]
+                """.formatted(MANAGE, READ)), new BerthNode.AgentHost(dir.resolve(name), network));
     }
 
     static Path job(String id, int count) throws Exception {
@@ -98,7 +105,7 @@ class OperatorCommandsTest {
     }
 
     @Test
-    void membersListsTheNodeAndASnapshotRestoresIntoAFreshCluster() throws Exception {
+    void membersListsTheNodeAndASnapshotRestoresIntoAFreshClusterWithTheManagementToken() throws Exception {
         Path file = dir.resolve("jobs.snapshot.json");
         JsonNode original;
         try (DevNode source = dev("source")) {
@@ -109,6 +116,14 @@ class OperatorCommandsTest {
             Result unknown = berth(address, "cluster", "leave", "10.9.9.9:1");
             assertThat(unknown.exit()).isEqualTo(ExitCodes.NOT_FOUND);
             assertThat(unknown.err()).contains("no cluster member at 10.9.9.9:1");
+            // a read-only token lists the members but neither changes them nor reads the job specs
+            assertThat(berth(address, "cluster", "members", "--token", READ).exit()).isZero();
+            String self = members.out().lines().skip(1).findFirst().orElseThrow().split(" +")[0];
+            assertThat(berth(address, "cluster", "down", self, "--token", READ).exit()).isEqualTo(ExitCodes.DENIED);
+            assertThat(berth(address, "cluster", "leave", self, "--token", READ).exit()).isEqualTo(ExitCodes.DENIED);
+            assertThat(berth(address, "job-store", "snapshot", file.toString(), "--token", READ).exit())
+                    .isEqualTo(ExitCodes.DENIED);
+            assertThat(file).doesNotExist();
 
             for (String[] args : List.of(new String[] {"web", "1"}, new String[] {"web", "3"},
                     new String[] {"batch", "1"}, new String[] {"old", "2"})) {
