@@ -1,6 +1,7 @@
 package io.berth.ops.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,9 @@ import io.berth.ops.Berth;
 import io.berth.ops.cli.ExitCodes;
 import io.berth.ops.node.BerthNode;
 import io.berth.ops.node.DevNode;
+import io.berth.scheduler.cluster.ClusterSettings;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -19,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,6 +155,40 @@ class OperatorCommandsTest {
             Path again = dir.resolve("again.json");
             assertThat(berth(address, "job-store", "snapshot", again.toString()).exit()).isZero();
             assertThat(comparable(JSON.readTree(again.toFile()))).isEqualTo(comparable(original));
+        }
+    }
+
+    @Test
+    void anAgentMadeToLeaveTheClusterStopsAndIsNoLongerAMember() throws Exception {
+        NetworkConfig agentNetwork = new NetworkConfig(dir.resolve("net2"), Path.of("/usr/lib/cni"),
+                "berth-oq" + PID, "boq" + (PID % 1_000_000), "10.235." + (PID % 250) + ".0/24", Duration.ofSeconds(30));
+        try (DevNode dev = dev("leave-dev")) {
+            String address = dev.node().apiAddress().toString();
+            String seed = berth(address, "cluster", "members").out().lines().skip(1).findFirst().orElseThrow()
+                    .split(" +")[0];
+            int port;
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = free.getLocalPort();
+            }
+            ClusterSettings settings = new ClusterSettings("leaver", "127.0.0.1", port,
+                    EnumSet.of(ClusterSettings.Role.AGENT), List.of(seed), dir.resolve("leaver"), false);
+            BerthNode agent = BerthNode.start(settings, ConfigFactory.empty(),
+                    new BerthNode.AgentHost(dir.resolve("leaver-runtime"), agentNetwork));
+            try {
+                String member = "127.0.0.1:" + port;
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        berth(address, "cluster", "members").out().lines().anyMatch(l -> l.startsWith(member + " ")
+                                && l.contains(" up ")));
+                Result leave = berth(address, "cluster", "leave", member);
+                assertThat(leave.exit()).as(leave.err()).isZero();
+                assertThat(leave.out()).contains("leaving: " + member);
+                await().atMost(Duration.ofSeconds(30)).until(() -> agent.stopReason().isPresent());
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        berth(address, "cluster", "members").out().lines().noneMatch(l -> l.startsWith(member + " ")));
+            } finally {
+                agent.close();
+                ContainerNetwork.open(agentNetwork).removeBridge();
+            }
         }
     }
 
