@@ -28,6 +28,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /**
@@ -158,11 +160,13 @@ class OperatorCommandsTest {
         }
     }
 
-    @Test
-    void anAgentMadeToLeaveTheClusterStopsAndIsNoLongerAMember() throws Exception {
+    /** Leave (graceful) and down (what one does to a member that is gone) both take the member out. */
+    @ParameterizedTest
+    @ValueSource(strings = {"leave", "down"})
+    void anAgentMadeToLeaveOrDownedStopsAndIsNoLongerAMember(String action) throws Exception {
         NetworkConfig agentNetwork = new NetworkConfig(dir.resolve("net2"), Path.of("/usr/lib/cni"),
                 "berth-oq" + PID, "boq" + (PID % 1_000_000), "10.235." + (PID % 250) + ".0/24", Duration.ofSeconds(30));
-        try (DevNode dev = dev("leave-dev")) {
+        try (DevNode dev = dev(action + "-dev")) {
             String address = dev.node().apiAddress().toString();
             String seed = berth(address, "cluster", "members").out().lines().skip(1).findFirst().orElseThrow()
                     .split(" +")[0];
@@ -171,17 +175,17 @@ class OperatorCommandsTest {
                 port = free.getLocalPort();
             }
             ClusterSettings settings = new ClusterSettings("leaver", "127.0.0.1", port,
-                    EnumSet.of(ClusterSettings.Role.AGENT), List.of(seed), dir.resolve("leaver"), false);
+                    EnumSet.of(ClusterSettings.Role.AGENT), List.of(seed), dir.resolve(action + "-agent"), false);
             BerthNode agent = BerthNode.start(settings, ConfigFactory.empty(),
-                    new BerthNode.AgentHost(dir.resolve("leaver-runtime"), agentNetwork));
+                    new BerthNode.AgentHost(dir.resolve(action + "-runtime"), agentNetwork));
             try {
                 String member = "127.0.0.1:" + port;
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         berth(address, "cluster", "members").out().lines().anyMatch(l -> l.startsWith(member + " ")
                                 && l.contains(" up ")));
-                Result leave = berth(address, "cluster", "leave", member);
-                assertThat(leave.exit()).as(leave.err()).isZero();
-                assertThat(leave.out()).contains("leaving: " + member);
+                Result change = berth(address, "cluster", action, member);
+                assertThat(change.exit()).as(change.err()).isZero();
+                assertThat(change.out()).contains(member);
                 await().atMost(Duration.ofSeconds(30)).until(() -> agent.stopReason().isPresent());
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         berth(address, "cluster", "members").out().lines().noneMatch(l -> l.startsWith(member + " ")));
