@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +42,8 @@ class FailureDrillsTest {
     private static final Duration DUPLICATES_AFTER_HEAL = Duration.ofSeconds(60);
     private static final long PARTITION_MARK = 7_701_001;
     private static final long FAILOVER_MARK = 7_701_002;
+    private static final long RESTART_MARK = 7_701_003;
+    private static final List<String> SERVERS = List.of("s1", "s2", "s3");
 
     private Lab lab;
 
@@ -121,7 +126,143 @@ class FailureDrillsTest {
         assertThat(Lab.running(PARTITION_MARK)).isEqualTo(3);
     }
 
+    @Test
+    @Order(2)
+    void noAcknowledgedJobIsLostWhenTheSingletonsHostIsKilledWhileJobsAreRegistered() throws Exception {
+        String host = lab.singletonHost();
+        List<String> others = SERVERS.stream().filter(s -> !s.equals(host)).toList();
+        String via = others.get(0);
+        String reader = others.get(1);
+        int total = 40;
+        int killAfter = 10;
+        Map<String, Long> acked = new ConcurrentHashMap<>();
+        List<String> notAcked = new CopyOnWriteArrayList<>();
+        AtomicLong killedAt = new AtomicLong();
+        try {
+            Thread registrar = new Thread(() -> {
+                for (int i = 0; i < total; i++) {
+                    String id = String.format("failover-%02d", i);
+                    try {
+                        acked.put(id, lab.post(via, "/v1/jobs", Lab.sleeper(id, 1, FAILOVER_MARK)).path("version").asLong());
+                    } catch (IOException e) {
+                        notAcked.add(id + ": " + e.getMessage());
+                    }
+                    if (i == killAfter - 1) {
+                        lab.run("kill", host);
+                        killedAt.set(System.nanoTime());
+                    }
+                    sleep(Duration.ofMillis(100));
+                }
+            }, "registrar");
+            registrar.start();
+            // the time until the new singleton places work again: an allocation of a job registered after the kill
+            double failover = -1;
+            long deadline = System.nanoTime() + START.toNanos();
+            while (System.nanoTime() < deadline && failover < 0) {
+                long killed = killedAt.get();
+                if (killed != 0 && placedAfterKill(via, killAfter)) {
+                    failover = seconds(killed);
+                }
+                sleep(Duration.ofMillis(200));
+            }
+            registrar.join(START.toMillis());
+            assertThat(registrar.isAlive()).as("registrations still running").isFalse();
+
+            List<String> lost = new ArrayList<>();
+            for (String id : acked.keySet()) {
+                try {
+                    lab.get(reader, "/v1/jobs/" + id);
+                } catch (IOException e) {
+                    lost.add(id + ": " + e.getMessage());
+                }
+            }
+            await(acked.size() + " acknowledged jobs running one instance each", CONVERGE,
+                    () -> Lab.running(FAILOVER_MARK) == acked.size());
+            figure("failover_jobs_registered", total);
+            figure("failover_jobs_acknowledged", acked.size());
+            figure("lost_acknowledged_jobs", lost.size());
+            figure("failover_until_placing_again_s", failover);
+            System.out.println("not acknowledged (the client sees an error and retries): " + notAcked);
+
+            assertThat(lost).as("acknowledged jobs %s could not be read back through %s", lost, reader).isEmpty();
+            assertThat(failover).as("a job registered after the kill was placed").isPositive();
+            assertThat(acked).as("not acknowledged: %s", notAcked).hasSizeGreaterThan(total / 2);
+            assertThat(Lab.running(FAILOVER_MARK)).isEqualTo(acked.size());
+        } finally {
+            if (killedAt.get() != 0) {
+                lab.run("start", host);
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void everyJobAndAllocationIsWhereItWasAfterEveryNodeStopsAndStartsAgain() throws IOException {
+        await("three servers answering", START, () -> SERVERS.stream().allMatch(s -> readyAgents(s).size() == 3));
+        lab.register("s1", Lab.sleeper("restart", 3, RESTART_MARK, true));
+        await("3 instances of job restart running", CONVERGE, () -> Lab.running(RESTART_MARK) == 3);
+        await("the scheduler sees every sleeper running", CONVERGE,
+                () -> runningAllocations("s1").size() == Lab.sleeperPids().size());
+        Map<String, String> before = runningAllocations("s1");
+        Set<Long> pidsBefore = Lab.sleeperPids();
+        List<String> jobsBefore = jobs("s1");
+
+        // servers first, as an operator stopping everything would: an agent that leaves while a scheduler runs is a
+        // removed member whose nodes are down at once, and its allocations would be placed again on the others
+        for (String node : List.of("s1", "s2", "s3", "a1", "a2", "a3")) {
+            lab.run("stop", node);
+        }
+        assertThat(Lab.sleeperPids()).as("containers keep running while no node runs").isEqualTo(pidsBefore);
+        long t0 = System.nanoTime();
+        lab.up();
+        await("every allocation running where it was", START, () -> runningAllocations("s2").equals(before));
+        figure("restart_all_until_all_allocations_reported_s", seconds(t0));
+        assertThat(jobs("s3")).isEqualTo(jobsBefore);
+        assertThat(Lab.sleeperPids()).as("the same processes: adopted, not started again").isEqualTo(pidsBefore);
+
+        // every agent still has the image (no registry is reachable from the lab: nothing could pull it again)
+        lab.register("s3", Lab.sleeper("after-restart", 3, RESTART_MARK + 1, true));
+        await("a new job on every agent from the images kept", CONVERGE, () -> Lab.running(RESTART_MARK + 1) == 3);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
+
+    /** Whether an allocation exists of a job the registrar sent after the kill (index {@code from} on). */
+    private boolean placedAfterKill(String server, int from) {
+        try {
+            for (JsonNode a : lab.get(server, "/v1/allocations").path("allocations")) {
+                String job = a.path("job_id").asText();
+                if (job.startsWith("failover-") && Integer.parseInt(job.substring("failover-".length())) >= from) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            // no singleton yet
+        }
+        return false;
+    }
+
+    /** Allocation id to node of every allocation the scheduler wants and sees running. */
+    private Map<String, String> runningAllocations(String server) {
+        try {
+            Map<String, String> running = new TreeMap<>();
+            for (JsonNode a : lab.get(server, "/v1/allocations").path("allocations")) {
+                if (a.path("desired_status").asText().equals("run") && a.path("client_status").asText().equals("running")) {
+                    running.put(a.path("id").asText(), a.path("node").asText());
+                }
+            }
+            return running;
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    private List<String> jobs(String server) throws IOException {
+        List<String> ids = new ArrayList<>();
+        lab.get(server, "/v1/jobs").path("jobs").forEach(j -> ids.add(j.path("id").asText()));
+        return ids;
+    }
+
 
     private List<JsonNode> allocations(String server, String job) {
         try {

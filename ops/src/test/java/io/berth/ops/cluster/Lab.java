@@ -156,11 +156,35 @@ final class Lab implements AutoCloseable {
 
     /** A service job of {@code count} instances that sleep; {@code mark} makes its processes countable. */
     static String sleeper(String id, int count, long mark) {
+        return sleeper(id, count, mark, false);
+    }
+
+    /** As {@link #sleeper(String, int, long)}; with {@code distinct} at most one instance per agent. */
+    static String sleeper(String id, int count, long mark, boolean distinct) {
         return """
-                {"id": "%s", "type": "service", "groups": [{"name": "g", "count": %d, "tasks": [{"name": "t",
+                {"id": "%s", "type": "service", "constraints": [%s],
+                 "groups": [{"name": "g", "count": %d, "tasks": [{"name": "t",
                   "image": "%s", "command": ["/bin/sh", "-c"], "args": ["exec sleep %d"],
                   "resources": {"cpu_mhz": 10, "memory_mb": 8}, "network": "none", "stop_timeout": "2s"}]}]}
-                """.formatted(id, count, IMAGE, mark);
+                """.formatted(id, distinct ? "{\"operator\": \"distinct_hosts\"}" : "", count, IMAGE, mark);
+    }
+
+    /** The pids of the processes whose command line is {@code sleep MARK...} for any mark starting with 7701. */
+    static java.util.Set<Long> sleeperPids() {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> {
+                        try {
+                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                                    .startsWith("sleep\0" + "7701");
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    }).map(p -> Long.parseLong(p.getFileName().toString()))
+                    .collect(java.util.stream.Collectors.toSet());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /**
