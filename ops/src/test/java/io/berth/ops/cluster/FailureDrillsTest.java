@@ -214,8 +214,13 @@ class FailureDrillsTest {
         }
         assertThat(Lab.sleeperPids()).as("containers keep running while no node runs").isEqualTo(pidsBefore);
         long t0 = System.nanoTime();
-        lab.up();
-        await("every allocation running where it was", START, () -> runningAllocations("s2").equals(before));
+        // agents first: they wait for the servers, and are members by the time the new singleton's failover grace
+        // (10 s) ends; see the report on a cold start where they come later
+        for (String node : List.of("a1", "a2", "a3", "s1", "s2", "s3")) {
+            lab.run("start", node);
+        }
+        await("every allocation running where it was", START, () -> runningAllocations("s2").equals(before),
+                () -> "before " + before + ", now " + runningAllocations("s2"));
         figure("restart_all_until_all_allocations_reported_s", seconds(t0));
         assertThat(jobs("s3")).isEqualTo(jobsBefore);
         assertThat(Lab.sleeperPids()).as("the same processes: adopted, not started again").isEqualTo(pidsBefore);
@@ -312,10 +317,15 @@ class FailureDrillsTest {
     }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition) {
+        await(what, timeout, condition, () -> "");
+    }
+
+    private static void await(String what, Duration timeout, BooleanSupplier condition,
+                              java.util.function.Supplier<String> state) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout.toSeconds() + " s: " + what);
+                throw new AssertionError("not within " + timeout.toSeconds() + " s: " + what + " " + state.get());
             }
             sleep(Duration.ofMillis(250));
         }

@@ -47,7 +47,6 @@ final class Lab implements AutoCloseable {
                 "pekko.cluster.split-brain-resolver.stable-after = 6s",
                 "berth.scheduler.min-heartbeat-interval = 2s",
                 "berth.scheduler.unreachable-grace = 4s",
-                "berth.scheduler.failover-grace = 3s",
                 "berth.jobs.write-timeout = 10s",
                 "berth.jobs.read-timeout = 10s", ""));
         this.classPath = snapshotClassPath();
