@@ -56,6 +56,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -397,7 +398,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private Behavior<SchedulerCommand> onMemberChanged(MemberChanged m) {
         if (m.event() instanceof ClusterEvent.MemberRemoved removed) {
             unreachableSince.remove(removed.member().address());
-            downNodesAt(removed.member().address(), "its cluster member was removed");
+            // A member that was downed (crashed, cut off) takes its nodes down at once. One that left on purpose
+            // is an agent being restarted (an upgrade) whose containers keep running for live restore: its nodes
+            // go down only if their heartbeats stop for the TTL, so one back in time loses nothing.
+            if (removed.previousStatus() != MemberStatus.exiting()) {
+                downNodesAt(removed.member().address(), "its cluster member was removed");
+            }
         } else if (recovering()) {
             checkRecovered();
         }

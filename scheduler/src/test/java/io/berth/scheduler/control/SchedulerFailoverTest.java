@@ -14,8 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Leave;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +97,34 @@ class SchedulerFailoverTest {
             assertThat(node.status()).isEqualTo("down");
             assertThat(cluster.allocations("web")).filteredOn(x -> x.node().equals("b")).hasSize(4)
                     .allSatisfy(x -> assertThat(x.clientStatus()).isEqualTo("lost"));
+        }
+    }
+
+    @Test
+    void anAgentMemberThatLeavesOnPurposeKeepsItsNodeUntilTheHeartbeatTtl() {
+        // a 5 s interval makes the TTL 15 s: long enough to look at the node once its member is gone
+        Config slowHeartbeats = ConfigFactory.parseString("berth.scheduler.min-heartbeat-interval = 5s")
+                .withFallback(QUICK_DOWNING);
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 3, slowHeartbeats)) {
+            cluster.agent(2, FakeAgent.node("b", 4000, 8192, Map.of()));
+            cluster.register(SchedulerCluster.service("web", 2, "", ""));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 2);
+            Cluster leaving = Cluster.get(cluster.systems.get(2));
+            Address address = leaving.selfMember().address();
+
+            leaving.manager().tell(Leave.create(address)); // as `systemctl restart berth-agent` does
+
+            Cluster observer = Cluster.get(cluster.systems.get(0));
+            await().atMost(Duration.ofSeconds(30)).until(() -> StreamSupport
+                    .stream(observer.state().getMembers().spliterator(), false)
+                    .noneMatch(member -> member.address().equals(address)));
+            assertThat(cluster.ask(SchedulerApi.NodeReply.class, r -> new SchedulerApi.GetNode("b", r)).node()
+                    .status()).as("right after its member was removed").isEqualTo("ready");
+            assertThat(cluster.running("web")).hasSize(2);
+
+            // it does not come back: the TTL takes the node down
+            await().atMost(Duration.ofSeconds(60)).until(() -> cluster.ask(SchedulerApi.NodeReply.class,
+                    r -> new SchedulerApi.GetNode("b", r)).node().status().equals("down"));
         }
     }
 
