@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -17,6 +19,7 @@ import java.util.Set;
 final class NetworkHost {
     private static final Random RANDOM = new Random();
     private static final Set<Integer> handedOut = new HashSet<>();
+    private static final int[] EPHEMERAL = ephemeralRange();
 
     private NetworkHost() {}
 
@@ -53,12 +56,16 @@ final class NetworkHost {
     }
 
     /**
-     * A TCP port nothing uses right now, below the kernel's ephemeral range (32768 up), so that no outgoing
+     * A TCP port nothing uses right now, outside the kernel's ephemeral range (read from
+     * {@code /proc/sys/net/ipv4/ip_local_port_range}, which differs between machines), so that no outgoing
      * connection elsewhere on the machine takes it before the test publishes it; never the same one twice.
      */
     static synchronized int freePort() {
         while (true) {
-            int port = 20000 + RANDOM.nextInt(12000);
+            int port = 10000 + RANDOM.nextInt(55000);
+            if (port >= EPHEMERAL[0] && port <= EPHEMERAL[1]) {
+                continue;
+            }
             if (!handedOut.add(port)) {
                 continue;
             }
@@ -69,6 +76,23 @@ final class NetworkHost {
             } catch (IOException inUse) {
                 // try another
             }
+        }
+    }
+
+    private static int[] ephemeralRange() {
+        try {
+            // Files.readString gets only the first byte of a sysctl file (it reads 1 byte, then the kernel
+            // answers a read at a non-zero offset with end of file): read it as a line
+            String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+");
+            int low = Integer.parseInt(range[0]);
+            int high = Integer.parseInt(range[1]);
+            if (high - low > 50000) {
+                throw new AssertionError("the kernel's ephemeral port range " + low + "-" + high
+                        + " leaves no room for published ports; narrow net.ipv4.ip_local_port_range");
+            }
+            return new int[] {low, high};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
