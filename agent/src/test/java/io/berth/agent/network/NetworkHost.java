@@ -86,11 +86,8 @@ final class NetworkHost {
             String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+");
             int low = Integer.parseInt(range[0]);
             int high = Integer.parseInt(range[1]);
-            if (high - low > 50000) {
-                throw new AssertionError("the kernel's ephemeral port range " + low + "-" + high
-                        + " leaves no room for published ports; narrow net.ipv4.ip_local_port_range");
-            }
-            return new int[] {low, high};
+            boolean roomOutside = Math.max(0, low - 10000) + Math.max(0, 65000 - high) >= 1000;
+            return roomOutside ? new int[] {low, high} : new int[] {0, -1}; // else any port: the race stays
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
