@@ -287,6 +287,99 @@ public final class LocalContentStore implements ContentStore {
         return removed;
     }
 
+    /**
+     * What {@link #check} found.
+     *
+     * @param blobs    indexed blobs read back
+     * @param bytes    their bytes, all hashed
+     * @param ingests  interrupted or running ingests (resumable, never served)
+     * @param problems one line per inconsistency, naming the digest or file; empty when the store is sound
+     */
+    public record Check(int blobs, long bytes, int ingests, List<String> problems) {
+    }
+
+    /**
+     * Checks the store against its index without changing anything: every indexed blob has its file, of the
+     * indexed size and with the indexed digest (every byte is read and hashed); no blob file lacks an entry;
+     * every ingest directory says what it ingests. A sound store after a crash is what opening it promises,
+     * so any problem here is a bug or damage from outside (a disk error, a hand-edited file). Safe while the
+     * store is in use; it reads every blob, so it takes as long as reading the store once.
+     */
+    public Check check() throws IOException {
+        List<String> problems = new ArrayList<>();
+        int count = 0;
+        long bytes = 0;
+        for (BlobInfo b : list()) {
+            count++;
+            bytes += b.size();
+            verifyFile(b, problems);
+        }
+        // Under the lock publish and delete take, so a blob between its rename and its entry is not an orphan.
+        synchronized (blobEntries) {
+            try (DirectoryStream<Path> algs = Files.newDirectoryStream(blobs)) {
+                for (Path alg : algs) {
+                    if (!Files.isDirectory(alg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        problems.add("blobs/" + alg.getFileName() + " is not a directory of blobs");
+                        continue;
+                    }
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(alg)) {
+                        for (Path f : files) {
+                            String key = alg.getFileName() + ":" + f.getFileName();
+                            boolean indexed;
+                            try {
+                                indexed = info(Digest.parse(key)).isPresent();
+                            } catch (IllegalArgumentException e) {
+                                indexed = false;
+                            }
+                            if (!indexed) {
+                                problems.add("blob file " + f + " has no index entry (an orphan a crash left)");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        int ingests = 0;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(ingest)) {
+            for (Path dir : dirs) {
+                ingests++;
+                if (readMeta(dir).isEmpty()) {
+                    problems.add("ingest " + dir + " has no readable " + META + " file");
+                }
+            }
+        }
+        return new Check(count, bytes, ingests, List.copyOf(problems));
+    }
+
+    private void verifyFile(BlobInfo b, List<String> problems) throws IOException {
+        Path file = blobPath(b.digest());
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            if (info(b.digest()).isPresent()) {  // not deleted meanwhile
+                problems.add("blob " + b.digest() + " is indexed but its file " + file + " is missing");
+            }
+            return;
+        }
+        if (size != b.size()) {
+            problems.add("blob " + b.digest() + " is indexed with " + b.size() + " bytes but " + file + " has " + size);
+            return;
+        }
+        java.security.MessageDigest md = b.digest().newMessageDigest();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                md.update(buffer, 0, n);
+            }
+        } catch (NoSuchFileException e) {
+            return;  // deleted by a garbage collection while it was read
+        }
+        if (!b.digest().matches(md.digest())) {
+            problems.add("blob " + b.digest() + ": the content of " + file + " does not have that digest");
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (ownsIndex) {

@@ -105,6 +105,17 @@ public interface ImageStore extends AutoCloseable {
      */
     PruneResult prune() throws IOException;
 
+    /**
+     * Checks the store without changing anything (an fsck): every indexed blob is present with its size and
+     * digest (all bytes are read and hashed), no blob file lacks an entry, every image name resolves to
+     * complete content for this store's platform, every snapshot entry has its directory and no snapshot
+     * directory (a half-unpacked {@code tmp-} one included) lacks an entry, and every container rootfs record
+     * has its directories and snapshots, and no container directory lacks a record. Opening a store after a
+     * crash makes all of this true, so a problem means a bug or damage from outside. Safe while the store is
+     * in use (a garbage collection waits for it); takes as long as reading every blob once.
+     */
+    StoreCheck check() throws IOException;
+
     /** Bytes used by blobs plus snapshots. */
     long diskUsage() throws IOException;
 

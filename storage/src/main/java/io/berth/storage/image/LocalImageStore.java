@@ -588,6 +588,63 @@ public final class LocalImageStore implements ImageStore {
     }
 
     @Override
+    public StoreCheck check() throws IOException {
+        // Hashing every blob takes long: it runs unlocked (the content store's check tolerates deletes).
+        LocalContentStore.Check blobs = content.check();
+        // The write lock keeps garbage collection and unpacking out, so directories and entries hold still.
+        gcLock.writeLock().lock();
+        try {
+            List<String> problems = new ArrayList<>(blobs.problems());
+            List<Image> images = list();
+            for (Image image : images) {
+                try {
+                    resolveTarget(image.name(), image.target(), 0);
+                } catch (IOException | RuntimeException e) {
+                    problems.add("image " + image.name() + " does not resolve to complete content: " + e.getMessage());
+                }
+            }
+            Map<String, SnapshotRecord> snaps = index.all(Family.SNAPSHOTS, SnapshotRecord.class);
+            Set<String> snapDirs = new HashSet<>();
+            for (var e : snaps.entrySet()) {
+                snapDirs.add(e.getValue().dir());
+                if (!Files.isDirectory(snapshots.resolve(e.getValue().dir()), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    problems.add("snapshot " + e.getKey() + " is indexed but " + snapshots.resolve(e.getValue().dir()) + " is missing");
+                }
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(snapshots)) {
+                for (Path p : ds) {
+                    if (!snapDirs.contains(p.getFileName().toString())) {
+                        problems.add("snapshot directory " + p + " has no index entry"
+                                + (p.getFileName().toString().startsWith("tmp-") ? " (a half-unpacked layer)" : ""));
+                    }
+                }
+            }
+            Map<String, UseRecord> uses = index.all(Family.USES, UseRecord.class);
+            for (var e : uses.entrySet()) {
+                if (!Files.isDirectory(containers.resolve(e.getKey()).resolve("upper"))) {
+                    problems.add("container " + e.getKey() + " has a rootfs record but no " + containers.resolve(e.getKey()).resolve("upper"));
+                }
+                for (Digest chainId : e.getValue().chain()) {
+                    if (!snaps.containsKey(chainId.toString())) {
+                        problems.add("container " + e.getKey() + " uses snapshot " + chainId + ", which is not indexed");
+                    }
+                }
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(containers)) {
+                for (Path p : ds) {
+                    if (!uses.containsKey(p.getFileName().toString())) {
+                        problems.add("container directory " + p + " has no rootfs record");
+                    }
+                }
+            }
+            return new StoreCheck(blobs.blobs(), blobs.bytes(), blobs.ingests(), images.size(), snaps.size(), uses.size(),
+                    problems);
+        } finally {
+            gcLock.writeLock().unlock();
+        }
+    }
+
+    @Override
     public long diskUsage() throws IOException {
         long snaps = index.all(Family.SNAPSHOTS, SnapshotRecord.class).values().stream().mapToLong(SnapshotRecord::size).sum();
         return content.totalSize() + snaps;

@@ -11,6 +11,7 @@ import io.berth.storage.content.BlobInfo;
 import io.berth.storage.content.BlobNotFoundException;
 import io.berth.storage.content.BlobVerificationException;
 import io.berth.storage.content.Lease;
+import io.berth.storage.content.LocalContentStore;
 import io.berth.storage.content.StoreFullException;
 import io.berth.storage.content.Tmpfs;
 import io.berth.storage.image.unpack.UnsafeLayerException;
@@ -435,6 +436,36 @@ class LocalImageStoreTest {
         store.releaseRootfs("kept");
         store.prune();
         assertThat(store.snapshots()).isEmpty();
+    }
+
+    @Test
+    void checkFindsASoundStoreSoundAndNamesEveryKindOfDamage() throws Exception {
+        Descriptor target = TestImages.manifest(store.content(), List.of(new Tars().file("a", "a", 0644).tar()), AMD64);
+        store.putImage("example.com/a:1", target);
+        store.prepareRootfs("example.com/a:1", "c1");
+        StoreCheck sound = store.check();
+        assertThat(sound.problems()).isEmpty();
+        assertThat(sound).extracting(StoreCheck::blobs, StoreCheck::images, StoreCheck::snapshots, StoreCheck::containers)
+                .containsExactly(3, 1, 1, 1);
+        assertThat(sound.blobBytes()).isEqualTo(store.content().totalSize());
+
+        Manifest m = OciJson.manifest(store.content().readAll(target.digest(), 1 << 20), "test");
+        Path layer = dir.resolve("store/blobs/sha256").resolve(m.layers().get(0).digest().hex());
+        byte[] bytes = Files.readAllBytes(layer);
+        bytes[bytes.length / 2] ^= 1;  // the same size, another digest: damage only reading every byte finds
+        Files.write(layer, bytes);
+        Files.writeString(dir.resolve("store/blobs/sha256").resolve("0".repeat(64)), "stray");
+        Files.createDirectories(dir.resolve("store/snapshots/tmp-99"));
+        Files.createDirectories(dir.resolve("store/containers/nobody/upper"));
+        Snapshot snapshot = store.snapshots().get(0);
+        LocalContentStore.deleteTree(snapshot.dir());
+
+        assertThat(store.check().problems()).satisfiesExactlyInAnyOrder(
+                p -> assertThat(p).startsWith("blob " + m.layers().get(0).digest()).contains("does not have that digest"),
+                p -> assertThat(p).contains("0".repeat(64)).contains("has no index entry"),
+                p -> assertThat(p).contains("tmp-99").contains("half-unpacked"),
+                p -> assertThat(p).contains("containers/nobody").contains("no rootfs record"),
+                p -> assertThat(p).startsWith("snapshot " + snapshot.chainId()).contains("is missing"));
     }
 
     @Test

@@ -51,6 +51,7 @@ class InterruptedPullTest {
 
             try (LocalImageStore store = LocalImageStore.open(storeDir, ImageStoreOptions.defaults())) {
                 assertThat(store.list()).isEmpty();
+                assertThat(store.check().problems()).as("the reopened store checks sound").isEmpty();
                 List<IngestStatus> ingests = store.content().ingests();
                 assertThat(ingests).anySatisfy(i -> assertThat(i.offset()).isGreaterThan(0).isLessThan(LAYER_BYTES));
                 long resumedAt = ingests.stream().mapToLong(IngestStatus::offset).max().orElseThrow();
@@ -68,6 +69,7 @@ class InterruptedPullTest {
                 assertThat(proxy.requests()).containsPattern("(?i)range: bytes=[1-9][0-9]*-");
                 assertThat(resumedAt).isPositive();
                 assertThat(store.content().ingests()).isEmpty();
+                assertThat(store.check().problems()).isEmpty();
                 List<Snapshot> chain = store.ensureSnapshots(proxy.hostPort() + "/big/app:v1");
                 assertThat(Files.readAllBytes(chain.get(chain.size() - 1).dir().resolve("data/random.bin"))).isEqualTo(random);
             }
