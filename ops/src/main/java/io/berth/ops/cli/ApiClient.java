@@ -3,6 +3,7 @@ package io.berth.ops.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.berth.storage.registry.CaTrust;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,21 +17,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * A small client of Berth's HTTP API ({@code /v1/...}, JSON in snake_case) over {@link HttpClient}. Every call
@@ -72,7 +62,11 @@ public final class ApiClient {
         this.token = token == null || token.isBlank() ? null : token.trim();
         HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
         if (caFile != null) {
-            http.sslContext(trusting(caFile));
+            try {
+                http.sslContext(CaTrust.systemAnd(caFile));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--ca-file: " + e.getMessage(), e);
+            }
         }
         this.http = http.build();
     }
@@ -134,44 +128,6 @@ public final class ApiClient {
     /** A path segment or query value, percent-encoded. */
     public static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    /** TLS that trusts the system's CAs and those in {@code caFile}. */
-    private static SSLContext trusting(Path caFile) {
-        if (!Files.isRegularFile(caFile)) {
-            throw new IllegalArgumentException("--ca-file: " + caFile + ": no such file");
-        }
-        try {
-            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-            trust.load(null, null);
-            TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            system.init((KeyStore) null);
-            int n = 0;
-            for (TrustManager tm : system.getTrustManagers()) {
-                if (tm instanceof X509TrustManager x509) {
-                    for (X509Certificate ca : x509.getAcceptedIssuers()) {
-                        trust.setCertificateEntry("system-" + n++, ca);
-                    }
-                }
-            }
-            Collection<? extends Certificate> given;
-            try (InputStream in = Files.newInputStream(caFile)) {
-                given = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            }
-            if (given.isEmpty()) {
-                throw new IllegalArgumentException("--ca-file: " + caFile + " holds no PEM certificate");
-            }
-            for (Certificate ca : given) {
-                trust.setCertificateEntry("given-" + n++, ca);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("--ca-file: cannot use " + caFile + ": " + e.getMessage(), e);
-        }
     }
 
     private HttpRequest.Builder request(String path, Duration timeout) {

@@ -12,16 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,8 +23,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -572,35 +563,9 @@ public final class RegistryClient {
     /** The system CAs plus those of {@code bundle}. */
     private static SSLContext sslContext(Path bundle) {
         try {
-            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-            trust.load(null, null);
-            TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            system.init((KeyStore) null);
-            int n = 0;
-            for (var tm : system.getTrustManagers()) {
-                if (tm instanceof X509TrustManager x509) {
-                    for (X509Certificate ca : x509.getAcceptedIssuers()) {
-                        trust.setCertificateEntry("system-" + n++, ca);
-                    }
-                }
-            }
-            Collection<? extends Certificate> given;
-            try (InputStream in = Files.newInputStream(bundle)) {
-                given = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            }
-            if (given.isEmpty()) {
-                throw new IllegalArgumentException("CA bundle " + bundle + " holds no PEM certificate");
-            }
-            for (Certificate ca : given) {
-                trust.setCertificateEntry("given-" + n++, ca);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot use CA bundle " + bundle + ": " + e.getMessage(), e);
+            return CaTrust.systemAnd(bundle);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("CA bundle " + e.getMessage(), e);
         }
     }
 
