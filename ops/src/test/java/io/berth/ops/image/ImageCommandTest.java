@@ -98,6 +98,10 @@ class ImageCommandTest {
             assertThat(berth(store, "image", "export", "--tar", "-o", exported.toString(), name).exit()).isZero();
             assertThat(exported).isNotEmptyFile();
 
+            Result checked = berth(store, "image", "check");
+            assertThat(checked.exit()).as(checked.out() + checked.err()).isZero();
+            assertThat(checked.out()).startsWith("ok: ").contains("1 image(s)");
+
             JsonNode pruned = JSON.readTree(berth(store, "image", "prune", "--json").out());
             assertThat(pruned.has("bytesFreed")).isTrue();
 
