@@ -78,7 +78,11 @@ final class AgentFixture implements AutoCloseable {
     }
 
     static Task task(List<String> command, RestartPolicy restart, List<HealthCheck> checks, int memoryMb) {
-        return new Task("main", BUSYBOX, command, null, Map.of(), new Resources(100, memoryMb, 0), NetworkMode.NONE,
+        return task(BUSYBOX, command, restart, checks, memoryMb);
+    }
+
+    static Task task(String image, List<String> command, RestartPolicy restart, List<HealthCheck> checks, int memoryMb) {
+        return new Task("main", image, command, null, Map.of(), new Resources(100, memoryMb, 0), NetworkMode.NONE,
                 null, null, checks, restart, null, Duration.ofSeconds(2), null);
     }
 
