@@ -1,5 +1,6 @@
 package io.berth.agent;
 
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.job.Task;
@@ -48,6 +49,7 @@ record Allocation(String allocationId, String jobId, long jobVersion, String tas
     }
 
     AllocationReport report() {
-        return new AllocationReport(allocationId, jobId, jobVersion, taskGroup, state, exitCode, detail, hostPorts);
+        return new AllocationReport(allocationId, jobId, jobVersion, taskGroup, state, exitCode, detail, hostPorts,
+                AllocationPlacement.NONE);
     }
 }

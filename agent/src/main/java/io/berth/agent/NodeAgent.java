@@ -47,6 +47,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -252,7 +253,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             refuse(a, "the agent is shutting down and stops its allocations");
             return this;
         }
-        Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.jobVersion(), a.taskGroup(), a.task(),
+        // Until the agent runs multi-task allocations, it runs the group's first task.
+        Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.jobVersion(), a.taskGroup(), a.tasks().get(0),
                 a.hostPorts(), false, AllocationState.PENDING, null, "", false);
         String invalid = validate(a);
         if (invalid != null) {
@@ -286,10 +288,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
     /** Null when the assignment can be tried, else what is wrong with it. */
     private String validate(AssignAllocation a) {
-        Task t = a.task();
-        if (t == null) {
-            return "task: missing";
-        }
+        Task t = a.tasks().get(0);
         // the job validator's checks of one task: a job around it, its paths renamed to the task's
         List<String> errors = JobSpecs.validate(new Job("assigned", JobType.BATCH, null, null, null,
                 List.of(new TaskGroup("group", 1, List.of(t), null, null, null, null, null, null)),
@@ -450,8 +449,10 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         int gen = generation;
         CompletableFuture<NodeStatus> f = CompletableFuture.supplyAsync(() -> {
             try {
+                // names and digests both: a task's image matches by its normalised reference or its pinned digest
                 return new NodeStatus(node, usedCpu, usedMemory, allocs, services.images().list().stream()
-                        .map(i -> i.target().digest().toString()).distinct().sorted().toList(), services.clock().instant());
+                        .flatMap(i -> Stream.of(i.name(), i.target().digest().toString())).distinct().sorted()
+                        .toList(), services.clock().instant());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -5,6 +5,7 @@ import static io.berth.agent.AgentFixture.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
@@ -69,15 +70,15 @@ class AgentInClusterTest {
         assertThat(first.node().cgroupVersion()).isIn(1, 2);
         assertThat(first.agent()).isEqualTo(agent);
         assertThat(first.allocations()).isEmpty();
-        assertThat(first.status().imageDigests())
+        assertThat(first.status().images())
                 .contains(f.images.find(AgentFixture.BUSYBOX).orElseThrow().target().digest().toString());
         // unanswered (the scheduler is unreachable): the agent sends it again after its ask-timeout
         RegisterNode again = scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(10));
         again.replyTo().tell(new NodeRegistered("node-a", HEARTBEAT_MILLIS));
 
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("hb", "job", 7, "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48),
-                Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("hb", "job", 7, "group", List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
         NodeHeartbeat busy = await(scheduler, NodeHeartbeat.class, true, h -> h.status().allocations() == 1);
         assertThat(busy.status().usedMemoryMb()).isEqualTo(48);
@@ -125,8 +126,8 @@ class AgentInClusterTest {
         ActorRef<AgentCommand> agent = f.agent(f.kit, config, scheduler.getRef());
         scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30))
                 .replyTo().tell(new NodeRegistered("node-b", HEARTBEAT_MILLIS));
-        agent.tell(new AssignAllocation("quick", "job", 1, "group", task(List.of("true"), NO_RESTART, List.of(), 32),
-                Map.of(), null));
+        agent.tell(new AssignAllocation("quick", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 32)),
+                Map.of(), AllocationPlacement.NONE, null));
         await(scheduler, AllocationStateChanged.class, true, c -> c.state() == AllocationState.FAILED);
         // answered after the end was sent, so the scheduler had it
         await(scheduler, NodeHeartbeat.class, true, h -> true).replyTo()
@@ -164,7 +165,7 @@ class AgentInClusterTest {
                     "too-big", "task.resources.memory_mb: 1073741824 MiB does not fit this node",
                     "port-taken", "host port tcp/" + port + " is already in use on this machine");
             for (var e : bad.entrySet()) {
-                agent.tell(new AssignAllocation(e.getKey(), "job", 1, "group", e.getValue(), Map.of("http", port),
+                agent.tell(new AssignAllocation(e.getKey(), "job", 1, "group", List.of(e.getValue()), Map.of("http", port), AllocationPlacement.NONE,
                         events.getRef()));
                 List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
                 assertThat(seen.get(seen.size() - 1).detail()).as(e.getKey()).contains(reasons.get(e.getKey()));
@@ -199,10 +200,10 @@ class AgentInClusterTest {
         ActorRef<AgentCommand> drainer = f.agent(draining, drainConfig, null);
         TestProbe<AllocationStateChanged> kept = keeping.createTestProbe();
         TestProbe<AllocationStateChanged> drained = draining.createTestProbe();
-        keeper.tell(new AssignAllocation("kept", "job", 1, "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 32),
-                Map.of(), kept.getRef()));
-        drainer.tell(new AssignAllocation("drained", "job", 1, "group", task(List.of("sh", "-c",
-                "trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32), Map.of(), drained.getRef()));
+        keeper.tell(new AssignAllocation("kept", "job", 1, "group", List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 32)),
+                Map.of(), AllocationPlacement.NONE, kept.getRef()));
+        drainer.tell(new AssignAllocation("drained", "job", 1, "group", List.of(task(List.of("sh", "-c",
+                "trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32)), Map.of(), AllocationPlacement.NONE, drained.getRef()));
         until(kept, AllocationState.RUNNING);
         until(drained, AllocationState.RUNNING);
 

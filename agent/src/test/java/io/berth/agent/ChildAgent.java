@@ -3,6 +3,7 @@ package io.berth.agent;
 import io.berth.agent.network.ContainerNetwork;
 import io.berth.agent.network.NetworkConfig;
 import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.StopAllocation;
@@ -65,7 +66,7 @@ final class ChildAgent {
                             HealthCheck.Type.EXEC, List.of("test", "-f", "/local/healthy"), null, null, null,
                             Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO, 2));
                     agent.tell(new AssignAllocation(f[1], "job", 1, "group",
-                            AgentFixture.task(List.of("sh", "-c", f[3]), restart, checks, 64), Map.of(),
+                            List.of(AgentFixture.task(List.of("sh", "-c", f[3]), restart, checks, 64)), Map.of(), AllocationPlacement.NONE,
                             agent.ignoreRef()));
                 }
                 case "stop" -> agent.tell(new StopAllocation(f[1], agent.ignoreRef()));

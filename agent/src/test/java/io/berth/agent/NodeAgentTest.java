@@ -5,6 +5,7 @@ import static io.berth.agent.AgentFixture.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AllocationStats;
@@ -57,13 +58,13 @@ class NodeAgentTest {
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         Task t = task(List.of("sh", "-c", "echo hello from $BERTH_ALLOC_ID; trap 'echo bye; exit 0' TERM; "
                 + "while true; do sleep 0.2; done"), NO_RESTART, List.of(), 64);
-        agent.tell(new AssignAllocation("run-1", "job", 1, "group", t, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("run-1", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
 
         List<AllocationStateChanged> seen = until(events, AllocationState.RUNNING);
         assertThat(seen).extracting(AllocationStateChanged::state).containsExactly(AllocationState.PENDING,
                 AllocationState.PULLING, AllocationState.STARTING, AllocationState.RUNNING);
         TestProbe<AllocationStateChanged> again = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("run-1", "job", 1, "group", t, Map.of(), again.getRef()));
+        agent.tell(new AssignAllocation("run-1", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, again.getRef()));
         assertThat(again.receiveMessage(Duration.ofSeconds(10)).state()).as("a re-sent assignment is told where it stands")
                 .isEqualTo(AllocationState.RUNNING);
 
@@ -109,33 +110,33 @@ class NodeAgentTest {
 
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         Task ok = task(List.of("true"), NO_RESTART, List.of(), 64);
-        agent.tell(new AssignAllocation("bad/id", "job", 1, "group", ok, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("bad/id", "job", 1, "group", List.of(ok), Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertFailed(events, "allocation_id: 'bad/id' is not 1-128 characters of letters, digits, '_', '.' and '-' "
                 + "starting with a letter or digit");
 
-        agent.tell(new AssignAllocation("tiny", "job", 1, "group", task(List.of("true"), NO_RESTART, List.of(), 1),
-                Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("tiny", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 1)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertFailed(events, "task.resources.memory_mb: must be at least 4, was 1");
 
-        agent.tell(new AssignAllocation("huge", "job", 1, "group", task(List.of("true"), NO_RESTART, List.of(), 1 << 30),
-                Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("huge", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 1 << 30)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertThat(assertFailed(events, null).detail()).startsWith("task.resources.memory_mb: 1073741824 MiB does not fit this node");
 
         Task missingImage = new Task("main", "example.com/nothing:1", List.of("true"), null, null, null,
                 io.berth.protocol.job.NetworkMode.NONE, null, null, null, NO_RESTART, null, null, null);
-        agent.tell(new AssignAllocation("no-image", "job", 1, "group", missingImage, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("no-image", "job", 1, "group", List.of(missingImage), Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertThat(until(events, AllocationState.FAILED).get(2).detail())
                 .contains("example.com/nothing:1 is not in the local image store");
 
-        agent.tell(new AssignAllocation("no-command", "job", 1, "group", task(List.of("/no/such/binary"), NO_RESTART,
-                List.of(), 64), Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("no-command", "job", 1, "group", List.of(task(List.of("/no/such/binary"), NO_RESTART,
+                List.of(), 64)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
         assertThat(seen.get(seen.size() - 1).detail()).contains("/no/such/binary");
         events.expectNoMessage(Duration.ofMillis(500));
         f.assertNothingLeft("no-image", "no-command");
 
-        agent.tell(new AssignAllocation("no-command", "job", 1, "group", task(List.of("/no/such/binary"), NO_RESTART,
-                List.of(), 64), Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("no-command", "job", 1, "group", List.of(task(List.of("/no/such/binary"), NO_RESTART,
+                List.of(), 64)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         AllocationStateChanged again = events.receiveMessage(Duration.ofSeconds(10));
         assertThat(again.state()).as("a re-sent Assign is told the final state").isEqualTo(AllocationState.FAILED);
         assertThat(again.detail()).isEqualTo("already FAILED");
@@ -148,8 +149,8 @@ class NodeAgentTest {
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         RestartPolicy policy = new RestartPolicy(3, Duration.ofMinutes(10), Duration.ofMillis(400),
                 Duration.ofMillis(1000), RestartPolicy.Mode.FAIL);
-        agent.tell(new AssignAllocation("crash", "job", 1, "group", task(List.of("sh", "-c", "exit 3"), policy, List.of(), 64),
-                Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("crash", "job", 1, "group", List.of(task(List.of("sh", "-c", "exit 3"), policy, List.of(), 64)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
         List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
         List<AllocationStateChanged> exits = seen.stream().filter(c -> c.state() == AllocationState.EXITED).toList();
         assertThat(exits).hasSize(4).allSatisfy(c -> assertThat(c.exitCode()).isEqualTo(3));
@@ -169,8 +170,8 @@ class NodeAgentTest {
     void oomKillIsReportedAsSuch() throws Exception {
         ActorRef<AgentCommand> agent = f.agent(f.config());
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("oom", "job", 1, "group", task(List.of("sh", "-c",
-                "x=0123456789; while true; do x=$x$x; done"), NO_RESTART, List.of(), 16), Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("oom", "job", 1, "group", List.of(task(List.of("sh", "-c",
+                "x=0123456789; while true; do x=$x$x; done"), NO_RESTART, List.of(), 16)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         AllocationStateChanged oom = until(events, AllocationState.OOM_KILLED).get(4);
         assertThat(oom.exitCode()).isEqualTo(137);
         assertThat(oom.detail()).isEqualTo("killed by the OOM killer at its memory limit of 16 MiB");
@@ -190,7 +191,7 @@ class NodeAgentTest {
                 Duration.ofMillis(100), RestartPolicy.Mode.FAIL);
         Task t = task(List.of("sh", "-c", "touch /tmp/ok; sleep 1; rm /tmp/ok; while true; do sleep 1; done"), policy,
                 List.of(check), 64);
-        agent.tell(new AssignAllocation("health", "job", 1, "group", t, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("health", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
         List<AllocationStateChanged> first = until(events, AllocationState.UNHEALTHY);
         assertThat(first.get(first.size() - 1).detail())
                 .isEqualTo("check ok-file: [test, -f, /tmp/ok] exited with 1 (2 times in a row)");
@@ -210,9 +211,9 @@ class NodeAgentTest {
         AgentConfig config = f.config().withLogs(64 << 10, 3);
         ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("chatty", "job", 1, "group", task(List.of("sh", "-c",
+        agent.tell(new AssignAllocation("chatty", "job", 1, "group", List.of(task(List.of("sh", "-c",
                 "i=0; while true; do i=$((i+1)); echo \"line $i of a container that never stops talking\"; done"),
-                NO_RESTART, List.of(), 64), Map.of(), events.getRef()));
+                NO_RESTART, List.of(), 64)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
         TestProbe<LogChunk> follower = f.kit.createTestProbe();
         agent.tell(new FollowLogs("chatty", follower.getRef()));
@@ -251,11 +252,11 @@ class NodeAgentTest {
         AgentConfig config = f.config();
         ActorRef<AgentCommand> first = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        first.tell(new AssignAllocation("keeps", "job", 1, "group", task(List.of("sleep", "1000"), NO_RESTART, List.of(), 64),
-                Map.of(), events.getRef()));
+        first.tell(new AssignAllocation("keeps", "job", 1, "group", List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 64)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
-        first.tell(new AssignAllocation("ends", "job", 1, "group", task(List.of("true"), NO_RESTART, List.of(), 64),
-                Map.of(), events.getRef()));
+        first.tell(new AssignAllocation("ends", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 64)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.FAILED);
         int pidBefore = f.runtime.state("keeps").pid();
         f.kit.stop(first);
@@ -292,7 +293,7 @@ class NodeAgentTest {
                 "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www"), null,
                 null, null, io.berth.protocol.job.NetworkMode.BRIDGE, List.of(new io.berth.protocol.job.Port("http", null, 80)),
                 null, List.of(http), NO_RESTART, null, Duration.ofSeconds(2), null);
-        agent.tell(new AssignAllocation("web-1", "job", 1, "group", t, Map.of("http", hostPort), events.getRef()));
+        agent.tell(new AssignAllocation("web-1", "job", 1, "group", List.of(t), Map.of("http", hostPort), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
             var c = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + hostPort + "/").openConnection();
@@ -304,7 +305,7 @@ class NodeAgentTest {
         events.expectNoMessage(Duration.ofSeconds(3));
 
         TestProbe<AllocationStateChanged> second = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("web-2", "job", 1, "group", t, Map.of("http", hostPort), second.getRef()));
+        agent.tell(new AssignAllocation("web-2", "job", 1, "group", List.of(t), Map.of("http", hostPort), AllocationPlacement.NONE, second.getRef()));
         List<AllocationStateChanged> refused = until(second, AllocationState.FAILED);
         assertThat(refused.get(refused.size() - 1).detail()).as("the port is web-1's").contains(Integer.toString(hostPort));
         second.expectNoMessage(Duration.ofMillis(300));
@@ -319,10 +320,10 @@ class NodeAgentTest {
         AgentConfig config = f.config();
         ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("secure", "job", 1, "group", task(List.of("sh", "-c",
+        agent.tell(new AssignAllocation("secure", "job", 1, "group", List.of(task(List.of("sh", "-c",
                 "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; cat /proc/kcore 2>&1 | head -c 0; "
-                        + "touch /proc/sysrq-trigger 2>/dev/null || echo sysrq read-only"), NO_RESTART, List.of(), 64),
-                Map.of(), events.getRef()));
+                        + "touch /proc/sysrq-trigger 2>/dev/null || echo sysrq read-only"), NO_RESTART, List.of(), 64)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertThat(until(events, AllocationState.EXITED).get(4).exitCode()).isZero();
         until(events, AllocationState.FAILED);
         assertThat(Files.readString(config.dataDir().resolve("allocs/secure/logs/stdout.log"))).isEqualTo(
@@ -339,9 +340,9 @@ class NodeAgentTest {
         AgentConfig config = f.config();
         ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("rs", "job", 1, "group", task(List.of("sh", "-c", "echo start; "
-                + "trap 'echo got HUP' HUP; trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32),
-                Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("rs", "job", 1, "group", List.of(task(List.of("sh", "-c", "echo start; "
+                + "trap 'echo got HUP' HUP; trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
         Path stdout = config.dataDir().resolve("allocs/rs/logs/stdout.log");
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
@@ -390,7 +391,7 @@ class NodeAgentTest {
                 List.of(new io.berth.protocol.job.Volume(io.berth.protocol.job.Volume.Type.BIND, shared.toString(), "/data", true)),
                 null, once, null, Duration.ofSeconds(2), null);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("mounts", "job", 1, "group", t, Map.of(), events.getRef()));
+        agent.tell(new AssignAllocation("mounts", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.FAILED);
         assertThat(Files.readString(config.dataDir().resolve("allocs/mounts/logs/stdout.log")))
                 .isEqualTo("hi from the host\nread-only\n1\nhi from the host\nread-only\n2\n");

@@ -7,6 +7,7 @@ import io.berth.agent.NodeAgent;
 import io.berth.agent.network.ContainerNetwork;
 import io.berth.agent.network.NetworkConfig;
 import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AssignAllocation;
@@ -149,7 +150,7 @@ public final class AgentBench implements Callable<Integer> {
             for (int i = 0; i < containers; i++) {
                 String id = "many-" + i;
                 ids.add(id);
-                agent.tell(new AssignAllocation(id, "bench", 1, "many", task(NetworkMode.NONE), Map.of(), null));
+                agent.tell(new AssignAllocation(id, "bench", 1, "many", List.of(task(NetworkMode.NONE)), Map.of(), AllocationPlacement.NONE, null));
             }
             awaitAll(ids, AllocationState.RUNNING);
             Footprint busy = footprint();
@@ -175,7 +176,7 @@ public final class AgentBench implements Callable<Integer> {
     private double runOnce(ActorRef<AgentCommand> agent, String id, NetworkMode mode) throws InterruptedException {
         Instant assigned = Instant.now();
         long t0 = System.nanoTime();
-        agent.tell(new AssignAllocation(id, "bench", 1, "latency", task(mode), Map.of(), null));
+        agent.tell(new AssignAllocation(id, "bench", 1, "latency", List.of(task(mode)), Map.of(), AllocationPlacement.NONE, null));
         Map<AllocationState, Instant> seen = awaitAll(Set.of(id), AllocationState.RUNNING);
         double ms = (System.nanoTime() - t0) / 1e6;
         String m = mode.name().toLowerCase(Locale.ROOT);

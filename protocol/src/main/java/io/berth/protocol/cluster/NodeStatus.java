@@ -12,14 +12,17 @@ import java.util.Objects;
  * @param usedCpuMhz     the CPU its unfinished allocations reserve
  * @param usedMemoryMb   the memory they reserve
  * @param allocations    how many unfinished allocations it has
- * @param imageDigests   the manifest (or index) digest of every image in its store, sorted; never null
+ * @param images         every image in its store, both as the name it is stored under (the image store's form,
+ *                       {@code docker.io/library/busybox:1.36}) and as its manifest (or index) digest
+ *                       ({@code sha256:...}), so a task's normalised reference or a pinned digest matches; sorted,
+ *                       no duplicates; never null
  * @param at             when the agent made the report
  */
-public record NodeStatus(String node, int usedCpuMhz, long usedMemoryMb, int allocations, List<String> imageDigests,
+public record NodeStatus(String node, int usedCpuMhz, long usedMemoryMb, int allocations, List<String> images,
                          Instant at) implements CborSerializable {
     public NodeStatus {
         Objects.requireNonNull(node, "node");
-        imageDigests = List.copyOf(imageDigests);
+        images = List.copyOf(images);
         Objects.requireNonNull(at, "at");
     }
 }

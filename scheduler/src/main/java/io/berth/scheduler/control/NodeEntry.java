@@ -42,7 +42,7 @@ final class NodeEntry {
     /** The node as the engine sees it. */
     Node toNode() {
         NodeInfo i = info;
-        Set<String> images = usage == null ? Set.of() : new HashSet<>(usage.imageDigests());
+        Set<String> images = usage == null ? Set.of() : new HashSet<>(usage.images());
         return new Node(name, i.datacenter(), i.os() == null ? "linux" : i.os(), i.arch() == null ? "amd64" : i.arch(),
                 i.kernel() == null ? "" : i.kernel(), String.valueOf(i.cgroupVersion()), i.labels(),
                 new Capacity(i.cpuMhz(), (int) Math.min(Integer.MAX_VALUE, i.memoryMb()),

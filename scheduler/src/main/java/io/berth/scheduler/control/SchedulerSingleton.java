@@ -1,5 +1,6 @@
 package io.berth.scheduler.control;
 
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
@@ -835,8 +836,9 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             }
         }
         NodeEntry n = view.nodes.get(p.nodeId());
-        // a group's tasks share the allocation; agents run one task per allocation, the group's first
-        n.agent.tell(new AssignAllocation(a.id, a.jobId, a.jobVersion, a.group, g.tasks().get(0), a.ports, null));
+        // a group's tasks share the allocation
+        n.agent.tell(new AssignAllocation(a.id, a.jobId, a.jobVersion, a.group, g.tasks(), a.ports,
+                AllocationPlacement.NONE, null));
         placementsTotal++;
         Deployment d = j.deployment;
         UpdateStrategy update = j.lastSpec.updateFor(g);

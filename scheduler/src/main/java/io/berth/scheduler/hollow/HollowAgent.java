@@ -1,6 +1,7 @@
 package io.berth.scheduler.hollow;
 
 import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
@@ -25,6 +26,9 @@ import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.cluster.TailLogs;
 import io.berth.protocol.cluster.UnfollowLogs;
 import io.berth.protocol.job.Task;
+import io.berth.storage.registry.ImagePuller;
+import io.berth.storage.registry.ImageReference;
+import io.berth.storage.registry.InvalidReferenceException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -46,7 +50,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * One hollow node: it registers with the scheduler, heartbeats, and runs allocations on a fake runtime and image
  * store, reporting every state change as the real node agent does (PENDING, PULLING, STARTING, RUNNING; STOPPED
- * when stopped). Nothing is pulled or started; the image store is a set of made-up digests.
+ * when stopped). Nothing is pulled or started; the image store is a set of store names and made-up digests. It
+ * echoes each allocation's placement facts in its registrations, as a real agent does.
  *
  * <p>Thousands of these share a JVM, so one holds only its allocations (a few small objects each) and has no
  * timer of its own: its {@link HollowFleet} sends every agent the same {@link Tick}, on which it heartbeats when
@@ -65,8 +70,11 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
     /** A delayed step of an allocation, applied only if the allocation is still in {@code from}. */
     private record Advance(String allocationId, AllocationState from, AllocationState to) implements AgentCommand {}
 
-    /** Fake digests, shared by every node of the JVM so that thousands of nodes hold one string per image. */
-    private static final Map<String, String> DIGESTS = new ConcurrentHashMap<>();
+    /**
+     * Per image reference, its store name and a made-up digest, as a real agent's store holds them; shared by every
+     * node of the JVM so that thousands of nodes hold one pair of strings per image.
+     */
+    private static final Map<String, List<String>> IMAGES = new ConcurrentHashMap<>();
 
     /** What the agent keeps of an allocation. */
     private static final class Alloc {
@@ -75,22 +83,26 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
         final String taskGroup;
         final int cpuMhz;
         final long memoryMb;
-        final String digest;
+        /** The store names and digests of its tasks' images. */
+        final List<String> images;
         final Map<String, Integer> hostPorts;
+        final AllocationPlacement placement;
         final ActorRef<AllocationStateChanged> replyTo;
         AllocationState state = AllocationState.PENDING;
         Integer exitCode;
         /** Ended while the agent was not registered: the next registration must tell. */
         boolean unheard;
 
-        Alloc(AssignAllocation a, String digest) {
+        Alloc(AssignAllocation a) {
             this.jobId = a.jobId();
             this.jobVersion = a.jobVersion();
             this.taskGroup = a.taskGroup();
-            this.cpuMhz = a.task().resources().cpuMhz();
-            this.memoryMb = a.task().resources().memoryMb();
-            this.digest = digest;
+            this.cpuMhz = a.tasks().stream().mapToInt(t -> t.resources().cpuMhz()).sum();
+            this.memoryMb = a.tasks().stream().mapToLong(t -> t.resources().memoryMb()).sum();
+            this.images = a.tasks().size() == 1 ? images(a.tasks().get(0))
+                    : a.tasks().stream().flatMap(t -> images(t).stream()).distinct().toList();
             this.hostPorts = a.hostPorts();
+            this.placement = a.placement();
             this.replyTo = a.replyTo();
         }
     }
@@ -159,7 +171,7 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
         allocations.forEach((id, a) -> {
             if (!a.state.terminal() || a.unheard) {
                 reports.add(new AllocationReport(id, a.jobId, a.jobVersion, a.taskGroup, a.state, a.exitCode, "",
-                        a.hostPorts));
+                        a.hostPorts, a.placement));
             }
         });
         scheduler.tell(new RegisterNode(info, getContext().getSelf(), reports, status(), registeredAdapter));
@@ -219,7 +231,7 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
             }
             return this;
         }
-        Alloc alloc = new Alloc(a, digest(a.task()));
+        Alloc alloc = new Alloc(a);
         allocations.put(a.allocationId(), alloc);
         usedCpuMhz += alloc.cpuMhz;
         usedMemoryMb += alloc.memoryMb;
@@ -233,7 +245,7 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
     /** Moves {@code alloc} on from {@code from} to {@code to}, now or after the configured delay. */
     private void step(String id, Alloc alloc, AllocationState from, AllocationState to) {
         Duration delay = settings.stepDelay();
-        if (to == AllocationState.STARTING && !images.contains(alloc.digest)) {
+        if (to == AllocationState.STARTING && !images.containsAll(alloc.images)) {
             delay = delay.plus(settings.pullDelay());
         }
         if (delay.isZero()) {
@@ -255,11 +267,11 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
         alloc.state = alloc.state.checkTransition(id, to);
         switch (to) {
             case PULLING -> {
-                report(id, alloc, images.contains(alloc.digest) ? "image present" : "pulling image");
+                report(id, alloc, images.containsAll(alloc.images) ? "image present" : "pulling image");
                 step(id, alloc, AllocationState.PULLING, AllocationState.STARTING);
             }
             case STARTING -> {
-                images.add(alloc.digest);
+                images.addAll(alloc.images);
                 report(id, alloc, "");
                 step(id, alloc, AllocationState.STARTING, AllocationState.RUNNING);
             }
@@ -359,12 +371,25 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
         return new AllocationStateChanged(id, state, exitCode, detail, settings.clock().instant());
     }
 
-    /** The made-up manifest digest of the task's image: the same reference always gives the same digest. */
-    private static String digest(Task task) {
-        return DIGESTS.computeIfAbsent(task.image(), image -> {
+    /**
+     * The task's image as a real agent's store would list it: the name it is stored under and its manifest digest,
+     * made up from the reference (the same reference always gives the same digest) unless the reference pins one.
+     * A reference the store could not parse is kept as written: a real pull of it would fail.
+     */
+    private static List<String> images(Task task) {
+        return IMAGES.computeIfAbsent(task.image(), image -> {
+            ImageReference ref;
+            try {
+                ref = ImageReference.parse(image);
+            } catch (InvalidReferenceException e) {
+                return List.of(image);
+            }
+            if (ref.digest() != null) {
+                return List.of(ImagePuller.storeName(ref), ref.digest().toString());
+            }
             try {
                 byte[] hash = MessageDigest.getInstance("SHA-256").digest(image.getBytes(StandardCharsets.UTF_8));
-                return "sha256:" + HexFormat.of().formatHex(hash);
+                return List.of(ImagePuller.storeName(ref), "sha256:" + HexFormat.of().formatHex(hash));
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("SHA-256 is part of every JVM", e);
             }

@@ -93,7 +93,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     private void register() {
         List<AllocationReport> reports = new ArrayList<>();
         allocations.forEach((id, a) -> reports.add(new AllocationReport(id, a.assign().jobId(),
-                a.assign().jobVersion(), a.assign().taskGroup(), a.state(), a.exitCode(), "", a.assign().hostPorts())));
+                a.assign().jobVersion(), a.assign().taskGroup(), a.state(), a.exitCode(), "", a.assign().hostPorts(), a.assign().placement())));
         scheduler.tell(new RegisterNode(info, getContext().getSelf(), reports, status(),
                 getContext().messageAdapter(NodeRegistered.class, Registered::new)));
     }
@@ -143,7 +143,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
             report(a.allocationId(), known.state(), known.exitCode());
             return this;
         }
-        String behaviour = a.task().env().getOrDefault(BEHAVIOUR, "");
+        String behaviour = a.tasks().get(0).env().getOrDefault(BEHAVIOUR, "");
         set(a, AllocationState.PENDING, null);
         switch (behaviour) {
             case "fail" -> set(a, AllocationState.FAILED, null);

@@ -2,6 +2,7 @@ package io.berth.scheduler.hollow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AllocationStats;
@@ -22,6 +23,7 @@ import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.job.Resources;
 import io.berth.protocol.job.Task;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,8 +54,14 @@ class HollowAgentTest {
     }
 
     private static AssignAllocation assign(String id) {
-        return new AssignAllocation(id, "web", 3, "frontend", task("docker.io/library/busybox:1.36"),
-                Map.of("http", 21000), null);
+        return new AssignAllocation(id, "web", 3, "frontend", List.of(task("busybox:1.36")),
+                Map.of("http", 21000), placement(id), null);
+    }
+
+    /** Made-up placement facts, distinct per allocation, that the agent must echo. */
+    private static AllocationPlacement placement(String id) {
+        return new AllocationPlacement(id.hashCode() & 7, true, "dep-" + id, "before-" + id,
+                List.of(Instant.parse("2026-11-28T01:00:00Z")));
     }
 
     /** Starts a fleet and answers every node's registration; returns the registrations by node name. */
@@ -183,7 +191,9 @@ class HollowAgentTest {
         NodeHeartbeat hb = scheduler.expectMessageClass(NodeHeartbeat.class, WAIT);
         assertThat(hb.status().allocations()).isEqualTo(1);
         assertThat(hb.status().usedCpuMhz()).isEqualTo(250);
-        assertThat(hb.status().imageDigests()).hasSize(1).allSatisfy(d -> assertThat(d).startsWith("sha256:"));
+        // as a real agent's store lists it: the store name of the task's reference, and a digest
+        assertThat(hb.status().images()).hasSize(2).contains("docker.io/library/busybox:1.36")
+                .anySatisfy(d -> assertThat(d).startsWith("sha256:"));
         hb.replyTo().tell(new HeartbeatAck("hollow-00000", false, 100));
 
         RegisterNode again = scheduler.expectMessageClass(RegisterNode.class, WAIT);
@@ -192,6 +202,7 @@ class HollowAgentTest {
             assertThat(a.state()).isEqualTo(AllocationState.RUNNING);
             assertThat(a.jobVersion()).isEqualTo(3);
             assertThat(a.hostPorts()).containsEntry("http", 21000);
+            assertThat(a.placement()).isEqualTo(placement("a-1"));
         });
         assertThat(counters.registered.get()).isZero();
         again.replyTo().tell(new NodeRegistered("hollow-00000", 100));
@@ -241,7 +252,7 @@ class HollowAgentTest {
         nonHeartbeats(scheduler, 4);
 
         AssignAllocation resent = new AssignAllocation("a-1", "web", 3, "frontend",
-                task("docker.io/library/busybox:1.36"), Map.of(), watcher.getRef());
+                List.of(task("docker.io/library/busybox:1.36")), Map.of(), AllocationPlacement.NONE, watcher.getRef());
         reg.agent().tell(resent);
         assertThat(watcher.receiveMessage(WAIT).state()).isEqualTo(AllocationState.RUNNING);
         assertThat(counters.assigned.get()).isEqualTo(1);
