@@ -3,6 +3,7 @@ package io.berth.scheduler.api;
 import io.berth.scheduler.events.EventLog;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,7 +44,8 @@ final class ApiContext {
 
     <Req, Res> CompletionStage<Res> ask(RecipientRef<Req> target, Function<ActorRef<Res>, Req> message, String who,
                                         Duration timeout) {
-        CompletionStage<Res> answer = AskPattern.ask(target, message::apply, timeout, system.scheduler());
+        CompletionStage<Res> answer = onDispatcher(AskPattern.ask(target, message::apply, timeout, system.scheduler()),
+                system.executionContext());
         return answer.exceptionally(failure -> {
             Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
@@ -53,6 +55,16 @@ final class ApiContext {
             }
             throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
         });
+    }
+
+    /**
+     * {@code stage} continued on {@code executor}. A stage made from a Scala future (an ask, an entity read) runs
+     * every continuation asynchronously on the common pool, and on a machine of two cores that pool has one
+     * thread, so the JDK starts a new thread for each continuation instead; the returned stage is a plain one
+     * whose continuations run where it completes, on the actor system's dispatcher.
+     */
+    static <T> CompletionStage<T> onDispatcher(CompletionStage<T> stage, Executor executor) {
+        return stage.thenApplyAsync(Function.identity(), executor);
     }
 
     static HttpResponse json(int status, Object body) {

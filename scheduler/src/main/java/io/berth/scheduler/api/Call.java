@@ -120,8 +120,8 @@ final class Call {
      * @return a stage that fails with {@code EntityStreamSizeException} when the body exceeds the limit
      */
     CompletionStage<byte[]> body() {
-        return request.entity().withSizeLimit(maxBodyBytes)
-                .toStrict(bodyTimeout.toMillis(), materializer)
+        return ApiContext.onDispatcher(request.entity().withSizeLimit(maxBodyBytes)
+                .toStrict(bodyTimeout.toMillis(), materializer), materializer.executionContext())
                 .thenApply(strict -> strict.getData().toArray());
     }
 

@@ -19,15 +19,20 @@ import io.berth.scheduler.jobs.JobVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -63,8 +68,13 @@ final class JobRoutes {
 
     record RevertRequest(Long version) {}
 
+    /** A job's summary in listings as written from {@code record} with {@code status}. */
+    private record Summary(JobRecord record, String status, byte[] json) {}
+
     private final ApiContext ctx;
     private final ActorRef<JobStore.Command> jobs;
+    /** The summaries last written, by job id; read and written by concurrent listings. */
+    private final Map<String, Summary> summaries = new ConcurrentHashMap<>();
     private final ActorRef<SchedulerCommand> scheduler;
 
     JobRoutes(ApiContext ctx, ActorRef<JobStore.Command> jobs, ActorRef<SchedulerCommand> scheduler) {
@@ -108,52 +118,89 @@ final class JobRoutes {
     }
 
     /**
-     * The listing, {@code {"jobs": [summary...], "next_token": id or null}} (schema JobListing in openapi.json),
-     * written field by field: this answer grows with the cluster (10,000 jobs are about 2 MB), and a generator
-     * writes it several times faster than Jackson binding records through reflection.
+     * The listing, {@code {"jobs": [summary...], "next_token": id or null}} (schema JobListing in openapi.json).
+     * This answer grows with the cluster (10,000 jobs are about 2 MB), so each job's summary is kept as the bytes
+     * last written for it and written again only when its inputs changed: the record (the job store replaces a
+     * record whenever the job changes, and keeps the instance otherwise) or its status (which follows the
+     * allocations). A listing is then mostly a copy of those bytes.
      */
-    private static ApiJson.Raw listing(List<JobRecord> records, Map<String, List<AllocationView>> allocations,
-                                       String prefix, long perPage, String nextToken) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + records.size() * 200);
-        try (JsonGenerator g = ApiJson.MAPPER.getFactory().createGenerator(bytes)) {
-            g.writeStartObject();
-            g.writeArrayFieldStart("jobs");
-            String next = null;
-            int written = 0;
-            for (JobRecord record : records) {
-                if ((!prefix.isEmpty() && !record.id().startsWith(prefix))
-                        || (!nextToken.isEmpty() && record.id().compareTo(nextToken) < 0)) {
-                    continue;
-                }
-                if (perPage > 0 && written == perPage) {
-                    next = record.id();
-                    break;
-                }
-                writeSummary(g, record, allocations.getOrDefault(record.id(), List.of()));
-                written++;
+    private ApiJson.Raw listing(List<JobRecord> records, Map<String, List<AllocationView>> allocations,
+                                String prefix, long perPage, String nextToken) {
+        List<byte[]> parts = new ArrayList<>(records.size());
+        int commas = -1;
+        int size = 0;
+        String next = null;
+        for (JobRecord record : records) {
+            if ((!prefix.isEmpty() && !record.id().startsWith(prefix))
+                    || (!nextToken.isEmpty() && record.id().compareTo(nextToken) < 0)) {
+                continue;
             }
-            g.writeEndArray();
-            g.writeStringField("next_token", next);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the job listing", e);
+            if (perPage > 0 && parts.size() == perPage) {
+                next = record.id();
+                break;
+            }
+            byte[] summary = summary(record, allocations.getOrDefault(record.id(), List.of()));
+            parts.add(summary);
+            size += summary.length;
+            commas++;
         }
-        return new ApiJson.Raw(bytes.toByteArray());
+        if (summaries.size() > records.size()) {
+            forgetPurged(records);
+        }
+        byte[] head = "{\"jobs\":[".getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("],\"next_token\":" + new String(ApiJson.write(next), StandardCharsets.UTF_8) + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(head.length + size + Math.max(commas, 0) + tail.length);
+        out.put(head);
+        for (int i = 0; i < parts.size(); i++) {
+            if (i > 0) {
+                out.put((byte) ',');
+            }
+            out.put(parts.get(i));
+        }
+        out.put(tail);
+        return new ApiJson.Raw(out.array());
+    }
+
+    /** The summary of one job: the cached bytes when its record and status are those they were written from. */
+    private byte[] summary(JobRecord record, List<AllocationView> allocations) {
+        String status = status(record, allocations);
+        Summary cached = summaries.get(record.id());
+        if (cached != null && cached.record() == record && cached.status().equals(status)) {
+            return cached.json();
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = ApiJson.MAPPER.getFactory().createGenerator(bytes)) {
+            writeSummary(g, record, status);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the summary of job " + record.id(), e);
+        }
+        byte[] json = bytes.toByteArray();
+        summaries.put(record.id(), new Summary(record, status, json));
+        return json;
+    }
+
+    /** Drops the cached summaries of jobs no longer in the store (purged). */
+    private void forgetPurged(List<JobRecord> records) {
+        Set<String> ids = new HashSet<>(records.size() * 2);
+        for (JobRecord record : records) {
+            ids.add(record.id());
+        }
+        summaries.keySet().retainAll(ids);
     }
 
     /**
      * One job of a listing: id, type, priority, status ({@link #status}), stopped, version, modify_index,
      * submitted_at, datacenters, groups (count per group).
      */
-    private static void writeSummary(JsonGenerator g, JobRecord record, List<AllocationView> allocations)
-            throws IOException {
+    private static void writeSummary(JsonGenerator g, JobRecord record, String status) throws IOException {
         JobVersion latest = record.latest();
         Job job = latest.job();
         g.writeStartObject();
         g.writeStringField("id", record.id());
         g.writeStringField("type", typeOf(job));
         g.writeNumberField("priority", job.priority());
-        g.writeStringField("status", status(record, allocations));
+        g.writeStringField("status", status);
         g.writeBooleanField("stopped", record.stopped());
         g.writeNumberField("version", latest.version());
         g.writeNumberField("modify_index", record.modifyIndex());

@@ -118,6 +118,60 @@ class ApiContractTest {
         assertThat(page2.path("next_token").isNull()).isTrue();
     }
 
+    /** The jobs of a listing with {@code prefix}, by id. */
+    private JsonNode listed(String prefix) {
+        return json(api.get("/v1/jobs?prefix=" + prefix)).path("jobs");
+    }
+
+    @Test
+    void aListingShowsEveryWriteRightAfterItsAnswer() {
+        assertThat(listed("fresh-")).isEmpty(); // a listing before: what it wrote must not be answered again
+        register("fresh-a", 1);
+        assertThat(listed("fresh-")).extracting(j -> j.path("id").asText()).containsExactly("fresh-a");
+        register("fresh-a", 2);
+        JsonNode scaled = listed("fresh-").get(0);
+        assertThat(scaled.path("version").asLong()).isEqualTo(1);
+        assertThat(scaled.path("groups").path("frontend").asInt()).isEqualTo(2);
+        assertThat(api.delete("/v1/jobs/fresh-a").statusCode()).isEqualTo(200);
+        JsonNode stopped = listed("fresh-").get(0);
+        assertThat(stopped.path("stopped").asBoolean()).isTrue();
+        assertThat(stopped.path("status").asText()).isEqualTo("stopped");
+        assertThat(api.delete("/v1/jobs/fresh-a?purge=true").statusCode()).isEqualTo(200);
+        assertThat(listed("fresh-")).isEmpty();
+    }
+
+    @Test
+    void aListingFollowsTheStatusOfAJobsAllocations() {
+        register("status-a", 1);
+        listed("status-"); // written while pending (or already running)
+        running("status-a", 1);
+        assertThat(listed("status-").get(0).path("status").asText()).isEqualTo("running");
+    }
+
+    @Test
+    void followingNextTokensPagesThroughTheWholeListing() {
+        for (String id : List.of("page-a", "page-b", "page-c", "page-d", "page-e")) {
+            register(id, 1);
+        }
+        JsonNode whole = json(api.get("/v1/jobs?prefix=page-"));
+        assertThat(whole.path("next_token").isNull()).isTrue();
+        List<JsonNode> paged = new ArrayList<>();
+        String token = "";
+        int pages = 0;
+        do {
+            JsonNode page = json(api.get("/v1/jobs?prefix=page-&per_page=2&next_token=" + token));
+            page.path("jobs").forEach(paged::add);
+            token = page.path("next_token").isNull() ? null : page.path("next_token").asText();
+            pages++;
+        } while (token != null);
+        assertThat(pages).isEqualTo(3);
+        List<String> ids = paged.stream().map(j -> j.path("id").asText()).toList();
+        assertThat(ids).containsExactly("page-a", "page-b", "page-c", "page-d", "page-e");
+        List<String> statuses = paged.stream().map(j -> j.path("status").asText()).toList();
+        assertThat(statuses).allMatch(s -> s.equals("pending") || s.equals("running"));
+        assertThat(whole.path("jobs")).extracting(j -> j.path("id").asText()).isEqualTo(ids);
+    }
+
     @Test
     void readingAJobShowsItsSpecStatusAndGroupCountsByState() {
         register("read-me", 2);
