@@ -137,7 +137,8 @@ public final class AllocCommand {
             }
             String query = path(Allocations.resolve(client, id)) + "/logs?stream=" + (stderr ? "stderr" : "stdout")
                     + "&tail=" + tail + (follow ? "&follow=true" : "");
-            try (BufferedReader lines = client.stream(query)) {
+            try (ApiClient.LineStream stream = client.stream(query)) {
+                BufferedReader lines = stream.lines();
                 PrintWriter out = out();
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                     out.println(line);

@@ -99,10 +99,18 @@ public final class ApiClient {
     }
 
     /**
-     * A streamed answer (followed logs, the event stream), read line by line until the server ends it or the
-     * reader is closed. No timeout: it lasts as long as the caller reads.
+     * A streamed answer (followed logs, the event stream): its lines, read until the server ends it or they are
+     * closed, and the index the server was at when it began (0 when absent).
      */
-    public BufferedReader stream(String path) throws ApiException, ApiUnreachableException {
+    public record LineStream(BufferedReader lines, long index) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            lines.close();
+        }
+    }
+
+    /** A streamed answer. No timeout: it lasts as long as the caller reads. */
+    public LineStream stream(String path) throws ApiException, ApiUnreachableException {
         HttpRequest request = request(path, null).GET().build();
         HttpResponse<InputStream> response;
         try {
@@ -122,7 +130,8 @@ public final class ApiClient {
             }
             throw error(response.statusCode(), body);
         }
-        return new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+        return new LineStream(new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8)),
+                index(response));
     }
 
     /** A path segment or query value, percent-encoded. */
@@ -154,7 +163,7 @@ public final class ApiClient {
         if (response.statusCode() >= 400) {
             throw error(response.statusCode(), response.body());
         }
-        long index = response.headers().firstValue("X-Berth-Index").map(Long::parseLong).orElse(0L);
+        long index = index(response);
         byte[] body = response.body();
         if (body.length == 0) {
             return new Response(MissingNode.getInstance(), index);
@@ -165,6 +174,10 @@ public final class ApiClient {
             throw new ApiUnreachableException(base + " answered " + request.method() + " " + request.uri().getPath()
                     + " with something that is not JSON; is it a Berth API?", e);
         }
+    }
+
+    private static long index(HttpResponse<?> response) {
+        return response.headers().firstValue("X-Berth-Index").map(Long::parseLong).orElse(0L);
     }
 
     private ApiUnreachableException unreachable(IOException e) {

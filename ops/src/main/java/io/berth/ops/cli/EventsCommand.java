@@ -13,38 +13,54 @@ import picocli.CommandLine.Option;
 
 /** {@code berth events}: the cluster's event stream, live, from an index. */
 @Command(name = "events", description = {"Print the cluster's events as they happen (until interrupted).",
-        "With --index, resume after that index: what happened since then comes first."})
+        "With --index, resume after that index: what happened since then comes first. The index is the first "
+                + "column (the \"index\" field with --json); it belongs to the node answering."})
 public final class EventsCommand extends ApiCommand {
 
     @Option(names = "--topic", paramLabel = "TOPIC",
-            description = "Only these topics (repeatable): Job, Allocation, Node, Deployment, Evaluation.")
+            description = {"Only these topics (repeatable): Job, Allocation, Node, Deployment, Evaluation, or * "
+                    + "for all.", "TOPIC:KEY for one key, e.g. Job:web."})
     List<String> topics;
 
-    @Option(names = "--index", paramLabel = "N", description = "Start after index N (default: only new events).")
+    @Option(names = "--index", paramLabel = "N",
+            description = "Start after index N: 0 for all the node still holds (default: only new events).")
     Long index;
+
+    @Option(names = {"-n", "--count"}, paramLabel = "N",
+            description = "Exit after printing N events (default: run until interrupted).")
+    Long count;
 
     @Option(names = "--json", description = "Print each event as one line of JSON, as the API streams it.")
     boolean json;
 
     @Override
     protected int run(ApiClient client) throws ApiException, ApiUnreachableException, IOException {
-        StringBuilder q = new StringBuilder("/v1/events");
-        char sep = '?';
-        for (String t : topics == null ? List.<String>of() : topics) {
-            q.append(sep).append("topic=").append(ApiClient.encode(t));
-            sep = '&';
+        if (index != null && index < 0) {
+            throw new IllegalArgumentException("--index: must be 0 or more, got " + index);
         }
-        if (index != null) {
-            q.append(sep).append("index=").append(index);
+        if (count != null && count < 1) {
+            throw new IllegalArgumentException("--count: must be 1 or more, got " + count);
+        }
+        StringBuilder q = new StringBuilder("/v1/events?index=").append(index == null ? 0 : index);
+        for (String t : topics == null ? List.<String>of() : topics) {
+            q.append("&topic=").append(ApiClient.encode(t));
         }
         PrintWriter out = out();
-        try (BufferedReader lines = client.stream(q.toString())) {
+        long printed = 0;
+        try (ApiClient.LineStream stream = client.stream(q.toString())) {
+            // without --index only what happens from now on: the API starts with all it holds, up to stream.index()
+            long after = index == null ? stream.index() : 0;
+            BufferedReader lines = stream.lines();
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                if (line.isBlank()) {
-                    continue; // keep-alive
+                JsonNode event = line.isBlank() ? null : ApiClient.JSON.readTree(line);
+                if (event == null || !event.has("index") || event.path("index").asLong() <= after) {
+                    continue; // a keep-alive line ({}), or history before the start
                 }
-                out.println(json ? line : describe(ApiClient.JSON.readTree(line)));
+                out.println(json ? line : describe(event));
                 out.flush();
+                if (count != null && ++printed == count) {
+                    break;
+                }
             }
         }
         return ExitCodes.OK;

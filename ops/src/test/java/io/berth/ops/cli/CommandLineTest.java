@@ -3,121 +3,42 @@ package io.berth.ops.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
-import io.berth.agent.network.ContainerNetwork;
-import io.berth.agent.network.NetworkConfig;
-import io.berth.ops.Berth;
-import io.berth.ops.node.BerthNode;
-import io.berth.ops.node.DevNode;
-import io.berth.protocol.oci.image.ImageConfig;
-import io.berth.runtime.bundle.BusyboxBundle;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.berth.ops.cli.DevCluster.Result;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import picocli.CommandLine;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The {@code berth} command line against a dev-mode cluster started in this JVM (API on a free loopback port,
- * its own runtime state and CNI network): a job run and followed until healthy, read back as tables and as
- * JSON, its allocations and their logs, the node, a stop; and what a user gets wrong.
+ * The {@code berth} command line against the tests' dev-mode cluster ({@link DevCluster}): a job run and followed
+ * until healthy, read back as tables and as JSON, its allocations and their logs, the node, a stop; and what a
+ * user gets wrong.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(DevCluster.Resolver.class)
 class CommandLineTest {
 
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final String IMAGE = "localhost/berth-test/busybox:1";
-    static final long PID = ProcessHandle.current().pid();
+    static DevCluster cluster;
 
-    static Path dir;
-    static NetworkConfig network;
-    static DevNode dev;
-    static String address;
-
-    /** One run of the command line. */
-    record Result(int exit, String out, String err) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(out);
-        }
+    @BeforeAll
+    static void useTheDevCluster(DevCluster shared) {
+        cluster = shared;
     }
 
     static Result berth(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Berth.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of(args));
-        if (!all.contains("--address")) {
-            all.add("--address");
-            all.add(address);
-        }
-        int exit = cli.execute(all.toArray(String[]::new));
-        return new Result(exit, out.toString(), err.toString());
-    }
-
-    @BeforeAll
-    static void startDevCluster() throws Exception {
-        dir = Files.createTempDirectory("berth-cli-test");
-        network = new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"), "berth-ct" + PID,
-                "bct" + (PID % 1_000_000), "10.233." + (PID % 250) + ".0/24", Duration.ofSeconds(30));
-        dev = DevNode.start(null, 0, ConfigFactory.empty(), new BerthNode.AgentHost(dir.resolve("runtime"), network));
-        address = dev.node().apiAddress().toString();
-        Path bundle = BusyboxBundle.create(dir.resolve("busybox"), BusyboxBundle.defaultSpec(List.of("sh")));
-        dev.node().images().createImage(IMAGE, bundle.resolve("rootfs"), new ImageConfig.ExecConfig(null, null,
-                List.of("PATH=/bin:/sbin:/usr/bin:/usr/sbin"), null, List.of("sh"), null, null, null, null));
-    }
-
-    @AfterAll
-    static void stopDevCluster() throws Exception {
-        if (dev != null) {
-            dev.close(); // a temporary dev node stops its allocations and removes its data
-            assertThat(dev.dataDir()).doesNotExist();
-            assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).noneMatch(l -> l.contains(dir.toString()));
-            ContainerNetwork.open(network).removeBridge(); // a real node keeps its bridge; this test's goes
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    /** A service of {@code count} busybox httpd on dynamic ports, each saying hello on stdout, HTTP-checked. */
-    static Path service(String id, int count) throws Exception {
-        String spec = """
-                {"id": "%s", "type": "service",
-                 "groups": [{"name": "web", "count": %d, "tasks": [{
-                   "name": "httpd", "image": "%s",
-                   "command": ["/bin/sh", "-c"],
-                   "args": ["echo hello from $(hostname); echo ok > $BERTH_TASK_DIR/index.html; exec httpd -f -p 8080 -h $BERTH_TASK_DIR"],
-                   "resources": {"cpu_mhz": 100, "memory_mb": 32},
-                   "network": "bridge",
-                   "ports": [{"label": "http", "to": 8080}],
-                   "checks": [{"type": "http", "port": "http", "path": "/", "interval": "1s", "timeout": "1s"}],
-                   "stop_timeout": "2s"}]}],
-                 "update": {"max_parallel": 2, "min_healthy_time": "1s", "healthy_deadline": "1m"}}
-                """.formatted(id, count, IMAGE);
-        Path file = dir.resolve(id + ".json");
-        Files.writeString(file, spec);
-        return file;
+        return cluster.berth(args);
     }
 
     @Test
     @Order(1)
     void jobRunFollowsTheDeploymentUntilHealthy() throws Exception {
-        Result run = berth("job", "run", service("hello", 2).toString(), "--timeout", "2m");
+        Result run = berth("job", "run", cluster.service("hello", 2).toString(), "--timeout", "2m");
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("job hello: registered version").contains("deployment successful")
                 .contains("2/2 healthy");
@@ -138,7 +59,7 @@ class CommandLineTest {
         Result history = berth("job", "history", "hello");
         assertThat(history.out().lines()).hasSize(2).first().asString().startsWith("VERSION");
 
-        Result plan = berth("job", "plan", dir.resolve("hello.json").toString());
+        Result plan = berth("job", "plan", cluster.dir.resolve("hello.json").toString());
         assertThat(plan.exit()).as(plan.err()).isZero();
         assertThat(plan.out()).contains("job hello: unchanged");
 
@@ -195,7 +116,7 @@ class CommandLineTest {
     @Test
     @Order(6)
     void aDeploymentThatFailsEndsWithExitCode1AndSaysWhy() throws Exception {
-        Path file = dir.resolve("broken.json");
+        Path file = cluster.dir.resolve("broken.json");
         Files.writeString(file, """
                 {"id": "broken", "type": "service",
                  "groups": [{"name": "g", "count": 1, "tasks": [{
@@ -204,7 +125,7 @@ class CommandLineTest {
                    "restart": {"attempts": 0, "mode": "fail"}}],
                    "reschedule": {"attempts": 0}}],
                  "update": {"min_healthy_time": "1s", "healthy_deadline": "30s"}}
-                """.formatted(IMAGE));
+                """.formatted(DevCluster.IMAGE));
         Result run = berth("job", "run", file.toString(), "--json", "--timeout", "2m");
         assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ExitCodes.FAILED);
         JsonNode outcome = run.json();
@@ -217,18 +138,18 @@ class CommandLineTest {
 
     @Test
     void aMissingFileIsNotFound() {
-        Result run = berth("job", "run", dir.resolve("nope.json").toString());
+        Result run = berth("job", "run", cluster.dir.resolve("nope.json").toString());
         assertThat(run.exit()).isEqualTo(ExitCodes.NOT_FOUND);
         assertThat(run.err()).contains("nope.json: no such file");
     }
 
     @Test
     void anInvalidSpecIsRefusedWithItsFieldPaths() throws Exception {
-        Path bad = dir.resolve("bad.json");
+        Path bad = cluster.dir.resolve("bad.json");
         Files.writeString(bad, """
                 {"id": "bad", "groups": [{"name": "g", "count": -1, "tasks": [{"name": "t", "image": "%s",
                   "resources": {"memory_mb": 32}, "colour": "blue"}]}]}
-                """.formatted(IMAGE));
+                """.formatted(DevCluster.IMAGE));
         Result run = berth("job", "run", bad.toString());
         assertThat(run.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains("groups[0].count").contains("groups[0].tasks[0].colour");
