@@ -24,12 +24,15 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.apache.pekko.cluster.typed.Cluster;
 import scala.Option;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -44,7 +47,10 @@ import scala.jdk.javaapi.CollectionConverters;
  * #BUCKETS} of the jobs, and the store subscribes to every bucket to keep an in-memory view sorted by id that
  * answers {@link ListJobs} without touching the replicator. Each write of a bucket costs two serializations of
  * the whole bucket (the replicator's change digest for subscribers, and the durable store), which is what the
- * number of buckets keeps small: about 20 jobs each at 10,000 jobs.
+ * number of buckets keeps small: about 20 jobs each at 10,000 jobs. The subscriptions only serve to learn of
+ * writes made through other scheduler nodes, so the store takes them once another scheduler node is a member
+ * (and keeps them): a single scheduler node (dev mode) writes each bucket with one serialization. Subscribing
+ * late loses nothing: the replicator sends a new subscriber the current value of every key it holds.
  *
  * <p>Writes go to a majority of the scheduler nodes ({@code WriteMajority}), whose durable store (RocksDB,
  * fsynced) holds them before they acknowledge; a command is answered {@link Registered} only after that, and
@@ -143,6 +149,8 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
 
     private record SubscriberGone(ActorRef<JobsChanged> subscriber) implements Command {}
 
+    private record MembersChanged(ClusterEvent.MemberEvent event) implements Command {}
+
     // ---- state ----
 
     private static final List<LWWMapKey<String, JobRecord>> KEYS = keys();
@@ -155,6 +163,9 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
     private final TreeMap<String, JobRecord> jobs = new TreeMap<>();
     private final List<Set<String>> idsByBucket = new ArrayList<>(BUCKETS);
     private final Set<ActorRef<JobsChanged>> subscribers = new HashSet<>();
+    /** The role of the nodes the replicator replicates to. */
+    private final String replicaRole;
+    private boolean subscribedToBuckets;
 
     /**
      * A job store over this node's replicator, with the timeouts of {@code berth.jobs} in the configuration.
@@ -180,6 +191,7 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
         this.writeMajority = new Replicator.WriteMajority(config.getDuration("write-timeout"));
         this.readMajority = new Replicator.ReadMajority(config.getDuration("read-timeout"));
         this.clock = clock;
+        this.replicaRole = context.getSystem().settings().config().getString("pekko.cluster.distributed-data.role");
         for (int i = 0; i < BUCKETS; i++) {
             idsByBucket.add(new HashSet<>());
         }
@@ -199,9 +211,10 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
                     if (--pending[0] > 0) {
                         return Behaviors.same();
                     }
-                    for (LWWMapKey<String, JobRecord> key : KEYS) {
-                        replicator.subscribe(key, BucketChanged::new);
-                    }
+                    Cluster.get(getContext().getSystem()).subscriptions().tell(
+                            org.apache.pekko.cluster.typed.Subscribe.create(getContext().messageAdapter(
+                                    ClusterEvent.MemberEvent.class, MembersChanged::new), ClusterEvent.MemberEvent.class));
+                    subscribeToBucketsWithPeers();
                     getContext().getLog().info("job store ready with {} jobs", jobs.size());
                     return stash.unstashAll(this);
                 })
@@ -226,6 +239,10 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
                 .onMessage(Written.class, this::onWritten)
                 .onMessage(Read.class, this::onRead)
                 .onMessage(BucketChanged.class, this::onBucketChanged)
+                .onMessage(MembersChanged.class, changed -> {
+                    subscribeToBucketsWithPeers();
+                    return this;
+                })
                 .onMessage(SubscriberGone.class, gone -> {
                     subscribers.remove(gone.subscriber());
                     return this;
@@ -396,6 +413,29 @@ public final class JobStore extends AbstractBehavior<JobStore.Command> {
         }
         subscribe.subscriber().tell(new JobsChanged(List.copyOf(jobs.values()), List.of()));
         return this;
+    }
+
+    /**
+     * Subscribes to every bucket once the cluster has a member with the replicator's role besides this node: until
+     * then every write goes through this node, which updates its view itself (a subscription would make the
+     * replicator serialize the whole bucket for a change digest on each write).
+     */
+    private void subscribeToBucketsWithPeers() {
+        if (subscribedToBuckets) {
+            return;
+        }
+        Cluster cluster = Cluster.get(getContext().getSystem());
+        for (Member member : cluster.state().getMembers()) {
+            if (member.hasRole(replicaRole) && !member.equals(cluster.selfMember())) {
+                for (LWWMapKey<String, JobRecord> key : KEYS) {
+                    replicator.subscribe(key, BucketChanged::new);
+                }
+                subscribedToBuckets = true;
+                getContext().getLog().info("job store follows the writes of other scheduler nodes ({} joined)",
+                        member.address());
+                return;
+            }
+        }
     }
 
     private Behavior<Command> onBucketChanged(BucketChanged changed) {

@@ -104,6 +104,23 @@ class JobStoreClusterTest {
     }
 
     @Test
+    void aNodeThatWasAloneLearnsTheWritesOfNodesThatJoinLater() {
+        nodes = new TestNodes(dir, 2);
+        for (int i = 0; i < 2; i++) {
+            ActorSystem<Void> system = nodes.start(i);
+            nodes.awaitUp();
+            ActorTestKit kit = ActorTestKit.create(system);
+            kits.add(kit);
+            stores.add(kit.spawn(JobStore.create(), "jobs"));
+            // node 0 writes while it is the only scheduler node (it follows no bucket then), node 1 once it joined
+            assertThat(register(i, TestJobs.web("job-" + i, 1, "hi"))).isEqualTo(new Registered("job-" + i, 0, true));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> list(0).stream().map(JobRecord::id).toList()
+                .equals(List.of("job-0", "job-1")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> list(1).equals(list(0)));
+    }
+
+    @Test
     void jobsSurviveTheLossOfOneNode() {
         startCluster();
         register(0, TestJobs.web("before", 1, "hi"));
