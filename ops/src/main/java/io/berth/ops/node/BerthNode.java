@@ -10,6 +10,7 @@ import io.berth.agent.NodeAgent;
 import io.berth.agent.network.ContainerNetwork;
 import io.berth.agent.network.NetworkConfig;
 import io.berth.protocol.cluster.SchedulerCommand;
+import io.berth.protocol.oci.image.Descriptor;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.scheduler.api.ApiServer;
 import io.berth.scheduler.api.ApiSettings;
@@ -21,8 +22,13 @@ import io.berth.storage.image.ImageStore;
 import io.berth.storage.image.ImageStoreOptions;
 import io.berth.storage.registry.CredentialStore;
 import io.berth.storage.registry.ImagePuller;
+import io.berth.storage.registry.ImageReference;
 import io.berth.storage.registry.RegistryClient;
 import io.berth.storage.registry.RetryPolicy;
+import io.berth.storage.registry.TransferListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -160,8 +166,9 @@ public final class BerthNode implements AutoCloseable {
             throws IOException {
         RegistryClient registry = RegistryClient.builder()
                 .credentials(CredentialStore.fromDockerConfig(CredentialStore.defaultDockerConfig())).build();
-        ImageFetcher fetcher = ImageFetcher.registry(
-                new ImagePuller(registry, images, ImagePuller.DEFAULT_CONCURRENCY, RetryPolicy.DEFAULT));
+        ImagePuller puller = new ImagePuller(registry, images, ImagePuller.DEFAULT_CONCURRENCY, RetryPolicy.DEFAULT);
+        TransferListener pulledBytes = countingPulledBytes();
+        ImageFetcher fetcher = name -> puller.pull(ImageReference.parse(name), pulledBytes);
         await(AskPattern.<NodeGuardian.Command, Done>ask(system,
                 replyTo -> new NodeGuardian.SpawnAgent(NodeAgent.create(config, runtime, images, fetcher,
                         new CniNetworkSetup(network), Clock.systemUTC(), scheduler), replyTo),
@@ -177,6 +184,26 @@ public final class BerthNode implements AutoCloseable {
                             storesClosed.complete(Done.getInstance());
                             return Done.getInstance();
                         }));
+    }
+
+    /**
+     * Counts the image content the agent downloads in Micrometer's global registry, which the API's registry
+     * joins when the scheduler runs in the same JVM ({@code berth dev}): {@code /metrics} then shows
+     * {@code berth_image_pull_bytes_total}. Each blob counts once, when it is complete and verified (a download
+     * resumed after a failure is not counted twice); what was already in the store counts nothing.
+     */
+    private static TransferListener countingPulledBytes() {
+        Counter bytes = Counter.builder("berth.image.pull.bytes").baseUnit(BaseUnits.BYTES)
+                .description("image content (manifests, configs, layers) this node's agent downloaded")
+                .register(Metrics.globalRegistry);
+        return new TransferListener() {
+            @Override
+            public void finished(Descriptor blob, Outcome outcome) {
+                if (outcome == Outcome.DOWNLOADED) {
+                    bytes.increment(blob.size());
+                }
+            }
+        };
     }
 
     /** The API's base address, {@code http://127.0.0.1:7700} ({@code https} with berth.tls.api); null on a node without the scheduler role. */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code berth image ...} end to end: an umoci layout imported, pushed to a real docker-registry, pulled back. */
-class ImageCommandTest {
+public class ImageCommandTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -161,7 +161,8 @@ class ImageCommandTest {
         }
     }
 
-    private static Process startRegistry(Path dir) throws Exception {
+    /** A real docker-registry on a free loopback port (written to dir/port), without auth; the caller stops it. */
+    public static Process startRegistry(Path dir) throws Exception {
         return startRegistry(dir, "");
     }
 
