@@ -1,5 +1,6 @@
 package io.berth.scheduler.control;
 
+import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.scheduler.placement.Allocation;
 import io.berth.scheduler.placement.Capacity;
@@ -25,6 +26,8 @@ final class AllocEntry {
     final String jobId;
     /** Moves forward when a new job version leaves the allocation's tasks unchanged (an in-place update). */
     long jobVersion;
+    /** The version the agent was given (what it reports), which an in-place update leaves. */
+    final long assignedVersion;
     final String group;
     int index;
     final int priority;
@@ -32,8 +35,12 @@ final class AllocEntry {
     Capacity resources;
     Map<String, Integer> ports;
     final boolean canary;
+    /** The deployment that placed it, or null. */
+    final String deploymentId;
     final String previousAllocation;
     final int rescheduleCount;
+    /** When each reschedule that led to it happened, oldest first: what a reschedule policy's attempts count. */
+    final List<Instant> rescheduledAt;
     final Instant createdAt;
 
     AllocationState state = AllocationState.PENDING;
@@ -58,11 +65,12 @@ final class AllocEntry {
     Allocation presented;
 
     AllocEntry(String id, String jobId, long jobVersion, String group, int index, int priority, String node,
-               Capacity resources, Map<String, Integer> ports, boolean canary, String previousAllocation,
-               int rescheduleCount, Instant createdAt) {
+               Capacity resources, Map<String, Integer> ports, boolean canary, String deploymentId,
+               String previousAllocation, int rescheduleCount, List<Instant> rescheduledAt, Instant createdAt) {
         this.id = id;
         this.jobId = jobId;
         this.jobVersion = jobVersion;
+        this.assignedVersion = jobVersion;
         this.group = group;
         this.index = index;
         this.priority = priority;
@@ -70,8 +78,10 @@ final class AllocEntry {
         this.resources = resources;
         this.ports = Map.copyOf(ports);
         this.canary = canary;
+        this.deploymentId = deploymentId;
         this.previousAllocation = previousAllocation;
         this.rescheduleCount = rescheduleCount;
+        this.rescheduledAt = List.copyOf(rescheduledAt);
         this.createdAt = createdAt;
         this.modifiedAt = createdAt;
     }
@@ -91,6 +101,11 @@ final class AllocEntry {
                 resources == null ? Capacity.ZERO : resources,
                 List.copyOf(ports.values()), status, healthy, canary, previousAllocation,
                 status == Allocation.Status.FAILED ? reschedulesInInterval : rescheduleCount);
+    }
+
+    /** The facts an agent keeps for it and reports back to a new singleton after a failover. */
+    AllocationPlacement placement() {
+        return new AllocationPlacement(index, canary, deploymentId, previousAllocation, rescheduledAt);
     }
 
     void record(AllocationState s, String why, Instant at) {

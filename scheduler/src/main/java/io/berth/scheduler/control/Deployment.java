@@ -50,7 +50,8 @@ final class Deployment {
         }
     }
 
-    final String id;
+    /** Taken from the allocations agents report when {@link #restorable}. */
+    String id;
     final String jobId;
     final long jobVersion;
     final Instant createdAt;
@@ -60,6 +61,12 @@ final class Deployment {
     boolean promoted;
     /** Whether a failure asked the job store to revert (so it is done once). */
     boolean reverted;
+    /**
+     * Started for a version found in the job store when this singleton loaded the jobs, so possibly the one a
+     * previous singleton ran: until this singleton places for it, it takes its id and promotion from the
+     * allocations the agents report.
+     */
+    boolean restorable;
     Instant modifiedAt;
 
     Deployment(String id, String jobId, long jobVersion, Instant createdAt) {

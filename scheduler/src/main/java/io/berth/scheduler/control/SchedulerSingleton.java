@@ -83,7 +83,10 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * {@link SchedulerSettings#missedHeartbeats} silent intervals, when their cluster member stays unreachable for
  * {@link SchedulerSettings#unreachableGrace}, or at once when it is removed; a down node must register again, and
  * when it does, whatever was replaced meanwhile is stopped on it. A new singleton knows nothing: agents learn it
- * from their next heartbeat's answer and register again with every allocation they hold, and evaluations wait
+ * from their next heartbeat's answer and register again with every allocation they hold, each with the placement
+ * facts this singleton gave it ({@link io.berth.protocol.cluster.AllocationPlacement}: index, canary, deployment,
+ * previous allocation, reschedule times), from which the new one restores its view and the deployment in progress
+ * (no deployment is persisted: its version is in the job store, its progress on the agents). Evaluations wait
  * {@link SchedulerSettings#failoverGrace} (or until every agent member has registered and every job's allocations
  * are accounted for) so that nothing running is placed twice.
  *
@@ -319,15 +322,46 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         return this;
     }
 
-    /** Takes over an allocation an agent reports that this singleton did not place (after a failover). */
+    /**
+     * Takes over an allocation an agent reports that this singleton did not place (after a failover). The
+     * placement facts the agent echoes (index, canary, deployment, previous allocation, reschedule times) are the
+     * previous singleton's; an agent that has none (an allocation assigned without them) gets the group's first
+     * free index.
+     */
     private AllocEntry adopt(AllocationReport rep, NodeEntry n, Instant now) {
         JobEntry j = view.job(rep.jobId());
         Job spec = j.spec(rep.jobVersion());
         TaskGroup g = spec == null ? null : spec.group(rep.taskGroup());
+        AllocationPlacement placed = rep.placement();
+        int index = placed.known() ? placed.index() : freeIndex(j, rep.taskGroup());
+        AllocEntry a = new AllocEntry(rep.allocationId(), rep.jobId(), rep.jobVersion(), rep.taskGroup(), index,
+                spec == null ? Job.DEFAULT_PRIORITY : spec.priority(), n.name,
+                spec == null ? null : g == null ? Capacity.ZERO : resources(g), rep.hostPorts(), placed.canary(),
+                placed.deploymentId(), placed.previousAllocationId(), placed.rescheduledAt().size(),
+                placed.rescheduledAt(), now);
+        applyState(a, rep.state(), rep.exitCode(), rep.detail(), now);
+        if (a.state == AllocationState.RUNNING) {
+            a.healthy = true; // it ran before the failover, for its min_healthy_time or not: nothing better is known
+        }
+        if (rep.state() == AllocationState.STOPPED || (rep.state().terminal() && !placed.known())) {
+            // one that ended while nobody heard: history, its slot is free. A failed one whose slot is known
+            // stays failed, so that its reschedule policy decides (and counts the reschedules that led to it).
+            a.desiredStop = true;
+        }
+        view.add(a);
+        if (j.lastSpec != null) {
+            updateInPlace(j);
+        }
+        restoreDeployment(j);
+        return a;
+    }
+
+    /** The lowest index no live allocation of the group holds. */
+    private int freeIndex(JobEntry j, String group) {
         Set<Integer> taken = new HashSet<>();
         for (String id : j.allocations) {
             AllocEntry other = view.allocations.get(id);
-            if (other.group.equals(rep.taskGroup()) && other.live()) {
+            if (other.group.equals(group) && other.live()) {
                 taken.add(other.index);
             }
         }
@@ -335,21 +369,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         while (taken.contains(index)) {
             index++;
         }
-        AllocEntry a = new AllocEntry(rep.allocationId(), rep.jobId(), rep.jobVersion(), rep.taskGroup(), index,
-                spec == null ? Job.DEFAULT_PRIORITY : spec.priority(), n.name,
-                spec == null ? null : g == null ? Capacity.ZERO : resources(g), rep.hostPorts(), false, null, 0, now);
-        applyState(a, rep.state(), rep.exitCode(), rep.detail(), now);
-        if (a.state == AllocationState.RUNNING) {
-            a.healthy = true; // it ran before the failover: its deployment, if any, is not this singleton's
-        }
-        if (rep.state().terminal()) {
-            a.desiredStop = true; // one that ended while nobody heard: history, its slot is free
-        }
-        view.add(a);
-        if (j.lastSpec != null) {
-            updateInPlace(j);
-        }
-        return a;
+        return index;
     }
 
     private Behavior<SchedulerCommand> onHeartbeat(NodeHeartbeat h) {
@@ -521,24 +541,22 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         return true;
     }
 
-    /** How many of the reschedules that led to {@code a} happened within its policy's interval before {@code at}. */
-    private int reschedulesWithin(AllocEntry a, Job spec, Instant at) {
+    /**
+     * How many of the reschedules that led to {@code a} happened within its policy's interval before {@code at}
+     * (Nomad's rule). Their times travel with the allocation, through the agent, so a new singleton counts them too.
+     */
+    private static int reschedulesWithin(AllocEntry a, Job spec, Instant at) {
         TaskGroup g = spec == null ? null : spec.group(a.group);
-        if (g == null) {
-            return a.rescheduleCount;
-        }
-        ReschedulePolicy policy = spec.rescheduleFor(g);
-        if (policy.unlimited() || policy.interval().isZero()) {
-            return a.rescheduleCount;
+        ReschedulePolicy policy = g == null ? null : spec.rescheduleFor(g);
+        if (policy == null || policy.unlimited() || policy.interval().isZero()) {
+            return a.rescheduledAt.size();
         }
         Instant since = at.minus(policy.interval());
         int n = 0;
-        AllocEntry p = a.previousAllocation == null ? null : view.allocations.get(a.previousAllocation);
-        for (int i = 0; p != null && i < a.rescheduleCount; i++) {
-            if (p.failedAt != null && !p.failedAt.isBefore(since)) {
+        for (Instant t : a.rescheduledAt) {
+            if (!t.isBefore(since)) {
                 n++;
             }
-            p = p.previousAllocation == null ? null : view.allocations.get(p.previousAllocation);
         }
         return n;
     }
@@ -606,7 +624,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             }
             if (first || before != j.lastVersion || wasWanted != j.wanted()) {
                 updateInPlace(j);
-                startDeployment(j, rec.latest(), now);
+                startDeployment(j, rec.latest(), first, now);
                 enqueue(j, j.wanted() ? "job-register" : "job-deregister");
             }
         }
@@ -824,29 +842,48 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
 
     private void place(JobEntry j, Plan.Placement p, Instant now) {
         TaskGroup g = j.lastSpec.group(p.group());
+        Deployment d = j.deployment;
+        boolean deployed = d != null && d.status.active() && d.jobVersion == p.jobVersion();
+        if (deployed) {
+            d.restorable = false; // its id is in use now
+        }
+        AllocEntry previous = p.replaces() == null ? null : view.allocations.get(p.replaces());
         AllocEntry a = new AllocEntry(p.allocationId(), p.jobId(), p.jobVersion(), p.group(), p.index(), p.priority(),
-                p.nodeId(), p.resources(), p.ports(), p.canary(), p.replaces(), p.rescheduleCount(), now);
+                p.nodeId(), p.resources(), p.ports(), p.canary(), deployed ? d.id : null, p.replaces(),
+                p.rescheduleCount(), rescheduleHistory(previous, p.rescheduleCount(), now), now);
         a.record(AllocationState.PENDING, "placed on " + p.nodeId(), now);
         view.add(a);
-        if (p.replaces() != null) {
-            AllocEntry previous = view.allocations.get(p.replaces());
-            if (previous != null) {
-                previous.replacedBy = a.id;
-                view.changed(previous);
-            }
+        if (previous != null) {
+            previous.replacedBy = a.id;
+            view.changed(previous);
         }
         NodeEntry n = view.nodes.get(p.nodeId());
-        // a group's tasks share the allocation
-        n.agent.tell(new AssignAllocation(a.id, a.jobId, a.jobVersion, a.group, g.tasks(), a.ports,
-                AllocationPlacement.NONE, null));
+        // a group's tasks share the allocation; the agent keeps the placement facts for the next singleton
+        n.agent.tell(new AssignAllocation(a.id, a.jobId, a.jobVersion, a.group, g.tasks(), a.ports, a.placement(),
+                null));
         placementsTotal++;
-        Deployment d = j.deployment;
         UpdateStrategy update = j.lastSpec.updateFor(g);
         if (d != null && d.status.active() && d.jobVersion == a.jobVersion && update != null) {
             dues.add(new Due(now.plus(update.healthyDeadline()), Due.Kind.HEALTHY_DEADLINE, a.id, now));
         }
         publish("Allocation", "AllocationPlaced", a.id, Map.of("job", a.jobId, "name", a.name(), "node", a.node,
                 "version", String.valueOf(a.jobVersion), "replaces", p.replaces() == null ? "" : p.replaces()));
+    }
+
+    /**
+     * The reschedule times of an allocation that replaces {@code previous}: a failed one's and now (this is a
+     * reschedule); a lost or migrated one's as they were; none when the engine started the count again (an update).
+     */
+    private static List<Instant> rescheduleHistory(AllocEntry previous, int rescheduleCount, Instant now) {
+        if (previous == null || rescheduleCount == 0) {
+            return List.of();
+        }
+        if (previous.status != Allocation.Status.FAILED) {
+            return previous.rescheduledAt;
+        }
+        List<Instant> times = new ArrayList<>(previous.rescheduledAt);
+        times.add(now);
+        return times;
     }
 
     private static List<SchedulerApi.PlacementFailure> failures(Plan plan) {
@@ -868,13 +905,21 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
 
     // ------------------------------------------------------------------------------------------- deployments
 
-    private void startDeployment(JobEntry j, JobVersion v, Instant now) {
+    /**
+     * Starts the deployment of a job's new version. With {@code loaded} (the first this singleton hears of the job,
+     * as after a failover) the version may be one a previous singleton was rolling out: the deployment takes that
+     * one's id and promotion from the allocations the agents report ({@link #restoreDeployment}).
+     */
+    private void startDeployment(JobEntry j, JobVersion v, boolean loaded, Instant now) {
         cancelDeployment(j, "superseded by version " + v.version(), now);
         Job spec = v.job();
         if (!j.wanted() || spec.type() == JobType.BATCH || v.stable()) {
             return;
         }
-        Deployment d = new Deployment("deploy-" + (++deploymentSeq) + "-" + j.id, j.id, v.version(), now);
+        // unique across singletons: a new one must not reuse an id its predecessor gave out
+        Deployment d = new Deployment("deploy-" + j.id + "-v" + v.version() + "-"
+                + Long.toString(startedAt.toEpochMilli(), 36) + "-" + (++deploymentSeq), j.id, v.version(), now);
+        d.restorable = loaded;
         for (TaskGroup g : spec.groups()) {
             UpdateStrategy u = spec.updateFor(g);
             if (u != null) {
@@ -883,8 +928,31 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             }
         }
         j.deployment = d;
+        restoreDeployment(j);
         publish("Deployment", "DeploymentStarted", j.id, Map.of("deployment", d.id,
                 "version", String.valueOf(v.version())));
+    }
+
+    /**
+     * Takes over a deployment a previous singleton was running, from the allocations agents report: its id, and
+     * whether it was promoted (an allocation it placed that is not a canary, in a deployment with canaries, is
+     * placed only after the promotion). Canary flags and health come with the allocations themselves.
+     */
+    private void restoreDeployment(JobEntry j) {
+        Deployment d = j.deployment;
+        if (d == null || !d.restorable || !d.status.active()) {
+            return;
+        }
+        for (String id : j.allocations) {
+            AllocEntry a = view.allocations.get(id);
+            if (a.assignedVersion != d.jobVersion || a.deploymentId == null) {
+                continue;
+            }
+            d.id = a.deploymentId;
+            if (!a.canary && a.live() && d.hasCanaries()) {
+                d.promoted = true;
+            }
+        }
     }
 
     private void cancelDeployment(JobEntry j, String why, Instant now) {

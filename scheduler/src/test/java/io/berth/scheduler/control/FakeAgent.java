@@ -33,13 +33,18 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * an unknown answer with every allocation it holds) and runs nothing. An assigned task goes RUNNING at once unless
  * its environment says otherwise through {@value #BEHAVIOUR}: {@code unhealthy} (RUNNING, then UNHEALTHY), {@code
  * fail} (FAILED), {@code exit0} (EXITED with code 0). It can be silenced (no heartbeats, as a hung or cut-off
- * machine) and asked what it holds.
+ * machine), told to fail an allocation, and asked what it holds. It reports the images it is given in every
+ * {@link NodeStatus} as a real agent lists its store (store names and digests), and echoes each allocation's
+ * placement facts when it registers.
  */
 final class FakeAgent extends AbstractBehavior<AgentCommand> {
     static final String BEHAVIOUR = "FAKE_AGENT";
 
     /** Stops (true) or resumes (false) heartbeating; resuming registers again at once. */
     record Silence(boolean silent) implements AgentCommand {}
+
+    /** Fails an allocation it runs (its task crashed for good, as far as the scheduler can tell). */
+    record Fail(String allocationId) implements AgentCommand {}
 
     /** What the agent holds: allocation id -> state. */
     record Holdings(ActorRef<Map<String, AllocationState>> replyTo) implements AgentCommand {}
@@ -53,6 +58,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     private record Alloc(AssignAllocation assign, AllocationState state, Integer exitCode) {}
 
     private final NodeInfo info;
+    private final List<String> images;
     private final ActorRef<SchedulerCommand> scheduler;
     private final Map<String, Alloc> allocations = new HashMap<>();
     private boolean silent;
@@ -60,8 +66,10 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     private long heartbeatMillis = 1000;
     private long nextBeat;
 
-    static Behavior<AgentCommand> create(NodeInfo info, ActorRef<SchedulerCommand> scheduler) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FakeAgent(ctx, timers, info, scheduler)));
+    /** An agent whose store holds {@code images} (names and digests, as {@link NodeStatus#images()}). */
+    static Behavior<AgentCommand> create(NodeInfo info, List<String> images, ActorRef<SchedulerCommand> scheduler) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FakeAgent(ctx, timers, info, images,
+                scheduler)));
     }
 
     static NodeInfo node(String name, int cpuMhz, long memoryMb, Map<String, String> labels) {
@@ -69,9 +77,10 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private FakeAgent(ActorContext<AgentCommand> ctx, TimerScheduler<AgentCommand> timers, NodeInfo info,
-                      ActorRef<SchedulerCommand> scheduler) {
+                      List<String> images, ActorRef<SchedulerCommand> scheduler) {
         super(ctx);
         this.info = info;
+        this.images = List.copyOf(images);
         this.scheduler = scheduler;
         timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(50));
         register();
@@ -87,6 +96,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
                 .onMessage(StopAllocation.class, this::onStop)
                 .onMessage(Silence.class, this::onSilence)
                 .onMessage(Holdings.class, this::onHoldings)
+                .onMessage(Fail.class, this::onFail)
                 .build();
     }
 
@@ -99,7 +109,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private NodeStatus status() {
-        return new NodeStatus(info.name(), 0, 0, allocations.size(), List.of(), Instant.now());
+        return new NodeStatus(info.name(), 0, 0, allocations.size(), images, Instant.now());
     }
 
     private Behavior<AgentCommand> onTick() {
@@ -194,6 +204,14 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
             registered = false;
             register();
             nextBeat = System.currentTimeMillis() + 500;
+        }
+        return this;
+    }
+
+    private Behavior<AgentCommand> onFail(Fail f) {
+        Alloc a = allocations.get(f.allocationId());
+        if (a != null && !a.state().terminal()) {
+            set(a.assign(), AllocationState.FAILED, null);
         }
         return this;
     }

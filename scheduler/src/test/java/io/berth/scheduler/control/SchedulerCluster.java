@@ -104,7 +104,13 @@ final class SchedulerCluster implements AutoCloseable {
 
     /** Starts a fake agent on node {@code i}'s system, registering through that node's proxy. */
     ActorRef<AgentCommand> agent(int i, NodeInfo info) {
-        return kits.get(i).spawn(FakeAgent.create(info, schedulers.get(i)), "agent-" + info.name() + "-" + (++agents));
+        return agent(i, info, List.of());
+    }
+
+    /** Starts a fake agent on node {@code i}'s system whose store holds {@code images} (names and digests). */
+    ActorRef<AgentCommand> agent(int i, NodeInfo info, List<String> images) {
+        return kits.get(i).spawn(FakeAgent.create(info, images, schedulers.get(i)),
+                "agent-" + info.name() + "-" + (++agents));
     }
 
     ActorRef<AgentCommand> agent(String name) {

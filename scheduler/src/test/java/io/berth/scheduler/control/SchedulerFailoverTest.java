@@ -45,26 +45,17 @@ class SchedulerFailoverTest {
             cluster.register(SchedulerCluster.service("web", 4, "", ""));
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 4);
             Set<String> before = ids(cluster.running("web"));
-            String leader = cluster.ask(SchedulerApi.SchedulerStatus.class, SchedulerApi.GetStatus::new).leader();
-            assertThat(leader).isEqualTo(Cluster.get(cluster.systems.get(0)).selfMember().address().toString());
+            Map<String, Integer> indexes = indexes(cluster.running("web"));
 
-            cluster.crash(0);
+            failOver(cluster);
 
-            // what the proxies sent to the dead node before it was removed is lost: ask until the new one answers
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptionsMatching(e -> e instanceof AssertionError)
-                    .until(() -> {
-                        SchedulerApi.SchedulerStatus s = cluster.ask(SchedulerApi.SchedulerStatus.class,
-                                SchedulerApi.GetStatus::new);
-                        return !s.leader().equals(leader) && s.readyNodes() == 2 && s.queueDepth() == 0
-                                && cluster.running("web").size() == 4;
-                    });
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 4);
             SchedulerApi.SchedulerStatus after = cluster.ask(SchedulerApi.SchedulerStatus.class,
                     SchedulerApi.GetStatus::new);
             assertThat(after.placementsTotal()).as("placements by the new singleton").isZero();
             assertThat(after.stopsTotal()).isZero();
             assertThat(ids(cluster.running("web"))).isEqualTo(before);
-            assertThat(cluster.live("web")).extracting(SchedulerApi.AllocationView::index)
-                    .containsExactlyInAnyOrder(0, 1, 2, 3);
+            assertThat(indexes(cluster.live("web"))).as("each allocation keeps its index").isEqualTo(indexes);
             Map<String, AllocationState> held = new HashMap<>();
             held.putAll(cluster.holdings(1, agents.get(0)));
             held.putAll(cluster.holdings(2, agents.get(1)));
@@ -126,6 +117,115 @@ class SchedulerFailoverTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> cluster.ask(SchedulerApi.NodeReply.class,
                     r -> new SchedulerApi.GetNode("b", r)).node().status().equals("down"));
         }
+    }
+
+    @Test
+    void aCanaryDeploymentSurvivesAFailoverAndIsPromotedAfterIt() {
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 3, QUICK_DOWNING)) {
+            cluster.agent(1, FakeAgent.node("a", 4000, 8192, Map.of()));
+            cluster.agent(2, FakeAgent.node("b", 4000, 8192, Map.of()));
+            String update = "{\"max_parallel\": 1, \"min_healthy_time\": \"200ms\", \"canary\": 1}";
+            cluster.register(SchedulerCluster.service("web", 3, "\"V\": \"1\"", update));
+            await().atMost(Duration.ofSeconds(30)).until(() -> deploymentStatus(cluster, "web").equals("successful"));
+            cluster.register(SchedulerCluster.service("web", 3, "\"V\": \"2\"", update));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> deploymentStatus(cluster, "web").equals("awaiting_promotion"));
+            List<SchedulerApi.AllocationView> before = cluster.live("web");
+            SchedulerApi.AllocationView canary = before.stream().filter(x -> x.jobVersion() == 1).findFirst()
+                    .orElseThrow();
+            assertThat(canary.canary()).isTrue();
+            String deploymentId = cluster.deployment("web").id();
+
+            String leader = failOver(cluster);
+
+            // the new singleton waits for the promotion too, and places no second canary meanwhile
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> deploymentStatus(cluster, "web").equals("awaiting_promotion"));
+            assertThat(cluster.deployment("web").id()).isEqualTo(deploymentId);
+            assertThat(indexes(cluster.live("web"))).isEqualTo(indexes(before));
+            assertThat(cluster.live("web")).filteredOn(SchedulerApi.AllocationView::canary)
+                    .extracting(SchedulerApi.AllocationView::id).containsExactly(canary.id());
+            SchedulerApi.SchedulerStatus after = cluster.ask(SchedulerApi.SchedulerStatus.class,
+                    SchedulerApi.GetStatus::new);
+            assertThat(after.leader()).isNotEqualTo(leader);
+            assertThat(after.placementsTotal()).as("placements by the new singleton").isZero();
+
+            SchedulerApi.OperationResult promoted = cluster.ask(SchedulerApi.OperationResult.class,
+                    r -> new SchedulerApi.PromoteDeployment("web", r));
+            assertThat(promoted.ok()).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> deploymentStatus(cluster, "web").equals("successful"));
+            assertThat(cluster.deployment("web").id()).isEqualTo(deploymentId);
+            assertThat(cluster.live("web")).hasSize(3).allSatisfy(x -> assertThat(x.jobVersion()).isEqualTo(1));
+            assertThat(cluster.job("web").version(1).stable()).isTrue();
+        }
+    }
+
+    @Test
+    void aReschedulePolicyCountsTheAttemptsMadeBeforeAFailover() {
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 3, QUICK_DOWNING)) {
+            Map<String, ActorRef<AgentCommand>> agents = Map.of(
+                    "a", cluster.agent(1, FakeAgent.node("a", 4000, 8192, Map.of())),
+                    "b", cluster.agent(2, FakeAgent.node("b", 4000, 8192, Map.of())));
+            cluster.register(SchedulerCluster.parse("""
+                    {"id": "flaky", "groups": [{"name": "g", "count": 1,
+                      "reschedule": {"attempts": 1, "interval": "1h", "delay": "1s", "delay_function": "constant",
+                                     "unlimited": false},
+                      "tasks": [{"name": "t", "image": "docker.io/library/busybox:1.36"}]}]}
+                    """));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("flaky").size() == 1);
+            SchedulerApi.AllocationView first = cluster.running("flaky").get(0);
+            agents.get(first.node()).tell(new FakeAgent.Fail(first.id()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("flaky").size() == 1
+                    && !cluster.running("flaky").get(0).id().equals(first.id()));
+            SchedulerApi.AllocationView second = cluster.running("flaky").get(0);
+            assertThat(second.previousAllocation()).isEqualTo(first.id());
+            assertThat(second.rescheduleCount()).isEqualTo(1);
+
+            failOver(cluster);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("flaky").size() == 1);
+            assertThat(cluster.running("flaky")).singleElement().satisfies(x -> {
+                assertThat(x.id()).isEqualTo(second.id());
+                assertThat(x.previousAllocation()).isEqualTo(first.id());
+                assertThat(x.rescheduleCount()).isEqualTo(1);
+            });
+            // its one attempt was spent before the failover: the slot stays failed
+            agents.get(second.node()).tell(new FakeAgent.Fail(second.id()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allocations("flaky").stream()
+                    .anyMatch(x -> x.id().equals(second.id()) && x.clientStatus().equals("failed")));
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> cluster.allocations("flaky").stream().noneMatch(x -> x.clientStatus().equals("pending")
+                            || x.clientStatus().equals("running")));
+            assertThat(cluster.allocations("flaky")).extracting(SchedulerApi.AllocationView::id)
+                    .containsExactlyInAnyOrder(first.id(), second.id());
+            assertThat(cluster.ask(SchedulerApi.SchedulerStatus.class, SchedulerApi.GetStatus::new)
+                    .placementsTotal()).isZero();
+        }
+    }
+
+    /** Crashes the node hosting the singleton (node 0) and waits until the new one has taken over; the old leader. */
+    private static String failOver(SchedulerCluster cluster) {
+        String leader = cluster.ask(SchedulerApi.SchedulerStatus.class, SchedulerApi.GetStatus::new).leader();
+        assertThat(leader).isEqualTo(Cluster.get(cluster.systems.get(0)).selfMember().address().toString());
+        cluster.crash(0);
+        // what the proxies sent to the dead node before it was removed is lost: ask until the new one answers
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptionsMatching(e -> e instanceof AssertionError)
+                .until(() -> {
+                    SchedulerApi.SchedulerStatus s = cluster.ask(SchedulerApi.SchedulerStatus.class,
+                            SchedulerApi.GetStatus::new);
+                    return !s.leader().equals(leader) && s.readyNodes() == 2 && s.queueDepth() == 0;
+                });
+        return leader;
+    }
+
+    private static String deploymentStatus(SchedulerCluster cluster, String jobId) {
+        SchedulerApi.DeploymentView d = cluster.deployment(jobId);
+        return d == null ? "" : d.status();
+    }
+
+    private static Map<String, Integer> indexes(List<SchedulerApi.AllocationView> allocations) {
+        return allocations.stream().collect(Collectors.toMap(SchedulerApi.AllocationView::id,
+                SchedulerApi.AllocationView::index));
     }
 
     private static Set<String> ids(List<SchedulerApi.AllocationView> allocations) {
