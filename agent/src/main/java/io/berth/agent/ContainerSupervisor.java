@@ -253,7 +253,9 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
                 }
                 return new Adopted(exit);
             }
-            if (status == ContainerStatus.STOPPED) {
+            // Ended before RUNNING was reported: the earlier process died while it created the container, whose
+            // init, already spawned, gave up when that process went. The task never ran: no exit to count.
+            if (status == ContainerStatus.STOPPED && alloc.state() != AllocationState.STARTING) {
                 return new FoundEnded(services.runtime().exitFuture(containerId).get(30, TimeUnit.SECONDS));
             }
             teardownBlocking();  // created but not started: the earlier process died while it launched the task

@@ -12,6 +12,9 @@ import io.berth.protocol.job.RestartPolicy;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.storage.image.ImageStore;
 import io.berth.storage.image.ImageStoreOptions;
+import io.berth.storage.registry.ImagePuller;
+import io.berth.storage.registry.RegistryClient;
+import io.berth.storage.registry.RetryPolicy;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +37,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * {@code assign-checked} with the same arguments, whose task has an exec health check {@code test -f /local/healthy}
  * (every second, unhealthy after 2 failures), and {@code stop <id>}. Output lines meant for the test start with {@value #PREFIX}: {@code ready} once the agent
  * is up, then {@code event <id> <state> <exit code or -> <detail>}; anything else is the agent's log.
+ *
+ * <p>With the system property {@value #PULL_PROPERTY} {@code true} the agent pulls images it lacks from their
+ * registries (plain HTTP on loopback); {@value #IMAGE_PROPERTY} names the image every task runs (by default the
+ * busybox image the tests create in the store).
  */
 final class ChildAgent {
     static final String PREFIX = "@@ ";
+    static final String PULL_PROPERTY = "berth.child.pull";
+    static final String IMAGE_PROPERTY = "berth.child.image";
 
     private ChildAgent() {}
 
@@ -47,7 +56,10 @@ final class ChildAgent {
         ContainerNetwork network = ContainerNetwork.open(new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"),
                 args[1], args[2], args[3], Duration.ofSeconds(30)));
         ActorSystem<AgentCommand> agent = ActorSystem.create(NodeAgent.create(AgentConfig.defaults(dir.resolve("agent")),
-                runtime, images, ImageFetcher.none(), new CniNetworkSetup(network), Clock.systemUTC(), null), "child-agent");
+                runtime, images, Boolean.getBoolean(PULL_PROPERTY) ? ImageFetcher.registry(new ImagePuller(
+                        RegistryClient.builder().build(), images, ImagePuller.DEFAULT_CONCURRENCY, RetryPolicy.DEFAULT))
+                        : ImageFetcher.none(), new CniNetworkSetup(network), Clock.systemUTC(), null), "child-agent");
+        String image = System.getProperty(IMAGE_PROPERTY, AgentFixture.BUSYBOX);
         ActorRef<AllocationStateChanged> printer = agent.systemActorOf(Behaviors.<AllocationStateChanged>receiveMessage(c -> {
             say("event " + c.allocationId() + " " + c.state() + " " + (c.exitCode() == null ? "-" : c.exitCode()) + " "
                     + c.detail());
@@ -66,7 +78,7 @@ final class ChildAgent {
                             HealthCheck.Type.EXEC, List.of("test", "-f", "/local/healthy"), null, null, null,
                             Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO, 2));
                     agent.tell(new AssignAllocation(f[1], "job", 1, "group",
-                            List.of(AgentFixture.task(List.of("sh", "-c", f[3]), restart, checks, 64)), Map.of(), AllocationPlacement.NONE,
+                            List.of(AgentFixture.task(image, List.of("sh", "-c", f[3]), restart, checks, 64)), Map.of(), AllocationPlacement.NONE,
                             agent.ignoreRef()));
                 }
                 case "stop" -> agent.tell(new StopAllocation(f[1], agent.ignoreRef()));
