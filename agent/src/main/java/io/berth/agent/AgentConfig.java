@@ -10,8 +10,8 @@ import java.util.TreeMap;
 /**
  * The node agent's settings.
  *
- * @param dataDir          where the agent keeps its database ({@code allocations/}) and each allocation's bundle
- *                         and logs ({@code allocs/<id>/})
+ * @param dataDir          where the agent keeps its database ({@code allocations/}) and each allocation's network
+ *                         files and per task its bundle, logs and scratch directory ({@code allocs/<id>/})
  * @param nodeName         the node's name in the cluster; empty for the host name
  * @param datacenter       the operator's datacenter name
  * @param labels           the operator's labels for this node (constraints match them); never null

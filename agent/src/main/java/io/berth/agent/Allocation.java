@@ -1,15 +1,23 @@
 package io.berth.agent;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonFormat;
 import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.job.Task;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * What the agent persists of an allocation: what it was asked to run and what it last reported.
  *
+ * @param tasks         the group's tasks, run together sharing one network namespace; never empty (a record an
+ *                      agent before multi-task allocations wrote has one {@code task}, read as a list of it)
+ * @param placement     the scheduler's facts about the allocation, echoed unchanged in every report; never null
+ * @param batch         whether its job is a batch job: a task that exits 0 is complete, not restarted
  * @param stopRequested whether a stop arrived (a restarted agent then stops instead of running it)
  * @param state         the last state reported
  * @param exitCode      the last exit code, for EXITED and OOM_KILLED; null otherwise
@@ -18,29 +26,37 @@ import java.util.Objects;
  *                      carried the end, or a heartbeat sent after the end was answered); until then every
  *                      registration reports it
  */
-record Allocation(String allocationId, String jobId, long jobVersion, String taskGroup, Task task,
-                  Map<String, Integer> hostPorts, boolean stopRequested, AllocationState state, Integer exitCode,
-                  String detail, boolean endHeard) {
+record Allocation(String allocationId, String jobId, long jobVersion, String taskGroup,
+                  @JsonAlias("task") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Task> tasks,
+                  Map<String, Integer> hostPorts, AllocationPlacement placement, boolean batch, boolean stopRequested,
+                  AllocationState state, Integer exitCode, String detail, boolean endHeard) {
+    /** The directory below each cgroup hierarchy's root that holds the allocations' cgroups. */
+    static final String CGROUP_PARENT = "berth";
+
     Allocation {
         Objects.requireNonNull(allocationId, "allocationId");
-        Objects.requireNonNull(task, "task");
+        if (tasks == null || tasks.isEmpty()) {
+            throw new IllegalArgumentException("allocation " + allocationId + ": no tasks");
+        }
+        tasks = List.copyOf(tasks);
         hostPorts = hostPorts == null ? Map.of() : Map.copyOf(hostPorts);
+        placement = placement == null ? AllocationPlacement.NONE : placement;
         detail = detail == null ? "" : detail;
     }
 
     Allocation withState(AllocationState s, Integer code, String why) {
-        return new Allocation(allocationId, jobId, jobVersion, taskGroup, task, hostPorts, stopRequested, s, code, why,
-                false);
+        return new Allocation(allocationId, jobId, jobVersion, taskGroup, tasks, hostPorts, placement, batch,
+                stopRequested, s, code, why, false);
     }
 
     Allocation withStopRequested() {
-        return new Allocation(allocationId, jobId, jobVersion, taskGroup, task, hostPorts, true, state, exitCode, detail,
-                endHeard);
+        return new Allocation(allocationId, jobId, jobVersion, taskGroup, tasks, hostPorts, placement, batch, true,
+                state, exitCode, detail, endHeard);
     }
 
     Allocation withEndHeard() {
-        return new Allocation(allocationId, jobId, jobVersion, taskGroup, task, hostPorts, stopRequested, state, exitCode,
-                detail, true);
+        return new Allocation(allocationId, jobId, jobVersion, taskGroup, tasks, hostPorts, placement, batch,
+                stopRequested, state, exitCode, detail, true);
     }
 
     /** Whether a registration must carry it: it has not ended, or the scheduler may not know that it did. */
@@ -50,6 +66,39 @@ record Allocation(String allocationId, String jobId, long jobVersion, String tas
 
     AllocationReport report() {
         return new AllocationReport(allocationId, jobId, jobVersion, taskGroup, state, exitCode, detail, hostPorts,
-                AllocationPlacement.NONE);
+                placement);
+    }
+
+    /** The CPU its tasks reserve together. */
+    int cpuMhz() {
+        return tasks.stream().mapToInt(t -> t.resources().cpuMhz()).sum();
+    }
+
+    /** The memory its tasks reserve together. */
+    long memoryMb() {
+        return tasks.stream().mapToLong(t -> t.resources().memoryMb()).sum();
+    }
+
+    /** Where the allocation's files live: {@code net/}, and per task {@code tasks/<name>/}. */
+    static Path dir(AgentConfig config, String allocationId) {
+        return config.dataDir().resolve("allocs").resolve(allocationId);
+    }
+
+    /** A task's directory: its bundle, {@code logs/} and scratch directory {@code local/}. */
+    static Path taskDir(AgentConfig config, String allocationId, String task) {
+        return dir(config, allocationId).resolve("tasks").resolve(task);
+    }
+
+    /**
+     * A task's container id, also its rootfs's in the image store: the allocation id (which has no '.') and the
+     * task name, so no two tasks of any allocations share one.
+     */
+    static String containerId(String allocationId, Task task) {
+        return allocationId + "." + task.name();
+    }
+
+    /** A task's cgroup: below its allocation's, which holds all its tasks' (see {@link AllocationSupervisor}). */
+    static String cgroupsPath(String allocationId, Task task) {
+        return "/" + CGROUP_PARENT + "/" + allocationId + "/" + task.name();
     }
 }

@@ -15,8 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -35,20 +37,10 @@ final class AllocationStore implements AutoCloseable {
         RocksDB.loadLibrary();
     }
 
+    /** Durations (restart policies, timeouts) and instants (placement facts) as ISO-8601 text. */
     private static final ObjectMapper JSON = JsonMapper.builder()
-            .addModule(new SimpleModule("berth-agent-durations")
-                    .addSerializer(Duration.class, new JsonSerializer<>() {
-                        @Override
-                        public void serialize(Duration d, JsonGenerator g, SerializerProvider p) throws IOException {
-                            g.writeString(d.toString());
-                        }
-                    })
-                    .addDeserializer(Duration.class, new JsonDeserializer<>() {
-                        @Override
-                        public Duration deserialize(JsonParser p, DeserializationContext c) throws IOException {
-                            return Duration.parse(p.getValueAsString());
-                        }
-                    }))
+            .addModule(asText(asText(new SimpleModule("berth-agent-time"), Duration.class, Duration::parse),
+                    Instant.class, Instant::parse))
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
@@ -100,6 +92,20 @@ final class AllocationStore implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    private static <T> SimpleModule asText(SimpleModule module, Class<T> type, Function<String, T> parse) {
+        return module.addSerializer(type, new JsonSerializer<>() {
+            @Override
+            public void serialize(T value, JsonGenerator g, SerializerProvider p) throws IOException {
+                g.writeString(value.toString());
+            }
+        }).addDeserializer(type, new JsonDeserializer<>() {
+            @Override
+            public T deserialize(JsonParser p, DeserializationContext c) throws IOException {
+                return parse.apply(p.getValueAsString());
+            }
+        });
     }
 
     private static byte[] key(String allocationId) {

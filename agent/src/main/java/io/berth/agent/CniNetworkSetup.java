@@ -10,10 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Network modes none, host and bridge through {@link ContainerNetwork} (CNI plugins): bridge mode publishes
- * each of the task's ports on the host port the allocation was given, forwarding to the port's {@code to}
+ * each port of each task on the host port the allocation was given, forwarding to the port's {@code to}
  * (default: the same number).
  */
 public final class CniNetworkSetup implements NetworkSetup {
@@ -24,26 +25,36 @@ public final class CniNetworkSetup implements NetworkSetup {
     }
 
     @Override
-    public Attachment attach(String allocationId, Task task, Map<String, Integer> hostPorts, Path dir) {
-        NetworkMode mode = NetworkMode.valueOf(task.network().name());
+    public Attachment attach(String allocationId, List<Task> tasks, Map<String, Integer> hostPorts, Path dir) {
+        NetworkMode mode = NetworkMode.valueOf(tasks.get(0).network().name());
         List<PortMapping> ports = new ArrayList<>();
         if (mode == NetworkMode.BRIDGE) {
-            for (Port p : task.ports()) {
-                Integer host = hostPorts.get(p.label());
-                if (host == null) {
-                    throw new IllegalArgumentException("task.ports." + p.label()
-                            + ": the allocation was given no host port for it");
+            for (int i = 0; i < tasks.size(); i++) {
+                for (Port p : tasks.get(i).ports()) {
+                    Integer host = hostPorts.get(p.label());
+                    if (host == null) {
+                        throw new IllegalArgumentException("tasks[" + i + "].ports." + p.label()
+                                + ": the allocation was given no host port for it");
+                    }
+                    ports.add(PortMapping.tcp(host, p.to() != null ? p.to() : host));
                 }
-                ports.add(PortMapping.tcp(host, p.to() != null ? p.to() : host));
             }
         }
-        NetworkAttachment a = network.setUp(allocationId, mode, ports, TaskSpecs.hostname(allocationId));
-        return new Attachment(mode == NetworkMode.HOST, a.netnsPath() == null ? null : a.netnsPath().toString(),
-                Map.of("/etc/hosts", a.hostsFile(), "/etc/hostname", a.hostnameFile(), "/etc/resolv.conf", a.resolvConf()));
+        return attachment(network.setUp(allocationId, mode, ports, TaskSpecs.hostname(allocationId)));
     }
 
     @Override
-    public void detach(String allocationId, Task task) {
+    public Optional<Attachment> find(String allocationId) {
+        return network.find(allocationId).map(CniNetworkSetup::attachment);
+    }
+
+    @Override
+    public void detach(String allocationId) {
         network.tearDown(allocationId);
+    }
+
+    private static Attachment attachment(NetworkAttachment a) {
+        return new Attachment(a.mode() == NetworkMode.HOST, a.netnsPath() == null ? null : a.netnsPath().toString(),
+                Map.of("/etc/hosts", a.hostsFile(), "/etc/hostname", a.hostnameFile(), "/etc/resolv.conf", a.resolvConf()));
     }
 }

@@ -1,7 +1,6 @@
 package io.berth.agent;
 
 import io.berth.protocol.cluster.AllocationState;
-import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AllocationStats;
 import io.berth.protocol.cluster.CborSerializable;
 import io.berth.protocol.cluster.LogChunk;
@@ -9,6 +8,7 @@ import io.berth.protocol.cluster.LogLines;
 import io.berth.protocol.cluster.LogStream;
 import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.job.HealthCheck;
+import io.berth.protocol.job.Task;
 import io.berth.protocol.oci.runtime.RuntimeSpec;
 import io.berth.protocol.oci.runtime.RuntimeSpecs;
 import io.berth.runtime.ContainerNotFoundException;
@@ -27,11 +27,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -46,25 +48,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one allocation's task and keeps it running: gets its image from the {@link ImageService}, mounts the
- * rootfs (an overlay of the image's snapshots under the allocation's own upper directory), writes the bundle,
- * creates and starts the container through the {@link ContainerRuntime} in-process, and watches its exit.
- * An exit is reported (EXITED with the code, or OOM_KILLED) and the task restarted per its restart policy;
- * failing health checks mark it UNHEALTHY and kill it, so the same policy restarts it. {@link Stop} sends the
- * task's stop signal, then SIGKILL after its stop timeout.
+ * Runs one task of an allocation in its own container and keeps it running; a child of the allocation's
+ * {@link AllocationSupervisor}, which gives it the task's image and the allocation's network ({@link Prepared})
+ * and to which it reports every state of the task ({@link AllocationSupervisor.TaskStateChanged}). It mounts the
+ * rootfs (an overlay of the image's snapshots under the task's own upper directory), writes the bundle, creates
+ * and starts the container through the {@link ContainerRuntime} in-process, in the allocation's network namespace
+ * and below the allocation's cgroup, and watches its exit.
+ *
+ * <p>An exit is reported (EXITED with the code, or OOM_KILLED) and the task restarted per its restart policy,
+ * except that a batch task which exited 0 is complete: reported EXITED 0 with {@code complete} set, not
+ * restarted, its ended container kept (the record of its success a restarted agent finds) until {@link Stop}.
+ * Failing health checks mark the task UNHEALTHY and kill it, so the same policy restarts it. {@link Stop} sends the
+ * task's stop signal, then SIGKILL after its stop timeout. The task is FAILED when its policy gives up or it cannot
+ * start, STOPPED after a stop; then the supervisor waits for its parent to stop it, answering for the logs.
  *
  * <p>Everything that blocks (mounts, the runtime, probes) runs on the blocking dispatcher and comes back as a
  * message, so the actor only ever holds state. Each run is torn down completely (container deleted, rootfs
- * unmounted and released, network detached) before the next starts or the allocation ends. Container stdout
- * and stderr go to {@link LogFiles}. The supervisor stops itself after reporting FAILED or STOPPED.
+ * unmounted and released) before the next starts or the task ends; the network is the allocation's. Container
+ * stdout and stderr go to {@link LogFiles}.
  *
  * <p><b>Live restore.</b> Containers run in the runtime's reaper mode, so they outlive the agent process: their
  * init records the exit status in the container's state directory and keeps the log pipes open. A supervisor
- * created for an allocation an earlier agent process ran looks at what that process left: a running container
- * is adopted (RUNNING again, same container, its exit watched, its logs reopened, health checks resumed, no
- * restart counted); one that ended meanwhile is reported EXITED or OOM_KILLED with the recorded code and goes
- * through the restart policy; with no container (or one never started) the task starts afresh. Stopping the
- * supervisor (the agent going away) leaves the container running.
+ * created for a task an earlier agent process ran looks at what that process left: a running container is adopted
+ * (RUNNING again, same container, its exit watched, its logs reopened, health checks resumed, no restart counted);
+ * one that ended meanwhile is reported EXITED or OOM_KILLED with the recorded code and goes through the restart
+ * policy (or is complete again); with no container (or one never started) the task starts afresh once its parent
+ * has prepared. Stopping the supervisor (the agent going away) leaves the container running.
  */
 public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervisor.Command> {
 
@@ -72,6 +81,13 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     /** Stop the task for good. */
     public enum Stop implements Command { INSTANCE }
+
+    /**
+     * What the task needs to start: its image and the allocation's network, or why it cannot start (then
+     * {@code error} is set and the others are null). Sent once by the parent; a restored supervisor whose container
+     * still runs needs it only for a later run.
+     */
+    record Prepared(ResolvedImage image, NetworkSetup.Attachment network, String error) implements Command {}
 
     /** Asks for the last {@code lines} lines of a stream. */
     public record TailLogs(LogStream stream, int lines, ActorRef<LogLines> replyTo) implements Command {}
@@ -92,8 +108,6 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     /** Sends {@code signal} to every process of the running task; answered with whether it was sent. */
     public record Signal(int signal, ActorRef<StopAnswer> replyTo) implements Command {}
-
-    private record ImageResolved(ImageService.ImageReady ready) implements Command {}
 
     /** A restored supervisor found the earlier agent process's container running. */
     private record Adopted(CompletableFuture<ExitStatus> exit) implements Command {}
@@ -120,9 +134,13 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private record HealthResult(int run, int check, String failure) implements Command {}
 
-    private record Following(ActorRef<LogChunk> ref, java.util.function.Consumer<LogFiles.LogChunk> consumer) {}
+    private record Following(ActorRef<LogChunk> ref, Consumer<LogFiles.LogChunk> consumer) {}
 
-    private enum Phase { RESTORING, PULLING, LAUNCHING, RUNNING, KILLING, WAITING_RESTART, DONE }
+    /**
+     * WAITING: for {@link Prepared} before a run; COMPLETE: a batch task that exited 0, its container kept;
+     * DONE: FAILED or STOPPED reported.
+     */
+    private enum Phase { WAITING, RESTORING, LAUNCHING, RUNNING, KILLING, WAITING_RESTART, COMPLETE, DONE }
 
     /** For the blocking dispatcher's threads, which must not touch the actor context. */
     private static final Logger LOG = LoggerFactory.getLogger(ContainerSupervisor.class);
@@ -131,8 +149,9 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     private static final String RESTART_TIMER = "restart";
 
     private final Allocation alloc;
+    private final Task task;
     private final AgentServices services;
-    private final ActorRef<AllocationStateChanged> reportTo;
+    private final ActorRef<AllocationSupervisor.TaskStateChanged> parent;
     private final TimerScheduler<Command> timers;
     private final Executor blocking;
     private final RestartTracker restarts;
@@ -141,69 +160,65 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     private final String containerId;
     private final int stopSignal;
     private final List<Following> followers = new ArrayList<>();
+    private final int[] failures;
+    private final boolean[] probing;
 
+    /** The last state reported, null before the first. */
     private AllocationState state;
-    private Phase phase = Phase.PULLING;
+    private Phase phase = Phase.WAITING;
     private boolean stopRequested;
     /** A {@link Restart} is under way: the next exit starts the task again outside the restart policy. */
     private boolean restartRequested;
     /** The run that just ended did so while no agent watched it (found by a restored supervisor). */
     private boolean endedWhileAway;
-    /** The image service's answer, null until it comes. */
-    private ImageService.ImageReady imageReady;
-    private ResolvedImage image;
+    /** The parent's answer, null until it comes. */
+    private Prepared prepared;
     private int run;
     private Instant startedAt;
-    private int[] failures;
-    private boolean[] probing;
+    /** How the last run ended, for the stop of a complete batch task. */
+    private ExitStatus lastExit;
 
     private ContainerSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, Allocation alloc,
-                                AgentServices services, ActorRef<ImageService.Command> images,
-                                ActorRef<AllocationStateChanged> reportTo, boolean restored) {
+                                Task task, AgentServices services,
+                                ActorRef<AllocationSupervisor.TaskStateChanged> parent, boolean restored) {
         super(context);
         this.alloc = alloc;
+        this.task = task;
         this.services = services;
-        this.reportTo = reportTo;
+        this.parent = parent;
         this.timers = timers;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-        this.restarts = new RestartTracker(alloc.task().restart(), services.config().stableAfter(), services.clock());
-        this.dir = services.config().dataDir().resolve("allocs").resolve(alloc.allocationId());
+        this.restarts = new RestartTracker(task.restart(), services.config().stableAfter(), services.clock());
+        this.dir = Allocation.taskDir(services.config(), alloc.allocationId(), task.name());
         this.logs = new LogFiles(dir.resolve("logs"), services.config().logMaxBytes(), services.config().logMaxFiles());
-        this.containerId = alloc.allocationId();
-        this.stopSignal = Signals.parse(alloc.task().stopSignal());
-        this.stopRequested = alloc.stopRequested();
-        int checks = alloc.task().checks().size();
-        this.failures = new int[checks];
-        this.probing = new boolean[checks];
+        this.containerId = Allocation.containerId(alloc.allocationId(), task);
+        this.stopSignal = Signals.parse(task.stopSignal());
+        this.failures = new int[task.checks().size()];
+        this.probing = new boolean[task.checks().size()];
         if (restored) {
             phase = Phase.RESTORING;
             getContext().pipeToSelf(CompletableFuture.supplyAsync(this::restoreBlocking, blocking), (cmd, failure) ->
                     cmd != null ? cmd : new FoundNone("looking for its container failed: " + failure));
-        } else {
-            report(AllocationState.PENDING, null, "");
-            report(AllocationState.PULLING, null, alloc.task().image());
         }
-        // a restored supervisor needs the image only for a later run, but asks now
-        images.tell(new ImageService.Ensure(alloc.task().image(),
-                context.messageAdapter(ImageService.ImageReady.class, ImageResolved::new)));
     }
 
     /**
-     * A supervisor for an allocation that is already persisted; it reports every state change to
-     * {@code reportTo}, beginning with PENDING, or for a restored one with what it found (see live restore).
+     * A supervisor for one task of an allocation that is already persisted. A fresh one waits for {@link Prepared}
+     * and reports nothing before (its parent reports the allocation's start); a restored one first reports what it
+     * found (see live restore).
      *
      * @param restored whether an earlier agent process ran it: its container is adopted if it runs
      */
-    static Behavior<Command> create(Allocation alloc, AgentServices services, ActorRef<ImageService.Command> images,
-                                    ActorRef<AllocationStateChanged> reportTo, boolean restored) {
+    static Behavior<Command> create(Allocation alloc, Task task, AgentServices services,
+                                    ActorRef<AllocationSupervisor.TaskStateChanged> parent, boolean restored) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new ContainerSupervisor(ctx, timers, alloc, services, images, reportTo, restored)));
+                new ContainerSupervisor(ctx, timers, alloc, task, services, parent, restored)));
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(ImageResolved.class, this::onImageResolved)
+                .onMessage(Prepared.class, this::onPrepared)
                 .onMessage(Adopted.class, this::onAdopted)
                 .onMessage(FoundEnded.class, this::onFoundEnded)
                 .onMessage(FoundNone.class, this::onFoundNone)
@@ -227,15 +242,21 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     }
 
     private void report(AllocationState to, Integer exitCode, String detail) {
-        state = state == null ? to : state.checkTransition(alloc.allocationId(), to);
-        reportTo.tell(new AllocationStateChanged(alloc.allocationId(), to, exitCode, detail, services.clock().instant()));
+        report(to, exitCode, detail, false);
     }
 
+    private void report(AllocationState to, Integer exitCode, String detail, boolean complete) {
+        state = state == null ? to : state.checkTransition(containerId, to);
+        parent.tell(new AllocationSupervisor.TaskStateChanged(task.name(), to, exitCode, detail, complete));
+    }
+
+    /** Reports the task's end; the supervisor stays to answer for the logs until its parent stops. */
     private Behavior<Command> finish(AllocationState terminal, String detail) {
         report(terminal, null, detail);
         phase = Phase.DONE;
         followers.forEach(f -> logs.unfollow(f.consumer()));
-        return Behaviors.stopped();
+        followers.clear();
+        return this;
     }
 
     // --- live restore
@@ -249,7 +270,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
                 try {
                     logs.reopenPumps(containerId);
                 } catch (IOException e) {
-                    LOG.warn("allocation {}: its output is lost: {}", containerId, e.getMessage());
+                    LOG.warn("task {}: its output is lost: {}", containerId, e.getMessage());
                 }
                 return new Adopted(exit);
             }
@@ -270,9 +291,9 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private Command cleanedUp(String why) {
         try {
-            teardownBlocking();  // mounts and network an earlier run may have left
+            teardownBlocking();  // mounts an earlier run may have left
         } catch (Exception e) {
-            LOG.warn("allocation {}: cleaning up after the earlier agent process: {}", containerId, e.toString());
+            LOG.warn("task {}: cleaning up after the earlier agent process: {}", containerId, e.toString());
         }
         return new FoundNone(why);
     }
@@ -291,33 +312,27 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private Behavior<Command> onFoundNone(FoundNone m) {
         report(AllocationState.PENDING, null, m.why());
-        report(AllocationState.PULLING, null, alloc.task().image());
-        phase = Phase.PULLING;
-        return imageReady == null ? this : startWithImage();
+        report(AllocationState.PULLING, null, task.image());
+        return launch();
     }
 
     // --- starting
 
-    private Behavior<Command> onImageResolved(ImageResolved m) {
-        imageReady = m.ready();
-        return phase == Phase.PULLING ? startWithImage() : this;
-    }
-
-    private Behavior<Command> startWithImage() {
-        if (stopRequested) {
-            return finish(AllocationState.STOPPED, "stopped before it started");
-        }
-        if (!imageReady.ok()) {
-            return finish(AllocationState.FAILED, imageReady.error());
-        }
-        image = imageReady.resolved();
-        return launch();
+    private Behavior<Command> onPrepared(Prepared m) {
+        prepared = m;
+        return phase == Phase.WAITING ? launch() : this;
     }
 
     private Behavior<Command> launch() {
-        if (image == null) {  // a restored supervisor whose image answer is still on its way
-            phase = Phase.PULLING;
-            return imageReady == null ? this : startWithImage();
+        if (stopRequested) {
+            return finish(AllocationState.STOPPED, "stopped before it started");
+        }
+        if (prepared == null) {  // a fresh or restored supervisor whose parent has not prepared yet
+            phase = Phase.WAITING;
+            return this;
+        }
+        if (prepared.error() != null) {
+            return finish(AllocationState.FAILED, prepared.error());
         }
         phase = Phase.LAUNCHING;
         run++;
@@ -340,12 +355,11 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         Path rootfs = bundle.resolve("rootfs");
         try {
             Files.createDirectories(rootfs);
-            RootfsMount m = services.images().prepareRootfs(image.image().name(), containerId);
+            RootfsMount m = services.images().prepareRootfs(prepared.image().image().name(), containerId);
             run(m.mountCommand(rootfs));
-            NetworkSetup.Attachment net = services.network().attach(alloc.allocationId(), alloc.task(),
-                    alloc.hostPorts(), Files.createDirectories(dir.resolve("net")));
-            RuntimeSpec spec = TaskSpecs.build(alloc.allocationId(), alloc.task(), image.config(), alloc.hostPorts(),
-                    net, rootfs, containerId, Files.createDirectories(dir.resolve("local")));
+            RuntimeSpec spec = TaskSpecs.build(alloc.allocationId(), task, prepared.image().config(), alloc.hostPorts(),
+                    prepared.network(), rootfs, Allocation.cgroupsPath(alloc.allocationId(), task),
+                    Files.createDirectories(dir.resolve("local")));
             Files.write(bundle.resolve("config.json"), RuntimeSpecs.toJson(spec));
             logs.startPumps(containerId);
             services.runtime().create(CreateOptions.of(containerId, bundle,
@@ -372,9 +386,9 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         report(AllocationState.RUNNING, null, detail);
         getContext().pipeToSelf(m.exit(), (status, failure) ->
                 new Exited(m.run(), status != null ? status : new ExitStatus(-1, 0, false)));
-        java.util.Arrays.fill(failures, 0);
-        for (int i = 0; i < alloc.task().checks().size(); i++) {
-            HealthCheck c = alloc.task().checks().get(i);
+        Arrays.fill(failures, 0);
+        for (int i = 0; i < task.checks().size(); i++) {
+            HealthCheck c = task.checks().get(i);
             timers.startTimerWithFixedDelay("check-" + i, new HealthTick(i), c.interval(), c.interval());
         }
         if (stopRequested) {
@@ -384,7 +398,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     }
 
     private Behavior<Command> onLaunchFailed(LaunchFailed m) {
-        // Bad input (no such command, bad user, refused network) does not get better by trying again.
+        // Bad input (no such command, bad user) does not get better by trying again.
         return finish(stopRequested ? AllocationState.STOPPED : AllocationState.FAILED, m.reason());
     }
 
@@ -393,22 +407,39 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     private Behavior<Command> onExited(Exited m) {
         cancelChecks();
         timers.cancel(KILL_TIMER);
+        lastExit = m.status();
+        if (!stopRequested && !restartRequested && alloc.batch() && succeeded(m.status())) {
+            // Complete. Its ended container stays as the record of that: a restarted agent finds it and does not
+            // run the task again.
+            report(AllocationState.EXITED, 0, endedWhileAway ? "complete while the agent was down" : "complete", true);
+            endedWhileAway = false;
+            phase = Phase.COMPLETE;
+            return this;
+        }
         phase = Phase.KILLING;
         if (!stopRequested && !restartRequested) {
             // Reported, and so persisted, before the container and its exit file go: an agent killed during the
             // teardown leaves nothing that needed them.
             reportExit(m.status());
         }
+        tearDown(m.run(), m.status());
+        return this;
+    }
+
+    private static boolean succeeded(ExitStatus s) {
+        return s.exitCode() == 0 && s.signal() == 0 && !s.oomKilled();
+    }
+
+    private void tearDown(int ofRun, ExitStatus status) {
         CompletableFuture<Command> f = CompletableFuture.supplyAsync(() -> {
             try {
                 teardownBlocking();
             } catch (Exception e) {
-                LOG.warn("allocation {}: tearing down its container failed: {}", containerId, e.toString());
+                LOG.warn("task {}: tearing down its container failed: {}", containerId, e.toString());
             }
-            return new TornDown(m.run(), m.status());
+            return new TornDown(ofRun, status);
         }, blocking);
-        getContext().pipeToSelf(f, (cmd, failure) -> cmd != null ? cmd : new TornDown(m.run(), m.status()));
-        return this;
+        getContext().pipeToSelf(f, (cmd, failure) -> cmd != null ? cmd : new TornDown(ofRun, status));
     }
 
     private Behavior<Command> onTornDown(TornDown m) {
@@ -425,7 +456,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         if (d.giveUp()) {
             return finish(AllocationState.FAILED, d.reason());
         }
-        getContext().getLog().info("allocation {}: {}", containerId, d.reason());
+        getContext().getLog().info("task {}: {}", containerId, d.reason());
         phase = Phase.WAITING_RESTART;
         timers.startSingleTimer(RESTART_TIMER, RestartNow.INSTANCE, d.delay());
         return this;
@@ -440,11 +471,17 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         restartRequested = false;
         return switch (phase) {
             case RUNNING -> sendStopSignal();
+            case WAITING -> finish(AllocationState.STOPPED, "stopped before it started");
             case WAITING_RESTART -> {
                 timers.cancel(RESTART_TIMER);
                 yield finish(AllocationState.STOPPED, "stopped while waiting to restart");
             }
-            // PULLING and LAUNCHING look at stopRequested when they finish; KILLING already ends in a stop
+            case COMPLETE -> {
+                phase = Phase.KILLING;
+                tearDown(run, lastExit);
+                yield this;
+            }
+            // RESTORING and LAUNCHING look at stopRequested when they finish; KILLING already ends in a stop
             default -> this;
         };
     }
@@ -453,7 +490,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         phase = Phase.KILLING;
         cancelChecks();
         kill(stopSignal);
-        timers.startSingleTimer(KILL_TIMER, KillNow.INSTANCE, alloc.task().stopTimeout());
+        timers.startSingleTimer(KILL_TIMER, KillNow.INSTANCE, task.stopTimeout());
         return this;
     }
 
@@ -467,7 +504,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             services.runtime().kill(containerId, signal, true);
         } catch (RuntimeException e) {
             // it may have exited on its own a moment ago; its exit message is on the way
-            getContext().getLog().debug("allocation {}: kill {}: {}", containerId, signal, e.getMessage());
+            getContext().getLog().debug("task {}: kill {}: {}", containerId, signal, e.getMessage());
         }
     }
 
@@ -496,7 +533,8 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     }
 
     private String notRunning() {
-        return "allocation " + alloc.allocationId() + " has no running container (it is " + state + ")";
+        return "task " + task.name() + " of allocation " + alloc.allocationId() + " has no running container (it is "
+                + (phase == Phase.COMPLETE ? "complete" : state) + ")";
     }
 
     // --- health checks
@@ -512,10 +550,10 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             return this;
         }
         probing[t.check()] = true;
-        HealthCheck c = alloc.task().checks().get(t.check());
+        HealthCheck c = task.checks().get(t.check());
         int thisRun = run;
         CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> HealthProbes.probe(c, services.runtime(),
-                containerId, alloc.task().network(), alloc.hostPorts()), blocking);
+                containerId, task.network(), alloc.hostPorts()), blocking);
         getContext().pipeToSelf(f, (failure, ex) -> new HealthResult(thisRun, t.check(),
                 ex != null ? "check " + c.name() + ": " + ex : failure));
         return this;
@@ -526,7 +564,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         if (phase != Phase.RUNNING || r.run() != run) {
             return this;
         }
-        HealthCheck c = alloc.task().checks().get(r.check());
+        HealthCheck c = task.checks().get(r.check());
         if (r.failure() == null) {
             failures[r.check()] = 0;
             return this;
@@ -557,7 +595,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     }
 
     private Behavior<Command> onFollowLogs(FollowLogs m) {
-        java.util.function.Consumer<LogFiles.LogChunk> c = chunk ->
+        Consumer<LogFiles.LogChunk> c = chunk ->
                 m.follower().tell(new LogChunk(alloc.allocationId(), chunk.stream(), chunk.data(), ""));
         logs.follow(c);
         followers.add(new Following(m.follower(), c));
@@ -596,7 +634,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         endedWhileAway = false;
         if (s.oomKilled()) {
             report(AllocationState.OOM_KILLED, code(s), join("killed by the OOM killer at its memory limit of "
-                    + alloc.task().resources().memoryMb() + " MiB", away));
+                    + task.resources().memoryMb() + " MiB", away));
         } else {
             report(AllocationState.EXITED, code(s), join(s.exitCode() < 0 ? "its exit status is unknown (its init was "
                     + "killed)" : s.signal() != 0 ? "killed by signal " + s.signal() : "", away));
@@ -622,10 +660,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     // --- teardown
 
-    /**
-     * Deletes the container, ends the log pumps, unmounts and releases the rootfs, detaches the network; each
-     * step idempotent.
-     */
+    /** Deletes the container, ends the log pumps, unmounts and releases the rootfs; each step idempotent. */
     private void teardownBlocking() throws IOException {
         try {
             services.runtime().delete(containerId, true);
@@ -638,7 +673,6 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             run(List.of("umount", rootfs.toString()));
         }
         services.images().releaseRootfs(containerId);
-        services.network().detach(alloc.allocationId(), alloc.task());
         Path bundle = dir.resolve("bundle");
         if (Files.exists(bundle)) {
             try (Stream<Path> s = Files.walk(bundle)) {

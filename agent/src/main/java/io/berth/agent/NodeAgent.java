@@ -46,7 +46,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Cancellable;
@@ -64,20 +63,23 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The node agent: fingerprints the machine, accepts the cluster's {@link AgentCommand}s ({@link AssignAllocation},
- * {@link StopAllocation}, logs, stats, restart and signal), persists every allocation in its own RocksDB before
- * it acts on it, runs one {@link ContainerSupervisor} per allocation, and sends every state change to the
- * allocation's {@code replyTo}, to all subscribers and to the scheduler.
+ * {@link StopAllocation}, logs, stats, restart and signal), persists every allocation (its placement facts
+ * included) in its own RocksDB before it acts on it, runs one {@link AllocationSupervisor} per allocation (which
+ * runs one {@link ContainerSupervisor} per task), and sends every state change to the allocation's
+ * {@code replyTo}, to all subscribers and to the scheduler. Logs, stats, restart and signal address the
+ * allocation's first task: the protocol's messages name no task.
  *
  * <p>With a scheduler it registers ({@link RegisterNode}: its {@code NodeInfo}, every allocation that has not
- * ended or whose end the scheduler may not have heard, its {@link NodeStatus}), sending the registration again
+ * ended or whose end the scheduler may not have heard, each with the placement facts it came with, its
+ * {@link NodeStatus} with every image it holds by name and by digest), sending the registration again
  * every {@code ask-timeout} until {@link NodeRegistered} comes; then a {@link NodeHeartbeat} every interval
  * the scheduler asks for. A {@link HeartbeatAck} saying the node is unknown, or {@value #MISSED_ACKS} heartbeats
  * in a row without an answer within {@code ask-timeout}, start the registration again. Containers keep running
  * all the while.
  *
  * <p>On start it re-creates a supervisor for every persisted allocation that has not ended, which adopts the
- * container an earlier agent process left running or reports how it ended meanwhile (live restore, see
- * {@link ContainerSupervisor}); one whose stop was requested is stopped. A graceful shutdown of the actor system
+ * containers an earlier agent process left running or reports how they ended meanwhile (live restore, see
+ * {@link AllocationSupervisor}); one whose stop was requested is stopped. A graceful shutdown of the actor system
  * leaves containers running unless
  * {@code berth.agent.drain-on-shutdown} is set: then the agent stops every allocation in the coordinated
  * shutdown phase {@value #DRAIN_PHASE} and refuses new ones.
@@ -122,8 +124,14 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     private static final String REGISTER_TIMER = "register";
     private static final String HEARTBEAT_TIMER = "heartbeat";
 
-    /** Allocation ids double as container ids and directory names. */
-    private static final Pattern ALLOCATION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    /**
+     * Allocation ids name directories and, joined to a task name by '.', containers: with no '.' of their own no
+     * two tasks of any allocations share a container id.
+     */
+    private static final Pattern ALLOCATION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
+
+    /** The longest container id the runtime and the image store take. */
+    private static final int MAX_CONTAINER_ID = 128;
 
     private final AgentServices services;
     private final TimerScheduler<AgentCommand> timers;
@@ -135,7 +143,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     private final ActorRef<SchedulerCommand> scheduler;
     private final Cancellable drainTask;
     private final Map<String, Allocation> allocations = new HashMap<>();
-    private final Map<String, ActorRef<ContainerSupervisor.Command>> supervisors = new HashMap<>();
+    private final Map<String, ActorRef<AllocationSupervisor.Command>> supervisors = new HashMap<>();
     private final Map<String, Set<ActorRef<AllocationStateChanged>>> watchers = new HashMap<>();
     private final Set<ActorRef<AllocationStateChanged>> subscribers = new HashSet<>();
 
@@ -232,8 +240,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
     private Behavior<AgentCommand> onAssign(AssignAllocation a) {
         if (a.allocationId() == null || !ALLOCATION_ID.matcher(a.allocationId()).matches()) {
-            refuse(a, "allocation_id: '" + a.allocationId() + "' is not 1-128 characters of letters, digits, '_', '.' "
-                    + "and '-' starting with a letter or digit");
+            refuse(a, "allocation_id: '" + a.allocationId() + "' is not 1-128 characters of letters, digits, '_' and "
+                    + "'-' starting with a letter or digit");
             return this;
         }
         Allocation known = allocations.get(a.allocationId());
@@ -253,9 +261,9 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             refuse(a, "the agent is shutting down and stops its allocations");
             return this;
         }
-        // Until the agent runs multi-task allocations, it runs the group's first task.
-        Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.jobVersion(), a.taskGroup(), a.tasks().get(0),
-                a.hostPorts(), false, AllocationState.PENDING, null, "", false);
+        // AssignAllocation names no job type yet: every allocation has a service's restarts (see Allocation.batch)
+        Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.jobVersion(), a.taskGroup(), a.tasks(),
+                a.hostPorts(), a.placement(), false, false, AllocationState.PENDING, null, "", false);
         String invalid = validate(a);
         if (invalid != null) {
             // Kept, so that the scheduler hears it once more when it missed it and a re-sent assignment is told.
@@ -286,41 +294,58 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         }
     }
 
-    /** Null when the assignment can be tried, else what is wrong with it. */
+    /** Null when the assignment can be tried, else what is wrong with it (each error with its field path). */
     private String validate(AssignAllocation a) {
-        Task t = a.tasks().get(0);
-        // the job validator's checks of one task: a job around it, its paths renamed to the task's
+        // the job validator's checks of one group: a job around it, its paths renamed to the assignment's
         List<String> errors = JobSpecs.validate(new Job("assigned", JobType.BATCH, null, null, null,
-                List.of(new TaskGroup("group", 1, List.of(t), null, null, null, null, null, null)),
-                null, null, null, null, null, null));
+                List.of(new TaskGroup("group", 1, a.tasks(), null, null, null, null, null, null)),
+                null, null, null, null, null, null)).stream().map(e -> e.replace("groups[0].", "")).toList();
         if (!errors.isEmpty()) {
-            return errors.stream().map(e -> e.replace("groups[0].tasks[0].", "task.")).collect(Collectors.joining("; "));
+            return String.join("; ", errors);
         }
-        try {
-            ImageFetcher.normalise(t.image());
-            Signals.parse(t.stopSignal());
-        } catch (IllegalArgumentException e) {
-            return e.getMessage().startsWith("task.") ? e.getMessage() : "task.image: " + e.getMessage();
-        }
-        long memory = (long) t.resources().memoryMb() << 20;
-        if (t.resources().memoryMb() <= 0 || memory > fingerprint.memoryBytes()) {
-            return "task.resources.memory_mb: " + t.resources().memoryMb() + " MiB does not fit this node ("
-                    + (fingerprint.memoryBytes() >> 20) + " MiB)";
-        }
-        if (t.network() == NetworkMode.BRIDGE) {
-            for (Port p : t.ports()) {
-                if (!a.hostPorts().containsKey(p.label())) {
-                    return "task.ports." + p.label() + ": the allocation was given no host port for it";
+        errors = new ArrayList<>();
+        long memoryMb = 0;
+        for (int i = 0; i < a.tasks().size(); i++) {
+            Task t = a.tasks().get(i);
+            String at = "tasks[" + i + "]";
+            try {
+                ImageFetcher.normalise(t.image());
+            } catch (IllegalArgumentException e) {
+                errors.add(at + ".image: " + e.getMessage());
+            }
+            try {
+                Signals.parse(t.stopSignal());
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage().replace("task.", at + "."));
+            }
+            if (t.name() != null && a.allocationId().length() + 1 + t.name().length() > MAX_CONTAINER_ID) {
+                errors.add(at + ".name: '" + t.name() + "' and the allocation id make a container id longer than "
+                        + MAX_CONTAINER_ID + " characters; use a shorter task name");
+            }
+            if (t.network() != a.tasks().get(0).network()) {
+                errors.add(at + ".network: " + t.network() + ", but tasks[0] has " + a.tasks().get(0).network()
+                        + "; the tasks of an allocation share one network namespace");
+            }
+            if (t.network() == NetworkMode.BRIDGE) {
+                for (Port p : t.ports()) {
+                    if (!a.hostPorts().containsKey(p.label())) {
+                        errors.add(at + ".ports." + p.label() + ": the allocation was given no host port for it");
+                    }
                 }
             }
-        }
-        for (HealthCheck check : t.checks()) {
-            if (check.type() != HealthCheck.Type.EXEC && !a.hostPorts().containsKey(check.port())) {
-                return "task.checks." + check.name() + ".port: the allocation has no host port labelled '"
-                        + check.port() + "'";
+            for (HealthCheck check : t.checks()) {
+                if (check.type() != HealthCheck.Type.EXEC && !a.hostPorts().containsKey(check.port())) {
+                    errors.add(at + ".checks." + check.name() + ".port: the allocation has no host port labelled '"
+                            + check.port() + "'");
+                }
             }
+            memoryMb += t.resources().memoryMb();
         }
-        return null;
+        if (errors.isEmpty() && memoryMb << 20 > fingerprint.memoryBytes()) {
+            errors.add((a.tasks().size() == 1 ? "tasks[0].resources.memory_mb: " : "tasks.resources.memory_mb: together ")
+                    + memoryMb + " MiB does not fit this node (" + (fingerprint.memoryBytes() >> 20) + " MiB)");
+        }
+        return errors.isEmpty() ? null : String.join("; ", errors);
     }
 
     private static void tell(ActorRef<AllocationStateChanged> to, AllocationStateChanged c) {
@@ -330,8 +355,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private void spawn(Allocation alloc, boolean restored) {
-        ActorRef<ContainerSupervisor.Command> ref = getContext().spawn(
-                ContainerSupervisor.create(alloc, services, images, reports, restored), "alloc-" + alloc.allocationId());
+        ActorRef<AllocationSupervisor.Command> ref = getContext().spawn(
+                AllocationSupervisor.create(alloc, services, images, reports, restored), "alloc-" + alloc.allocationId());
         getContext().watchWith(ref, new SupervisorEnded(alloc.allocationId()));
         supervisors.put(alloc.allocationId(), ref);
     }
@@ -355,7 +380,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
     private void stop(Allocation a) {
         persist(a.withStopRequested());
-        supervisors.get(a.allocationId()).tell(ContainerSupervisor.Stop.INSTANCE);
+        supervisors.get(a.allocationId()).tell(AllocationSupervisor.Stop.INSTANCE);
     }
 
     private Behavior<AgentCommand> onStateReported(StateReported r) {
@@ -438,8 +463,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         int count = 0;
         for (Allocation a : allocations.values()) {
             if (!a.state().terminal()) {
-                cpu += a.task().resources().cpuMhz();
-                memory += a.task().resources().memoryMb();
+                cpu += a.cpuMhz();
+                memory += a.memoryMb();
                 count++;
             }
         }
@@ -608,12 +633,12 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private Behavior<AgentCommand> onTailLogs(TailLogs t) {
-        ActorRef<ContainerSupervisor.Command> s = supervisors.get(t.allocationId());
+        ActorRef<AllocationSupervisor.Command> s = supervisors.get(t.allocationId());
         Allocation known = allocations.get(t.allocationId());
         if (known != null && (s == null || known.state().terminal())) {
             // ended (its supervisor is gone or going): its log files stay, and are read off the actor's thread
             AgentConfig c = services.config();
-            LogFiles files = new LogFiles(c.dataDir().resolve("allocs").resolve(t.allocationId()).resolve("logs"),
+            LogFiles files = new LogFiles(Allocation.taskDir(c, known.allocationId(), firstTask(known)).resolve("logs"),
                     c.logMaxBytes(), c.logMaxFiles());
             CompletableFuture.runAsync(() -> {
                 try {
@@ -622,56 +647,41 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
                     t.replyTo().tell(new LogLines(t.allocationId(), "", "cannot read the logs: " + e.getMessage()));
                 }
             }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
-        } else if (s == null) {
+        } else if (!toFirstTask(t.allocationId(), new ContainerSupervisor.TailLogs(t.stream(), t.lines(), t.replyTo()))) {
             t.replyTo().tell(new LogLines(t.allocationId(), "", unknown(t.allocationId())));
-        } else {
-            s.tell(new ContainerSupervisor.TailLogs(t.stream(), t.lines(), t.replyTo()));
         }
         return this;
     }
 
     private Behavior<AgentCommand> onFollowLogs(FollowLogs m) {
-        ActorRef<ContainerSupervisor.Command> s = supervisors.get(m.allocationId());
-        if (s == null) {
+        if (!toFirstTask(m.allocationId(), new ContainerSupervisor.FollowLogs(m.follower()))) {
             m.follower().tell(new LogChunk(m.allocationId(), LogStream.STDOUT, null, unknown(m.allocationId())));
-        } else {
-            s.tell(new ContainerSupervisor.FollowLogs(m.follower()));
         }
         return this;
     }
 
     private Behavior<AgentCommand> onUnfollowLogs(UnfollowLogs m) {
-        ActorRef<ContainerSupervisor.Command> s = supervisors.get(m.allocationId());
-        if (s != null) {
-            s.tell(new ContainerSupervisor.Unfollow(m.follower()));
-        }
+        toFirstTask(m.allocationId(), new ContainerSupervisor.Unfollow(m.follower()));
         return this;
     }
 
     private Behavior<AgentCommand> onGetStats(GetAllocationStats g) {
-        ActorRef<ContainerSupervisor.Command> s = supervisors.get(g.allocationId());
-        if (s == null) {
+        if (!toFirstTask(g.allocationId(), new ContainerSupervisor.GetStats(g.replyTo()))) {
             g.replyTo().tell(new AllocationStats(g.allocationId(), 0, 0, 0, 0, services.clock().instant(),
                     unknown(g.allocationId())));
-        } else {
-            s.tell(new ContainerSupervisor.GetStats(g.replyTo()));
         }
         return this;
     }
 
     private Behavior<AgentCommand> onRestart(RestartAllocation r) {
-        ActorRef<ContainerSupervisor.Command> s = supervisors.get(r.allocationId());
-        if (s == null) {
+        if (!toFirstTask(r.allocationId(), new ContainerSupervisor.Restart(r.replyTo()))) {
             r.replyTo().tell(new StopAnswer(r.allocationId(), false, unknown(r.allocationId())));
-        } else {
-            s.tell(new ContainerSupervisor.Restart(r.replyTo()));
         }
         return this;
     }
 
     private Behavior<AgentCommand> onSignal(SignalAllocation m) {
-        ActorRef<ContainerSupervisor.Command> s = supervisors.get(m.allocationId());
-        if (s == null) {
+        if (!supervisors.containsKey(m.allocationId())) {
             m.replyTo().tell(new StopAnswer(m.allocationId(), false, unknown(m.allocationId())));
             return this;
         }
@@ -682,8 +692,25 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             m.replyTo().tell(new StopAnswer(m.allocationId(), false, e.getMessage().replace("task.stop_signal: ", "signal: ")));
             return this;
         }
-        s.tell(new ContainerSupervisor.Signal(signal, m.replyTo()));
+        toFirstTask(m.allocationId(), new ContainerSupervisor.Signal(signal, m.replyTo()));
         return this;
+    }
+
+    /**
+     * Sends a command to the supervisor of the allocation's first task (the protocol's logs, stats, restart and
+     * signal messages name no task); false when the allocation has no supervisor.
+     */
+    private boolean toFirstTask(String allocationId, ContainerSupervisor.Command command) {
+        ActorRef<AllocationSupervisor.Command> s = supervisors.get(allocationId);
+        if (s == null) {
+            return false;
+        }
+        s.tell(new AllocationSupervisor.ForTask(firstTask(allocations.get(allocationId)), command));
+        return true;
+    }
+
+    private static String firstTask(Allocation a) {
+        return a.tasks().get(0).name();
     }
 
     private String unknown(String allocationId) {

@@ -30,7 +30,7 @@ final class TaskSpecs {
             "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
             "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
 
-    /** Where a task finds its allocation's scratch directory, which outlives restarts of the task. */
+    /** Where a task finds its own scratch directory, which outlives restarts of the task. */
     static final String SCRATCH = "/local";
 
     private static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -40,13 +40,14 @@ final class TaskSpecs {
     /**
      * The spec for one run of the task.
      *
+     * @param network     the allocation's network, which all its tasks share
      * @param rootfs      the mounted root file system (to resolve a user name through its /etc/passwd)
-     * @param containerId the container's id, also the last part of its cgroup path
-     * @param scratch     the allocation's scratch directory, mounted read-write at {@link #SCRATCH}
+     * @param cgroupsPath the container's cgroup, below its allocation's
+     * @param scratch     the task's scratch directory, mounted read-write at {@link #SCRATCH}
      * @throws IllegalArgumentException when the image and task leave no command, or the user cannot be resolved
      */
     static RuntimeSpec build(String allocationId, Task task, ImageConfig image, Map<String, Integer> hostPorts,
-                             NetworkSetup.Attachment network, Path rootfs, String containerId, Path scratch) {
+                             NetworkSetup.Attachment network, Path rootfs, String cgroupsPath, Path scratch) {
         ImageConfig.ExecConfig ic = image.config() != null ? image.config()
                 : new ImageConfig.ExecConfig(null, null, null, null, null, null, null, null, null);
         List<String> args = new ArrayList<>(!task.command().isEmpty() ? task.command() : orEmpty(ic.entrypoint()));
@@ -89,7 +90,7 @@ final class TaskSpecs {
                 new RuntimeSpec.Cpu(cpuShares(task.resources().cpuMhz()), null, null, null, null, null, null, null, null),
                 null, null, null, null, null, null);
         RuntimeSpec.Linux dl = d.linux();
-        RuntimeSpec.Linux linux = new RuntimeSpec.Linux(null, null, null, resources, "/berth/" + containerId,
+        RuntimeSpec.Linux linux = new RuntimeSpec.Linux(null, null, null, resources, cgroupsPath,
                 namespaces, null, DefaultSeccompProfile.get(), null, dl.maskedPaths(), dl.readonlyPaths(), null, null);
         return new RuntimeSpec(d.ociVersion(), process, new RuntimeSpec.Root("rootfs", false),
                 task.network() == NetworkMode.HOST ? null : hostname(allocationId), null, mounts, null,
@@ -117,6 +118,7 @@ final class TaskSpecs {
         }
         imageEnv.forEach(e -> put(env, e));
         env.put("BERTH_ALLOC_ID", allocationId);
+        env.put("BERTH_TASK_NAME", task.name());
         env.put("BERTH_TASK_DIR", SCRATCH);
         hostPorts.forEach((label, port) -> env.put("BERTH_PORT_" + label, port.toString()));
         env.putAll(task.env());

@@ -38,6 +38,9 @@ final class AgentFixture implements AutoCloseable {
     static final String NETWORK = "berth-at" + PID;
     static final String BRIDGE = "bat" + (PID % 1_000_000);
     static final String SUBNET = "10.232." + (PID % 250) + ".0/24";
+    /** A task that ends is not started again: the allocation fails. */
+    static final RestartPolicy NO_RESTART = new RestartPolicy(0, Duration.ofMinutes(10), Duration.ofSeconds(1),
+            Duration.ofSeconds(1), RestartPolicy.Mode.FAIL);
 
     final Path dir;
     final ImageStore images;

@@ -1,5 +1,6 @@
 package io.berth.agent;
 
+import static io.berth.agent.AgentFixture.NO_RESTART;
 import static io.berth.agent.AgentFixture.task;
 import static io.berth.agent.AgentFixture.until;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,13 +19,13 @@ import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.job.NetworkMode;
 import io.berth.protocol.job.Port;
-import io.berth.protocol.job.RestartPolicy;
 import io.berth.protocol.job.Task;
 import io.berth.storage.registry.ImagePuller;
 import io.berth.storage.registry.RegistryClient;
 import io.berth.storage.registry.RetryPolicy;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +51,6 @@ class AgentInClusterTest {
         f.close();
     }
 
-    private static final RestartPolicy NO_RESTART = new RestartPolicy(0, Duration.ofMinutes(10), Duration.ofSeconds(1),
-            Duration.ofSeconds(1), RestartPolicy.Mode.FAIL);
     private static final long HEARTBEAT_MILLIS = 300;
 
     @Test
@@ -70,8 +69,9 @@ class AgentInClusterTest {
         assertThat(first.node().cgroupVersion()).isIn(1, 2);
         assertThat(first.agent()).isEqualTo(agent);
         assertThat(first.allocations()).isEmpty();
-        assertThat(first.status().images())
-                .contains(f.images.find(AgentFixture.BUSYBOX).orElseThrow().target().digest().toString());
+        // every image by its store name and by its digest, sorted, each once
+        String digest = f.images.find(AgentFixture.BUSYBOX).orElseThrow().target().digest().toString();
+        assertThat(first.status().images()).containsExactly(AgentFixture.BUSYBOX, digest);
         // unanswered (the scheduler is unreachable): the agent sends it again after its ask-timeout
         RegisterNode again = scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(10));
         again.replyTo().tell(new NodeRegistered("node-a", HEARTBEAT_MILLIS));
@@ -95,7 +95,7 @@ class AgentInClusterTest {
             assertThat(r.taskGroup()).isEqualTo("group");
             assertThat(r.state()).isEqualTo(AllocationState.RUNNING);
         });
-        assertThat(f.runtime.state("hb").status()).isEqualTo("running");
+        assertThat(f.runtime.state("hb.main").status()).isEqualTo("running");
         afterSilence.replyTo().tell(new NodeRegistered("node-a", HEARTBEAT_MILLIS));
 
         agent.tell(new StopAllocation("hb", null));
@@ -117,6 +117,64 @@ class AgentInClusterTest {
         await(scheduler, RegisterNode.class, false, r -> r.allocations().isEmpty());
         f.assertNothingLeft("hb");
         f.kit.stop(agent);
+    }
+
+    @Test
+    void placementFactsArePersistedAndEchoedInEveryRegistrationAcrossAnAgentRestart() throws Exception {
+        AllocationPlacement placement = new AllocationPlacement(3, true, "deploy-7", "before-3",
+                List.of(Instant.parse("2026-11-28T01:00:00Z"), Instant.parse("2026-11-28T01:05:30.5Z")));
+        TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
+        AgentConfig config = f.config().withNodeName("node-p");
+        ActorRef<AgentCommand> first = f.agent(f.kit, config, scheduler.getRef());
+        scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30))
+                .replyTo().tell(new NodeRegistered("node-p", HEARTBEAT_MILLIS));
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        first.tell(new AssignAllocation("placed", "job", 2, "group", List.of(task(List.of("sleep", "1000"), NO_RESTART,
+                List.of(), 32)), Map.of(), placement, events.getRef()));
+        until(events, AllocationState.RUNNING);
+        // the scheduler failed over and does not know the node: the registration carries the placement
+        await(scheduler, NodeHeartbeat.class, false, h -> h.status().allocations() == 1).replyTo()
+                .tell(new HeartbeatAck("node-p", false, HEARTBEAT_MILLIS));
+        RegisterNode before = await(scheduler, RegisterNode.class, false, r -> !r.allocations().isEmpty());
+        assertThat(before.allocations()).extracting(AllocationReport::allocationId, AllocationReport::placement)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("placed", placement));
+        int pid = f.runtime.state("placed.main").pid();
+        f.kit.stop(first);
+        try (AllocationStore store = AllocationStore.open(config.dataDir().resolve("allocations"))) {
+            assertThat(store.all()).singleElement().extracting(Allocation::placement).isEqualTo(placement);
+        }
+
+        // a new agent process over the same data directory adopts the container and still reports the placement
+        ActorRef<AgentCommand> second = f.agent(f.kit, config, scheduler.getRef());
+        RegisterNode after = null;
+        boolean adopted = false;
+        while (after == null || !adopted) {  // the registration and the adoption come in either order
+            SchedulerCommand m = scheduler.receiveMessage(Duration.ofSeconds(30));
+            if (m instanceof RegisterNode r && after == null) {
+                after = r;
+            } else if (m instanceof AllocationStateChanged c) {
+                adopted |= c.detail().equals("adopted after an agent restart");
+            }
+        }
+        assertThat(after.allocations()).singleElement().satisfies(r -> {
+            assertThat(r.allocationId()).isEqualTo("placed");
+            assertThat(r.state()).isEqualTo(AllocationState.RUNNING);
+            assertThat(r.placement()).isEqualTo(placement);
+        });
+        assertThat(f.runtime.state("placed.main").pid()).as("adopted, not started again").isEqualTo(pid);
+        after.replyTo().tell(new NodeRegistered("node-p", HEARTBEAT_MILLIS));
+        second.tell(new StopAllocation("placed", null));
+        await(scheduler, AllocationStateChanged.class, true, c -> c.state() == AllocationState.STOPPED);
+        await(scheduler, NodeHeartbeat.class, false, h -> true).replyTo()
+                .tell(new HeartbeatAck("node-p", false, HEARTBEAT_MILLIS));
+        RegisterNode ended = await(scheduler, RegisterNode.class, false, r -> !r.allocations().isEmpty());
+        assertThat(ended.allocations()).singleElement().satisfies(r -> {
+            assertThat(r.state()).isEqualTo(AllocationState.STOPPED);
+            assertThat(r.placement()).as("unchanged to the end").isEqualTo(placement);
+        });
+        ended.replyTo().tell(new NodeRegistered("node-p", HEARTBEAT_MILLIS));
+        f.assertNothingLeft("placed");
+        f.kit.stop(second);
     }
 
     @Test
@@ -162,7 +220,7 @@ class AgentInClusterTest {
             Map<String, String> reasons = Map.of(
                     "no-image", "image " + registry.hostPort() + "/nothing:1: ",
                     "no-command", "/no/such/binary",
-                    "too-big", "task.resources.memory_mb: 1073741824 MiB does not fit this node",
+                    "too-big", "tasks[0].resources.memory_mb: 1073741824 MiB does not fit this node",
                     "port-taken", "host port tcp/" + port + " is already in use on this machine");
             for (var e : bad.entrySet()) {
                 agent.tell(new AssignAllocation(e.getKey(), "job", 1, "group", List.of(e.getValue()), Map.of("http", port), AllocationPlacement.NONE,
@@ -210,8 +268,8 @@ class AgentInClusterTest {
         keeping.shutdownTestKit();
         draining.shutdownTestKit();
 
-        assertThat(f.runtime.state("kept").status()).as("not drained").isEqualTo("running");
-        assertThat(f.runtime.list()).extracting(c -> c.id()).doesNotContain("drained");
+        assertThat(f.runtime.state("kept.main").status()).as("not drained").isEqualTo("running");
+        assertThat(f.runtime.list()).extracting(c -> c.id()).doesNotContain("drained.main");
         try (AllocationStore store = AllocationStore.open(drainConfig.dataDir().resolve("allocations"))) {
             assertThat(store.all()).singleElement().satisfies(a -> {
                 assertThat(a.state()).isEqualTo(AllocationState.STOPPED);

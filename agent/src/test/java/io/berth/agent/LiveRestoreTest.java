@@ -3,8 +3,6 @@ package io.berth.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.berth.agent.network.ContainerNetwork;
-import io.berth.agent.network.NetworkConfig;
 import io.berth.protocol.oci.image.ImageConfig;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.runtime.ContainerStatus;
@@ -65,20 +63,20 @@ class LiveRestoreTest {
         first.await("short", "RUNNING");
         first.await("gone", "RUNNING");
         first.await("checked", "RUNNING");
-        int longPid = runtime.state("long").pid();
-        int gonePid = runtime.state("gone").pid();
-        Path log = dir.resolve("agent/allocs/long/logs/stdout.log");
+        int longPid = runtime.state("long.main").pid();
+        int gonePid = runtime.state("gone.main").pid();
+        Path log = dir.resolve("agent/allocs/long/tasks/main/logs/stdout.log");
         await().atMost(Duration.ofSeconds(10)).until(() -> lineCount(log) >= 5);
 
         first.kill();
         int linesAtKill = lineCount(log);
-        runtime.delete("gone", true);  // as after a reboot: its rootfs mount and network namespace stay behind
-        await().atMost(Duration.ofSeconds(20)).until(() -> runtime.status("short") == ContainerStatus.STOPPED);
-        assertThat(runtime.status("long")).isEqualTo(ContainerStatus.RUNNING);
+        runtime.delete("gone.main", true);  // as after a reboot: its rootfs mount and network namespace stay behind
+        await().atMost(Duration.ofSeconds(20)).until(() -> runtime.status("short.main") == ContainerStatus.STOPPED);
+        assertThat(runtime.status("long.main")).isEqualTo(ContainerStatus.RUNNING);
 
         Child second = start();
         second.await("long", "RUNNING");
-        assertThat(runtime.state("long").pid()).as("the same container, not started again").isEqualTo(longPid);
+        assertThat(runtime.state("long.main").pid()).as("the same container, not started again").isEqualTo(longPid);
         second.await("short", "FAILED");
         assertThat(second.of("long")).containsExactly(new Event("long", "RUNNING", "-", "adopted after an agent restart"));
         assertThat(second.of("short")).containsExactly(new Event("short", "EXITED", "7", "while the agent was down"),
@@ -87,11 +85,11 @@ class LiveRestoreTest {
         assertThat(second.await("gone", "PENDING").detail())
                 .isEqualTo("the agent restarted and found no container; the task is started again");
         second.await("gone", "RUNNING");
-        assertThat(runtime.state("gone").pid()).isNotEqualTo(gonePid);
+        assertThat(runtime.state("gone.main").pid()).isNotEqualTo(gonePid);
 
         // the adopted container's health check runs again: failing, it marks it unhealthy and gets it restarted
         second.await("checked", "RUNNING");
-        Files.delete(dir.resolve("agent/allocs/checked/local/healthy"));
+        Files.delete(dir.resolve("agent/allocs/checked/tasks/main/local/healthy"));
         assertThat(second.await("checked", "UNHEALTHY").detail()).startsWith("check healthy");
         second.await("checked", "EXITED");
         second.await("checked", "RUNNING");
@@ -102,13 +100,13 @@ class LiveRestoreTest {
         assertThat(lines).isEqualTo(IntStream.range(0, lines.size()).mapToObj(i -> "line " + i).toList());
 
         // Its end is seen by the new agent, which is not its init's parent, and the restart policy applies.
-        runtime.kill("long", 9, true);
+        runtime.kill("long.main", 9, true);
         Event killed = second.await("long", "EXITED");
         assertThat(killed.code()).isEqualTo("137");
         assertThat(killed.detail()).isEqualTo("killed by signal 9");
         second.await("long", "STARTING");
         second.await("long", "RUNNING");
-        assertThat(runtime.state("long").pid()).isNotEqualTo(longPid);
+        assertThat(runtime.state("long.main").pid()).isNotEqualTo(longPid);
 
         second.send("stop long");
         second.send("stop gone");
@@ -122,11 +120,7 @@ class LiveRestoreTest {
     }
 
     private Child start() throws IOException {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classPath,
-                ChildAgent.class.getName(), dir.toString(), NETWORK, BRIDGE, SUBNET).redirectErrorStream(true).start();
-        Child c = new Child(p);
+        Child c = new Child(ChildAgent.launch(dir, NETWORK, BRIDGE, SUBNET, List.of()));
         children.add(c);
         c.awaitReady();
         return c;
@@ -234,22 +228,6 @@ class LiveRestoreTest {
         for (Child c : children) {
             c.kill();
         }
-        for (var c : runtime.list()) {
-            runtime.delete(c.id(), true);
-        }
-        for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String target = l.split(" ")[4];
-            if (target.startsWith(dir.toString())) {
-                new ProcessBuilder("umount", "-l", target).inheritIO().start().waitFor();
-            }
-        }
-        try {
-            ContainerNetwork.open(new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"), NETWORK, BRIDGE, SUBNET,
-                    Duration.ofSeconds(30))).removeBridge();
-        } catch (RuntimeException e) {
-            new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
-        }
-        runtime.close();
-        new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
+        ChildAgent.cleanUp(dir, runtime, NETWORK, BRIDGE, SUBNET);
     }
 }

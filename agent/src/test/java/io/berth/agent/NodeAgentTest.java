@@ -1,5 +1,6 @@
 package io.berth.agent;
 
+import static io.berth.agent.AgentFixture.NO_RESTART;
 import static io.berth.agent.AgentFixture.task;
 import static io.berth.agent.AgentFixture.until;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,9 +49,6 @@ class NodeAgentTest {
         f.close();
     }
 
-    private static final RestartPolicy NO_RESTART = new RestartPolicy(0, Duration.ofMinutes(10), Duration.ofSeconds(1),
-            Duration.ofSeconds(1), RestartPolicy.Mode.FAIL);
-
     @Test
     void assignedTaskRunsAndStopsGracefully() throws Exception {
         AgentConfig config = f.config();
@@ -81,9 +79,9 @@ class NodeAgentTest {
         assertThat(s.memoryMaxBytes()).isGreaterThanOrEqualTo(s.memoryBytes());
         assertThat(s.cpuNanos()).isPositive();
         assertThat(s.pids()).isPositive();
-        assertThat(Files.readString(Path.of("/sys/fs/cgroup/memory/berth/run-1/memory.limit_in_bytes")).trim())
+        assertThat(Files.readString(Path.of("/sys/fs/cgroup/memory/berth/run-1/main/memory.limit_in_bytes")).trim())
                 .isEqualTo(Long.toString(64L << 20));
-        assertThat(List.of("/sys/fs/cgroup/memory/berth/run-1", "/sys/fs/cgroup/berth/run-1"))
+        assertThat(List.of("/sys/fs/cgroup/memory/berth/run-1/main", "/sys/fs/cgroup/berth/run-1/main"))
                 .as("the cgroup that assertNothingLeft looks for").anyMatch(p -> Files.isDirectory(Path.of(p)));
 
         TestProbe<StopAnswer> answers = f.kit.createTestProbe();
@@ -93,7 +91,7 @@ class NodeAgentTest {
         assertThat(stopped.state()).isEqualTo(AllocationState.STOPPED);
         assertThat(stopped.detail()).as("the task ran its TERM trap").isEqualTo("exit code 0");
         assertThat(again.receiveMessage(Duration.ofSeconds(10)).state()).isEqualTo(AllocationState.STOPPED);
-        assertThat(Files.readString(config.dataDir().resolve("allocs/run-1/logs/stdout.log")))
+        assertThat(Files.readString(config.dataDir().resolve("allocs/run-1/tasks/main/logs/stdout.log")))
                 .isEqualTo("hello from run-1\nbye\n");
         f.assertNothingLeft("run-1");
         f.kit.stop(agent);
@@ -111,16 +109,16 @@ class NodeAgentTest {
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         Task ok = task(List.of("true"), NO_RESTART, List.of(), 64);
         agent.tell(new AssignAllocation("bad/id", "job", 1, "group", List.of(ok), Map.of(), AllocationPlacement.NONE, events.getRef()));
-        assertFailed(events, "allocation_id: 'bad/id' is not 1-128 characters of letters, digits, '_', '.' and '-' "
+        assertFailed(events, "allocation_id: 'bad/id' is not 1-128 characters of letters, digits, '_' and '-' "
                 + "starting with a letter or digit");
 
         agent.tell(new AssignAllocation("tiny", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 1)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
-        assertFailed(events, "task.resources.memory_mb: must be at least 4, was 1");
+        assertFailed(events, "tasks[0].resources.memory_mb: must be at least 4, was 1");
 
         agent.tell(new AssignAllocation("huge", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 1 << 30)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
-        assertThat(assertFailed(events, null).detail()).startsWith("task.resources.memory_mb: 1073741824 MiB does not fit this node");
+        assertThat(assertFailed(events, null).detail()).startsWith("tasks[0].resources.memory_mb: 1073741824 MiB does not fit this node");
 
         Task missingImage = new Task("main", "example.com/nothing:1", List.of("true"), null, null, null,
                 io.berth.protocol.job.NetworkMode.NONE, null, null, null, NO_RESTART, null, null, null);
@@ -225,7 +223,7 @@ class NodeAgentTest {
         // chunks already on their way arrive; then none
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> follower.expectNoMessage(Duration.ofSeconds(1)));
-        Path logs = config.dataDir().resolve("allocs/chatty/logs");
+        Path logs = config.dataDir().resolve("allocs/chatty/tasks/main/logs");
         LogFiles files = new LogFiles(logs, 64 << 10, 3);
         java.util.concurrent.atomic.AtomicLong lastLine = new java.util.concurrent.atomic.AtomicLong();
         TestProbe<LogLines> tail = f.kit.createTestProbe();
@@ -237,10 +235,13 @@ class NodeAgentTest {
             return lastLine.get() * 50 > 10 * 3 * (64 << 10);
         });
         assertThat(files.diskBytes(LogStream.STDOUT)).isLessThanOrEqualTo(3 * (64 << 10));
-        try (var s = Files.list(logs)) {
-            assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
-                    .containsExactly("stderr.pipe", "stdout.log", "stdout.log.1", "stdout.log.2", "stdout.pipe");
-        }
+        // a listing in the middle of a rotation misses the file being renamed: look again
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (var s = Files.list(logs)) {
+                assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
+                        .containsExactly("stderr.pipe", "stdout.log", "stdout.log.1", "stdout.log.2", "stdout.pipe");
+            }
+        });
         agent.tell(new StopAllocation("chatty", f.kit.<StopAnswer>createTestProbe().getRef()));
         until(events, AllocationState.STOPPED);
         f.assertNothingLeft();
@@ -258,7 +259,7 @@ class NodeAgentTest {
         first.tell(new AssignAllocation("ends", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 64)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.FAILED);
-        int pidBefore = f.runtime.state("keeps").pid();
+        int pidBefore = f.runtime.state("keeps.main").pid();
         f.kit.stop(first);
 
         ActorRef<AgentCommand> second = f.agent(config);
@@ -268,7 +269,7 @@ class NodeAgentTest {
             assertThat(c.allocationId()).isEqualTo("keeps");
             assertThat(c.detail()).isEqualTo("adopted after an agent restart");
         });
-        assertThat(f.runtime.state("keeps").pid()).as("adopted, not started again").isEqualTo(pidBefore);
+        assertThat(f.runtime.state("keeps.main").pid()).as("adopted, not started again").isEqualTo(pidBefore);
         TestProbe<StopAnswer> answers = f.kit.createTestProbe();
         second.tell(new StopAllocation("ends", answers.getRef()));
         assertThat(answers.receiveMessage(Duration.ofSeconds(10)).reason()).isEqualTo("already FAILED");
@@ -326,7 +327,7 @@ class NodeAgentTest {
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertThat(until(events, AllocationState.EXITED).get(4).exitCode()).isZero();
         until(events, AllocationState.FAILED);
-        assertThat(Files.readString(config.dataDir().resolve("allocs/secure/logs/stdout.log"))).isEqualTo(
+        assertThat(Files.readString(config.dataDir().resolve("allocs/secure/tasks/main/logs/stdout.log"))).isEqualTo(
                 "CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t1\nSeccomp:\t2\nsysrq read-only\n");
         TestProbe<LogLines> tail = f.kit.createTestProbe();
         agent.tell(new TailLogs("secure", LogStream.STDOUT, 1, tail.getRef()));
@@ -344,7 +345,7 @@ class NodeAgentTest {
                 + "trap 'echo got HUP' HUP; trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
-        Path stdout = config.dataDir().resolve("allocs/rs/logs/stdout.log");
+        Path stdout = config.dataDir().resolve("allocs/rs/tasks/main/logs/stdout.log");
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> Files.exists(stdout) && Files.readString(stdout).equals("start\n"));
 
@@ -393,7 +394,7 @@ class NodeAgentTest {
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         agent.tell(new AssignAllocation("mounts", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.FAILED);
-        assertThat(Files.readString(config.dataDir().resolve("allocs/mounts/logs/stdout.log")))
+        assertThat(Files.readString(config.dataDir().resolve("allocs/mounts/tasks/main/logs/stdout.log")))
                 .isEqualTo("hi from the host\nread-only\n1\nhi from the host\nread-only\n2\n");
         assertThat(shared.resolve("new")).doesNotExist();
         f.kit.stop(agent);

@@ -16,7 +16,7 @@ import java.util.Random;
 import java.util.Set;
 
 /** Test helpers that look at the host's real network state through its own tools. */
-final class NetworkHost {
+public final class NetworkHost {
     private static final Random RANDOM = new Random();
     private static final Set<Integer> handedOut = new HashSet<>();
     private static final int[] EPHEMERAL = ephemeralRange();
@@ -60,7 +60,7 @@ final class NetworkHost {
      * {@code /proc/sys/net/ipv4/ip_local_port_range}, which differs between machines), so that no outgoing
      * connection elsewhere on the machine takes it before the test publishes it; never the same one twice.
      */
-    static synchronized int freePort() {
+    public static synchronized int freePort() {
         while (true) {
             int port = 10000 + RANDOM.nextInt(55000);
             if (port >= EPHEMERAL[0] && port <= EPHEMERAL[1]) {
