@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.agent.LiveRestoreTest.Child;
 import io.berth.agent.LiveRestoreTest.Event;
-import io.berth.agent.network.ContainerNetwork;
-import io.berth.agent.network.NetworkConfig;
 import io.berth.protocol.oci.image.Descriptor;
 import io.berth.protocol.oci.image.ImageConfig;
 import io.berth.protocol.oci.image.Manifest;
@@ -34,7 +32,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -242,15 +239,9 @@ class AgentCrashDrillTest {
     // --- the drills' tools
 
     private Child start(String image) throws IOException {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        if (image != null) {
-            command.add("-D" + ChildAgent.PULL_PROPERTY + "=true");
-            command.add("-D" + ChildAgent.IMAGE_PROPERTY + "=" + image);
-        }
-        command.addAll(List.of("-cp", classPath, ChildAgent.class.getName(), dir.toString(), NETWORK, BRIDGE, SUBNET));
-        Child c = new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
+        List<String> options = image == null ? List.of()
+                : List.of("-D" + ChildAgent.PULL_PROPERTY + "=true", "-D" + ChildAgent.IMAGE_PROPERTY + "=" + image);
+        Child c = new Child(ChildAgent.launch(dir, NETWORK, BRIDGE, SUBNET, options));
         children.add(c);
         c.awaitReady();
         return c;
@@ -379,23 +370,7 @@ class AgentCrashDrillTest {
         for (Child c : children) {
             c.kill();
         }
-        for (var c : runtime.list()) {
-            runtime.delete(c.id(), true);
-        }
-        for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String target = l.split(" ")[4];
-            if (target.startsWith(dir.toString())) {
-                new ProcessBuilder("umount", "-l", target).inheritIO().start().waitFor();
-            }
-        }
-        try {
-            ContainerNetwork.open(new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"), NETWORK, BRIDGE, SUBNET,
-                    Duration.ofSeconds(30))).removeBridge();
-        } catch (RuntimeException e) {
-            new ProcessBuilder("ip", "link", "del", BRIDGE).start().waitFor();
-        }
-        runtime.close();
-        new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
+        ChildAgent.cleanUp(dir, runtime, NETWORK, BRIDGE, SUBNET);
     }
 
     @AfterAll

@@ -16,11 +16,14 @@ import io.berth.storage.registry.ImagePuller;
 import io.berth.storage.registry.RegistryClient;
 import io.berth.storage.registry.RetryPolicy;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -85,6 +88,46 @@ final class ChildAgent {
                 default -> say("unknown command: " + line);
             }
         }
+    }
+
+    /**
+     * Starts a child agent JVM over {@code dir} with this JVM's class path.
+     *
+     * @param jvmOptions options before the class name, e.g. {@code -D} settings
+     */
+    static Process launch(Path dir, String network, String bridge, String subnet, List<String> jvmOptions)
+            throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classPath, ChildAgent.class.getName(), dir.toString(), network, bridge, subnet));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /**
+     * Removes what child agents over {@code dir} left once they are killed: every container of {@code runtime}
+     * (which it then closes), the mounts below {@code dir}, the network's bridge, and {@code dir} itself.
+     */
+    static void cleanUp(Path dir, ContainerRuntime runtime, String network, String bridge, String subnet)
+            throws IOException, InterruptedException {
+        for (var c : runtime.list()) {
+            runtime.delete(c.id(), true);
+        }
+        for (String l : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String target = l.split(" ")[4];
+            if (target.startsWith(dir.toString())) {
+                new ProcessBuilder("umount", "-l", target).inheritIO().start().waitFor();
+            }
+        }
+        try {
+            ContainerNetwork.open(new NetworkConfig(dir.resolve("net"), Path.of("/usr/lib/cni"), network, bridge, subnet,
+                    Duration.ofSeconds(30))).removeBridge();
+        } catch (RuntimeException e) {
+            new ProcessBuilder("ip", "link", "del", bridge).start().waitFor();
+        }
+        runtime.close();
+        new ProcessBuilder("rm", "-rf", dir.toString()).inheritIO().start().waitFor();
     }
 
     private static synchronized void say(String line) {
