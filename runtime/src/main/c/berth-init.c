@@ -45,6 +45,17 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+/* struct mount_attr of linux/mount.h, which clashes with sys/mount.h */
+struct berth_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
 
 enum op {
     OP_SETNS = 1, OP_UNSHARE = 2, OP_ROOT_PROPAGATION = 3, OP_ROOTFS = 4, OP_MOUNT = 5, OP_MKNOD = 6,
@@ -53,7 +64,7 @@ enum op {
     OP_CAPBSET = 19, OP_USER = 20, OP_CAPS = 21, OP_NNP = 22, OP_SECCOMP = 23, OP_RESOLVE_EXEC = 24,
     OP_READY = 25, OP_WAIT_FIFO = 26, OP_UMASK = 27, OP_EXECVE = 28, OP_ROOT_PROPAGATE_AFTER = 29,
     OP_WAIT_PARENT = 30, OP_CHROOT = 31, OP_NEW_USER_NAMESPACE = 32,
-    OP_OPEN_NAMESPACE = 33, OP_SETNS_OPENED = 34, OP_REAPER = 35,
+    OP_OPEN_NAMESPACE = 33, OP_SETNS_OPENED = 34, OP_REAPER = 35, OP_MOUNT_ATTRIBUTES = 36,
 };
 
 static int sync_fd = -1;
@@ -273,23 +284,52 @@ static void fd_path(char *buf, int fd)
     snprintf(buf, 64, "/proc/self/fd/%d", fd);
 }
 
+/*
+ * The directory at path inside the rootfs, opened O_PATH, created (mkdir -p) when missing. Usually it is there:
+ * one lookup then, resolved inside the rootfs as the walk of mkdir_in_root would be.
+ */
+static int open_dir_creating(const char *path)
+{
+    int fd = open_in_root(path, O_PATH | O_DIRECTORY, 0);
+    if (fd >= 0)
+        return fd;
+    /* Often only the last component is missing: one mkdir in the parent, the result looked up inside the rootfs
+     * again (a dangling symlink there fails that lookup and takes the walk, which creates its target inside). */
+    char parent[PATH_MAX];
+    const char *base;
+    split_parent(path, parent, &base);
+    int pfd = open_in_root(parent, O_PATH | O_DIRECTORY, 0);
+    if (pfd >= 0) {
+        int made = mkdirat(pfd, base, 0755) == 0 || errno == EEXIST;
+        close(pfd);
+        if (made && (fd = open_in_root(path, O_PATH | O_DIRECTORY, 0)) >= 0)
+            return fd;
+    }
+    mkdir_in_root(path);
+    fd = open_in_root(path, O_PATH | O_DIRECTORY, 0);
+    if (fd < 0)
+        fail(errno, "open %s in rootfs", path);
+    return fd;
+}
+
 /* Creates the mount point (a directory, or an empty file for a file bind) and opens it O_PATH. */
 static int prepare_dest(const char *dest, int is_file)
 {
-    if (is_file) {
-        char parent[PATH_MAX];
-        const char *base;
-        split_parent(dest, parent, &base);
-        mkdir_in_root(parent);
-        int fd = open_in_root(dest, O_CREAT | O_RDONLY | O_NOCTTY, 0644);
-        if (fd < 0 && errno != EISDIR)
-            fail(errno, "create mount point %s", dest);
-        if (fd >= 0)
-            close(fd);
-    } else {
-        mkdir_in_root(dest);
-    }
-    int fd = open_in_root(dest, O_PATH, 0);
+    if (!is_file)
+        return open_dir_creating(dest);
+    int existing = open_in_root(dest, O_PATH, 0);
+    if (existing >= 0)  /* usually there already: one lookup instead of the walk below */
+        return existing;
+    char parent[PATH_MAX];
+    const char *base;
+    split_parent(dest, parent, &base);
+    mkdir_in_root(parent);
+    int fd = open_in_root(dest, O_CREAT | O_RDONLY | O_NOCTTY, 0644);
+    if (fd < 0 && errno != EISDIR)
+        fail(errno, "create mount point %s", dest);
+    if (fd >= 0)
+        close(fd);
+    fd = open_in_root(dest, O_PATH, 0);
     if (fd < 0)
         fail(errno, "open mount point %s in rootfs", dest);
     return fd;
@@ -338,6 +378,17 @@ static void op_mount(void)
     }
 }
 
+/* Sets mount attributes (MOUNT_ATTR_*) on the mount at dest and every mount below it, in one call. */
+static void op_mount_attributes(void)
+{
+    const char *dest = get_str();
+    struct berth_mount_attr attr = {.attr_set = (uint64_t) get_i64()};
+    int fd = reopen_dest(dest);
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        fail(errno, "set attributes 0x%llx on %s and the mounts below it", (unsigned long long) attr.attr_set, dest);
+    close(fd);
+}
+
 static void op_mknod(void)
 {
     const char *path = get_str();
@@ -348,10 +399,7 @@ static void op_mknod(void)
     char parent[PATH_MAX];
     const char *base;
     split_parent(path, parent, &base);
-    mkdir_in_root(parent);
-    int dfd = open_in_root(parent, O_PATH | O_DIRECTORY, 0);
-    if (dfd < 0)
-        fail(errno, "open %s in rootfs", parent);
+    int dfd = open_dir_creating(parent);
     if (mknodat(dfd, base, mode, makedev(maj, min)) < 0) {
         if (errno != EEXIST)
             fail(errno, "mknod %s", path);
@@ -370,10 +418,7 @@ static void op_symlink(void)
     char parent[PATH_MAX];
     const char *base;
     split_parent(path, parent, &base);
-    mkdir_in_root(parent);
-    int dfd = open_in_root(parent, O_PATH | O_DIRECTORY, 0);
-    if (dfd < 0)
-        fail(errno, "open %s in rootfs", parent);
+    int dfd = open_dir_creating(parent);
     if (symlinkat(target, dfd, base) < 0 && errno != EEXIST)
         fail(errno, "symlink %s -> %s", path, target);
     close(dfd);
@@ -876,6 +921,7 @@ int main(int argc, char **argv)
             break;
         }
         case OP_MOUNT: current = "mounts"; op_mount(); break;
+        case OP_MOUNT_ATTRIBUTES: current = "mounts"; op_mount_attributes(); break;
         case OP_MKNOD: current = "devices"; op_mknod(); break;
         case OP_SYMLINK: current = "devices"; op_symlink(); break;
         case OP_HOOK: current = "hooks"; op_hook(); break;

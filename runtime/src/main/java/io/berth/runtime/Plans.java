@@ -445,17 +445,17 @@ final class Plans {
 
     /**
      * A {@code cgroup} mount shows the container its own cgroup: on v1 a tmpfs with each hierarchy's container
-     * directory bound below it (plus runc's {@code cpu -> cpu,cpuacct} symlinks), on v2 the one directory.
+     * directory bound below it (plus runc's {@code cpu -> cpu,cpuacct} symlinks), on v2 the one directory. The
+     * mount's ro, nosuid, nodev and noexec then go on the whole tree at once (as runc, the tmpfs too when ro).
      */
     private static void cgroupMount(InitPlan plan, String dest, long flags, List<CgroupMount> sources) {
-        long remount = MS_BIND | MS_REMOUNT | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
         boolean v2 = sources.size() == 1 && sources.get(0).target().isEmpty();
         if (!v2) {
             plan.mount("tmpfs", dest, "tmpfs", "mode=755", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, 0, false, false);
         }
         for (CgroupMount c : sources) {
             String target = c.target().isEmpty() ? dest : dest + "/" + c.target();
-            plan.mount(c.source().toString(), target, "", "", MS_BIND, remount, 0, true, false);
+            plan.mount(c.source().toString(), target, "", "", MS_BIND, 0, 0, true, false);
             if (c.controllers().size() > 1) {
                 for (String controller : c.controllers()) {
                     if (!controller.equals(c.target())) {
@@ -463,6 +463,13 @@ final class Plans {
                     }
                 }
             }
+        }
+        long attributes = ((flags & MS_RDONLY) != 0 ? InitPlan.MOUNT_ATTR_RDONLY : 0)
+                | ((flags & MS_NOSUID) != 0 ? InitPlan.MOUNT_ATTR_NOSUID : 0)
+                | ((flags & MS_NODEV) != 0 ? InitPlan.MOUNT_ATTR_NODEV : 0)
+                | ((flags & MS_NOEXEC) != 0 ? InitPlan.MOUNT_ATTR_NOEXEC : 0);
+        if (attributes != 0) {
+            plan.mountAttributes(dest, attributes);
         }
     }
 

@@ -143,6 +143,20 @@ class FilesystemTest extends RuntimeTestSupport {
     }
 
     @Test
+    void aReadOnlyCgroupMountIsReadOnlyWithEveryHierarchyBelowIt() {
+        Run r = sh("touch /sys/fs/cgroup/x; echo 1 > /sys/fs/cgroup/pids/pids.max; "
+                + "awk '$5 ~ \"^/sys/fs/cgroup\" {split($6, o, \",\"); print $5, o[1], o[2], o[3], o[4]}' "
+                + "/proc/self/mountinfo", s -> { });
+        assertThat(r.out() + r.err()).contains("/sys/fs/cgroup/x: Read-only file system")
+                .contains("/sys/fs/cgroup/pids/pids.max: Read-only file system");
+        List<String> mounts = r.out().lines().filter(l -> l.startsWith("/sys/fs/cgroup")).toList();
+        assertThat(mounts).contains("/sys/fs/cgroup ro nosuid nodev noexec")
+                .contains("/sys/fs/cgroup/memory ro nosuid nodev noexec")
+                .contains("/sys/fs/cgroup/pids ro nosuid nodev noexec")
+                .allSatisfy(m -> assertThat(m).endsWith(" ro nosuid nodev noexec"));
+    }
+
+    @Test
     void noPivotUsesMoveAndChroot() {
         String id = newId();
         Path out = tmp.resolve("out");

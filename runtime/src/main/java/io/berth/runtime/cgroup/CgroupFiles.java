@@ -1,6 +1,8 @@
 package io.berth.runtime.cgroup;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
@@ -28,13 +30,55 @@ final class CgroupFiles {
     static void write(Path file, String value, String field) {
         try {
             Files.write(file, value.getBytes(StandardCharsets.UTF_8), StandardOpenOption.WRITE);
-        } catch (NoSuchFileException e) {
-            throw new CgroupException(prefix(field) + "cannot write \"" + value + "\" to " + file
+        } catch (IOException e) {
+            throw writeFailure(file, value, field, e);
+        }
+    }
+
+    private static CgroupException writeFailure(Path file, String value, String field, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return new CgroupException(prefix(field) + "cannot write \"" + value + "\" to " + file
                     + ": the file does not exist, so this kernel or hierarchy does not offer that setting", file,
                     value, e);
-        } catch (IOException e) {
-            throw new CgroupException(prefix(field) + "cannot write \"" + value + "\" to " + file + ": "
-                    + reason(e) + hint(reason(e)), file, value, e);
+        }
+        return new CgroupException(prefix(field) + "cannot write \"" + value + "\" to " + file + ": "
+                + reason(e) + hint(reason(e)), file, value, e);
+    }
+
+    /**
+     * A cgroup file kept open for several values, each still one write(2) as {@link #write} does: a list of
+     * device rules then costs one open and close instead of one per rule. Opened by the first write; not
+     * thread-safe.
+     */
+    static final class Writer implements AutoCloseable {
+        private final Path file;
+        private FileChannel channel;
+
+        Writer(Path file) {
+            this.file = file;
+        }
+
+        /** Writes {@code value}; failures are those of {@link #write}. */
+        void write(String value, String field) {
+            try {
+                if (channel == null) {
+                    channel = FileChannel.open(file, StandardOpenOption.WRITE);
+                }
+                channel.write(ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                throw writeFailure(file, value, field, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // nothing is buffered: every value was written (or failed) at once
+                }
+            }
         }
     }
 

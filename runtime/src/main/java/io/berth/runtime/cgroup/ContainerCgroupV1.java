@@ -297,14 +297,16 @@ final class ContainerCgroupV1 implements ContainerCgroup {
     private void applyDevices(List<RuntimeSpec.DeviceRule> rules, boolean live) {
         Path devices = need("devices", R + "devices");
         boolean startsWithDenyAll = !rules.isEmpty() && DeviceRules.isDenyAll(rules.get(0));
-        if (live && !startsWithDenyAll) {
-            CgroupFiles.write(devices.resolve("devices.allow"), "a", R + "devices");
-        }
-        for (int i = 0; i < rules.size(); i++) {
-            RuntimeSpec.DeviceRule rule = rules.get(i);
-            boolean allow = Boolean.TRUE.equals(rule.allow());
-            CgroupFiles.write(devices.resolve(allow ? "devices.allow" : "devices.deny"), DeviceRules.v1Line(rule),
-                    R + "devices[" + i + "]");
+        try (CgroupFiles.Writer allows = new CgroupFiles.Writer(devices.resolve("devices.allow"));
+                CgroupFiles.Writer denies = new CgroupFiles.Writer(devices.resolve("devices.deny"))) {
+            if (live && !startsWithDenyAll) {
+                allows.write("a", R + "devices");
+            }
+            for (int i = 0; i < rules.size(); i++) {
+                RuntimeSpec.DeviceRule rule = rules.get(i);
+                (Boolean.TRUE.equals(rule.allow()) ? allows : denies).write(DeviceRules.v1Line(rule),
+                        R + "devices[" + i + "]");
+            }
         }
     }
 

@@ -19,7 +19,10 @@ public final class InitPlan {
             HOSTNAME = 14, DOMAINNAME = 15, RLIMIT = 16, CONSOLE = 17, CHDIR = 18, CAPBSET = 19, USER = 20,
             CAPS = 21, NNP = 22, SECCOMP = 23, RESOLVE_EXEC = 24, READY = 25, WAIT_FIFO = 26, UMASK = 27,
             EXECVE = 28, ROOT_PROPAGATE_AFTER = 29, WAIT_PARENT = 30, CHROOT = 31,
-            NEW_USER_NAMESPACE = 32, OPEN_NAMESPACE = 33, SETNS_OPENED = 34, REAPER = 35;
+            NEW_USER_NAMESPACE = 32, OPEN_NAMESPACE = 33, SETNS_OPENED = 34, REAPER = 35, MOUNT_ATTRIBUTES = 36;
+    /** mount_setattr(2)'s MOUNT_ATTR_* bits, for {@link #mountAttributes}. */
+    public static final long MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4,
+            MOUNT_ATTR_NOEXEC = 8;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
     private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
@@ -105,6 +108,14 @@ public final class InitPlan {
             long propagation, boolean bind, boolean destIsFile) {
         return op(MOUNT).str(source).str(dest).str(fstype).str(data).i64(flags).i64(remountFlags).i64(propagation)
                 .i64(bind ? 1 : 0).i64(destIsFile ? 1 : 0);
+    }
+
+    /**
+     * Sets {@code attributes} (MOUNT_ATTR_* bits) on the mount at {@code dest} (inside the rootfs) and every mount
+     * below it in one mount_setattr(2): a tree of binds made read-only without a remount of each.
+     */
+    public InitPlan mountAttributes(String dest, long attributes) {
+        return op(MOUNT_ATTRIBUTES).str(dest).i64(attributes);
     }
 
     /** mknod inside the rootfs; mode includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
