@@ -47,10 +47,12 @@ import scala.jdk.javaapi.CollectionConverters;
  * #BUCKETS} of the jobs, and the store subscribes to every bucket to keep an in-memory view sorted by id that
  * answers {@link ListJobs} without touching the replicator. Each write of a bucket costs two serializations of
  * the whole bucket (the replicator's change digest for subscribers, and the durable store), which is what the
- * number of buckets keeps small: about 20 jobs each at 10,000 jobs. The subscriptions only serve to learn of
- * writes made through other scheduler nodes, so the store takes them once another scheduler node is a member
- * (and keeps them): a single scheduler node (dev mode) writes each bucket with one serialization. Subscribing
- * late loses nothing: the replicator sends a new subscriber the current value of every key it holds.
+ * number of buckets keeps small: about 20 jobs each at 10,000 jobs; {@link JobRecordSerializer} keeps the bytes
+ * of each record, so only the changed record is encoded anew. The subscriptions only serve to learn of writes
+ * made through other scheduler nodes, so the store takes them once another scheduler node is a member (and keeps
+ * them): a single scheduler node (dev mode) serializes a bucket once per write, for the durable store.
+ * Subscribing late loses nothing: the replicator sends a new subscriber the current value of every key it
+ * holds.
  *
  * <p>Writes go to a majority of the scheduler nodes ({@code WriteMajority}), whose durable store (RocksDB,
  * fsynced) holds them before they acknowledge; a command is answered {@link Registered} only after that, and
