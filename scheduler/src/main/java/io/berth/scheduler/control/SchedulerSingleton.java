@@ -112,6 +112,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
      */
     private static final Duration KEEP_ENDED = Duration.ofHours(4);
     private static final Duration COLLECT_EVERY = Duration.ofMinutes(1);
+    private static final Duration IMAGE_REFRESH = Duration.ofSeconds(5);
 
     /** Agent states always worth an event, besides every change of the client status. */
     private static final Set<AllocationState> NOTEWORTHY = EnumSet.of(AllocationState.UNHEALTHY,
@@ -183,6 +184,9 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private long stopsTotal;
     private long evaluationsTotal;
     private long deploymentSeq;
+    /** Whether a heartbeat brought a new image list since the engine's snapshot last took them in. */
+    private boolean imagesChanged;
+    private Instant nextImageRefresh;
 
     private SchedulerSingleton(ActorContext<SchedulerCommand> ctx, TimerScheduler<SchedulerCommand> timers,
                                ActorRef<JobStore.Command> jobStore, SchedulerSettings settings, Clock clock) {
@@ -195,6 +199,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         this.recoveryUntil = startedAt.plus(settings.failoverGrace());
         this.nextSweep = startedAt;
         this.nextCollection = startedAt.plus(COLLECT_EVERY);
+        this.nextImageRefresh = startedAt;
         Cluster cluster = Cluster.get(ctx.getSystem());
         this.selfAddress = cluster.selfMember().address();
         this.storeReplies = ctx.messageAdapter(JobStore.RegisterReply.class, StoreAnswered::new);
@@ -382,7 +387,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         Instant now = now();
         n.lastHeartbeat = now;
         n.expiresAt = now.plus(settings.heartbeatTtl(ready));
-        n.usage = h.status(); // new images count at the next rebuild: locality is a preference, not worth one
+        if (n.usage == null || !n.usage.images().equals(h.status().images())) {
+            imagesChanged = true;
+        }
+        n.usage = h.status();
         h.replyTo().tell(new HeartbeatAck(n.name, true, settings.heartbeatInterval(ready).toMillis()));
         return this;
     }
@@ -1094,6 +1102,13 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         if (!now.isBefore(nextCollection)) {
             nextCollection = now.plus(COLLECT_EVERY);
             collectGarbage(now);
+        }
+        if (imagesChanged && !now.isBefore(nextImageRefresh)) {
+            // image locality is a preference: the nodes' new images are worth a snapshot rebuild, but not one per
+            // heartbeat (thousands of agents pulling at once)
+            imagesChanged = false;
+            nextImageRefresh = now.plus(IMAGE_REFRESH);
+            view.nodesChanged();
         }
         if (!now.isBefore(nextSweep)) {
             nextSweep = now.plusSeconds(1);

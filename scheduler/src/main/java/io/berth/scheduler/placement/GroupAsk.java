@@ -25,6 +25,7 @@ final class GroupAsk {
     final List<Affinity> affinities;
     /** Highest weight first: the first partitions the nodes, the others are scored. */
     final List<Spread> spreads;
+    /** The tasks' images as {@link ImageKeys} names them, to match the images nodes hold. */
     final List<String> images;
     final boolean distinctHostsForJob;
     final boolean distinctHostsForGroup;
@@ -39,7 +40,7 @@ final class GroupAsk {
             cpu += t.resources().cpuMhz();
             mem += t.resources().memoryMb();
             disk += t.resources().diskMb();
-            imgs.add(t.image());
+            imgs.add(ImageKeys.of(t.image()));
             for (Port p : t.ports()) {
                 if (p.dynamic()) {
                     dynamicL.add(p.label());

@@ -11,7 +11,8 @@ import java.util.Set;
  * @param reserved what is kept for the agent and the system, never given to allocations
  * @param eligible false when an operator turned scheduling off for the node
  * @param draining true while the node is being drained: nothing new goes there
- * @param images references and digests of the images the node's store holds (for image locality)
+ * @param images the images the node's store holds, by store name ({@code docker.io/library/busybox:1.36}) and
+ *     by digest ({@code sha256:...}), for image locality
  * @param dynamicPortMin the first port of the range dynamic ports are taken from (inclusive)
  * @param dynamicPortMax the last port of that range (inclusive)
  */

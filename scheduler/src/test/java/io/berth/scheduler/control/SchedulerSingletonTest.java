@@ -10,6 +10,7 @@ import io.berth.scheduler.events.Events;
 import io.berth.scheduler.jobs.JobStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,6 +60,35 @@ class SchedulerSingletonTest {
         SchedulerApi.NodeView a = cluster.ask(SchedulerApi.NodeReply.class,
                 r -> new SchedulerApi.GetNode("a", r)).node();
         assertThat(a.eligible()).isFalse();
+    }
+
+    @Test
+    void placementsPreferTheNodeThatHoldsTheTasksImage() {
+        String busybox = "sha256:" + "1".repeat(64), alpine = "sha256:" + "2".repeat(64);
+        // each node lists its image store as an agent does: every image by its store name and by its digest
+        cluster.agent(0, FakeAgent.node("a", 4000, 8192, Map.of()),
+                List.of("docker.io/library/busybox:1.36", busybox));
+        cluster.agent(0, FakeAgent.node("b", 4000, 8192, Map.of()),
+                List.of("docker.io/library/alpine:3.20", alpine));
+        await().atMost(WAIT).until(() -> nodeStatus("a").equals("ready") && nodeStatus("b").equals("ready"));
+        // the nodes are otherwise equal, and bin-packing alone would put every one on the first node used
+        Map<String, String> holder = new LinkedHashMap<>();
+        holder.put("busybox:1.36", "a");
+        holder.put("alpine:3.20", "b");
+        holder.put("docker.io/library/busybox:1.36", "a");
+        holder.put("index.docker.io/library/alpine:3.20", "b");
+        holder.put("busybox@" + busybox, "a");
+        holder.put("docker.io/library/alpine:3.20@" + alpine, "b");
+        int k = 0;
+        for (Map.Entry<String, String> e : holder.entrySet()) {
+            String id = "img-" + k++;
+            cluster.register(SchedulerCluster.parse("""
+                    {"id": "%s", "groups": [{"name": "g", "count": 1,
+                      "tasks": [{"name": "t", "image": "%s", "resources": {"cpu_mhz": 100, "memory_mb": 64}}]}]}
+                    """.formatted(id, e.getKey())));
+            await().atMost(WAIT).until(() -> cluster.running(id).size() == 1);
+            assertThat(cluster.running(id).get(0).node()).as(e.getKey()).isEqualTo(e.getValue());
+        }
     }
 
     @Test

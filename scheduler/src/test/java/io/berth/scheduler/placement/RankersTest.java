@@ -11,8 +11,10 @@ import io.berth.protocol.job.Affinity;
 import io.berth.protocol.job.Job;
 import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.Operator;
+import io.berth.protocol.job.Resources;
 import io.berth.protocol.job.Spread;
 import io.berth.protocol.job.SpreadTarget;
+import io.berth.protocol.job.Task;
 import io.berth.protocol.job.TaskGroup;
 import java.util.List;
 import java.util.Map;
@@ -95,16 +97,49 @@ class RankersTest {
         }
     }
 
+    private static final String DIGEST = "sha256:abababababababababababababababababababababababababababababababab";
+
+    /** Nodes hold images by store name and digest, as agents report them; tasks name them as users write them. */
     @ParameterizedTest
-    @CsvSource({"busybox, 1.0", "other, NaN"})
-    void imageLocalityFavoursNodesHoldingTheImage(String held, double expected) {
+    @CsvSource({
+            // the task's image, what the node holds ('|' between), the score
+            "busybox,                       docker.io/library/busybox:latest,          1.0",
+            "busybox:1.36,                  docker.io/library/busybox:1.36|" + DIGEST + ", 1.0",
+            "docker.io/library/busybox:1.36, docker.io/library/busybox:1.36,           1.0",
+            "index.docker.io/busybox:1.36,  docker.io/library/busybox:1.36,            1.0",
+            "registry.example.com:5000/team/app:2, registry.example.com:5000/team/app:2, 1.0",
+            // a pinned digest matches the digest whatever the name, and only the digest
+            "busybox@" + DIGEST + ",        " + DIGEST + ",                            1.0",
+            "busybox:1.36@" + DIGEST + ",   docker.io/library/busybox:1.36,            NaN",
+            // another tag, another registry, the reference as written: not held
+            "busybox:1.37,                  docker.io/library/busybox:1.36,            NaN",
+            "ghcr.io/library/busybox:1.36,  docker.io/library/busybox:1.36,            NaN",
+            "busybox:1.36,                  busybox:1.36,                              NaN"})
+    void imageLocalityFavoursNodesHoldingTheImage(String image, String held, double expected) {
         Node base = node("a");
         Node n = new Node("a", "dc1", "linux", "amd64", "6.1", "2", Map.of(), base.capacity(), base.reserved(),
-                Node.Status.READY, true, false, Set.of(held), 20000, 32000);
-        Job job = Fixtures.service("j", 1, 10, 10);
+                Node.Status.READY, true, false, Set.of(held.split("\\|")), 20000, 32000);
+        Task task = new Task("t", image, List.of(), List.of(), Map.of(), new Resources(10, 10, 0), null, List.of(),
+                List.of(), List.of(), null, null, null, Map.of());
+        Job job = Fixtures.job("j", JobType.SERVICE, 50, Fixtures.group(1, task));
         double score = new Rankers.ImageLocality(context(cluster(n), job), new GroupAsk(job, job.groups().get(0)))
                 .score(0);
         assertThat(Double.valueOf(score)).isEqualTo(Double.valueOf(expected)); // Double.equals: NaN equals NaN
+    }
+
+    @Test
+    void imageLocalityIsTheShareOfTheGroupsImagesHeld() {
+        Node base = node("a");
+        Node n = new Node("a", "dc1", "linux", "amd64", "6.1", "2", Map.of(), base.capacity(), base.reserved(),
+                Node.Status.READY, true, false, Set.of("docker.io/library/busybox:1.36", DIGEST), 20000, 32000);
+        Task web = new Task("web", "busybox:1.36", List.of(), List.of(), Map.of(), new Resources(10, 10, 0), null,
+                List.of(), List.of(), List.of(), null, null, null, Map.of());
+        Task log = new Task("log", "alpine:3.20", List.of(), List.of(), Map.of(), new Resources(10, 10, 0), null,
+                List.of(), List.of(), List.of(), null, null, null, Map.of());
+        TaskGroup g = new TaskGroup("g", 1, List.of(web, log), List.of(), List.of(), List.of(), null, null, Map.of());
+        Job job = Fixtures.job("j", JobType.SERVICE, 50, g);
+        assertThat(new Rankers.ImageLocality(context(cluster(n), job), new GroupAsk(job, g)).score(0))
+                .isEqualTo(0.5);
     }
 
     @ParameterizedTest
