@@ -14,6 +14,7 @@ import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.cluster.StopAnswer;
+import io.berth.protocol.job.Task;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,6 +47,12 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     /** Fails an allocation it runs (its task crashed for good, as far as the scheduler can tell). */
     record Fail(String allocationId) implements AgentCommand {}
 
+    /**
+     * What the agent was told, in order: {@code assign <id> <task names, comma-separated>} and
+     * {@code stop <id>}.
+     */
+    record Received(ActorRef<List<String>> replyTo) implements AgentCommand {}
+
     /** What the agent holds: allocation id -> state. */
     record Holdings(ActorRef<Map<String, AllocationState>> replyTo) implements AgentCommand {}
 
@@ -61,6 +68,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     private final List<String> images;
     private final ActorRef<SchedulerCommand> scheduler;
     private final Map<String, Alloc> allocations = new HashMap<>();
+    private final List<String> received = new ArrayList<>();
     private boolean silent;
     private boolean registered;
     private long heartbeatMillis = 1000;
@@ -97,6 +105,10 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
                 .onMessage(Silence.class, this::onSilence)
                 .onMessage(Holdings.class, this::onHoldings)
                 .onMessage(Fail.class, this::onFail)
+                .onMessage(Received.class, r -> {
+                    r.replyTo().tell(List.copyOf(received));
+                    return this;
+                })
                 .build();
     }
 
@@ -148,6 +160,8 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private Behavior<AgentCommand> onAssign(AssignAllocation a) {
+        received.add("assign " + a.allocationId() + " " + String.join(",", a.tasks().stream().map(Task::name)
+                .toList()));
         Alloc known = allocations.get(a.allocationId());
         if (known != null) {
             report(a.allocationId(), known.state(), known.exitCode());
@@ -171,6 +185,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private Behavior<AgentCommand> onStop(StopAllocation s) {
+        received.add("stop " + s.allocationId());
         Alloc a = allocations.get(s.allocationId());
         if (a == null) {
             if (s.replyTo() != null) {

@@ -169,6 +169,15 @@ final class SchedulerCluster implements AutoCloseable {
         return probe.receiveMessage(Duration.ofSeconds(5));
     }
 
+    /** What {@code agent} (on node {@code node}'s system) was told, in order (see {@link FakeAgent.Received}). */
+    List<String> received(int node, ActorRef<AgentCommand> agent) {
+        @SuppressWarnings("unchecked")
+        TestProbe<List<String>> probe = (TestProbe<List<String>>) (TestProbe<?>) kits.get(node).createTestProbe(
+                List.class);
+        agent.tell(new FakeAgent.Received(probe.ref()));
+        return probe.receiveMessage(Duration.ofSeconds(5));
+    }
+
     JobStore.RegisterReply register(Job job) {
         int i = live();
         TestProbe<JobStore.RegisterReply> probe = kits.get(i).createTestProbe();

@@ -92,6 +92,61 @@ class SchedulerSingletonTest {
     }
 
     @Test
+    void aGroupsTasksShareOneAllocationThatReservesTheirSum() {
+        ActorRef<AgentCommand> agent = cluster.agent(0, FakeAgent.node("a", 4000, 8192, Map.of()));
+        // each task alone fits twice on the node, the group once: the engine must count both tasks
+        cluster.register(SchedulerCluster.parse("""
+                {"id": "pod", "groups": [{"name": "g", "count": 2, "tasks": [
+                  {"name": "web", "image": "busybox:1.36", "resources": {"cpu_mhz": 1500, "memory_mb": 64},
+                   "ports": [{"label": "http"}]},
+                  {"name": "log", "image": "busybox:1.36", "resources": {"cpu_mhz": 1500, "memory_mb": 64},
+                   "ports": [{"label": "metrics"}]}]}]}
+                """));
+
+        await().atMost(WAIT).until(() -> cluster.ask(SchedulerApi.EvaluationList.class,
+                r -> new SchedulerApi.GetEvaluations("pod", r)).blocked() == 1);
+        assertThat(cluster.running("pod")).singleElement().satisfies(x -> {
+            assertThat(x.ports()).containsOnlyKeys("http", "metrics");
+            assertThat(x.ports().get("http")).isNotEqualTo(x.ports().get("metrics"));
+        });
+        String id = cluster.running("pod").get(0).id();
+        assertThat(cluster.received(0, agent)).containsExactly("assign " + id + " web,log");
+    }
+
+    @Test
+    void aHighPriorityJobThatFitsNowherePreemptsLowerPriorityAllocations() {
+        ActorRef<AgentCommand> agent = cluster.agent(0, FakeAgent.node("a", 4000, 8192, Map.of()));
+        cluster.register(SchedulerCluster.parse("""
+                {"id": "low", "priority": 20, "groups": [{"name": "g", "count": 3, "tasks": [{"name": "t",
+                  "image": "busybox:1.36", "resources": {"cpu_mhz": 1200, "memory_mb": 64}}]}]}
+                """));
+        await().atMost(WAIT).until(() -> cluster.running("low").size() == 3);
+
+        cluster.register(SchedulerCluster.parse("""
+                {"id": "high", "priority": 80, "groups": [{"name": "g", "count": 1, "tasks": [{"name": "t",
+                  "image": "busybox:1.36", "resources": {"cpu_mhz": 2000, "memory_mb": 64}}]}]}
+                """));
+
+        // 400 MHz were free: two of the low allocations make room, the third keeps running
+        await().atMost(WAIT).until(() -> cluster.running("high").size() == 1);
+        String high = cluster.running("high").get(0).id();
+        assertThat(cluster.running("low")).hasSize(1);
+        List<String> evicted = cluster.allocations("low").stream().filter(x -> x.desiredStatus().equals("stop"))
+                .map(SchedulerApi.AllocationView::id).toList();
+        assertThat(evicted).hasSize(2);
+        await().atMost(WAIT).until(() -> evicted.stream()
+                .allMatch(x -> cluster.holdings(0, agent).get(x) == AllocationState.STOPPED));
+        List<String> received = cluster.received(0, agent);
+        assertThat(received.indexOf("assign " + high + " t")).as("placed after the stops")
+                .isGreaterThan(received.indexOf("stop " + evicted.get(0)))
+                .isGreaterThan(received.indexOf("stop " + evicted.get(1)));
+        assertThat(received.indexOf("stop " + evicted.get(0))).isNotNegative();
+        // the low job waits for capacity, with the reason
+        await().atMost(WAIT).until(() -> cluster.ask(SchedulerApi.EvaluationList.class,
+                r -> new SchedulerApi.GetEvaluations("low", r)).blocked() == 1);
+    }
+
+    @Test
     void aRegisteredJobIsPlacedAndRuns() {
         TestProbe<BerthEvent> events = cluster.kits.get(0).createTestProbe(BerthEvent.class);
         Events.topic(cluster.systems.get(0)).tell(Topic.subscribe(events.ref()));
