@@ -18,14 +18,9 @@ import io.berth.storage.image.StoreCheck;
 import io.berth.storage.registry.ImagePusher;
 import io.berth.storage.registry.ImageReference;
 import io.berth.storage.registry.RegistryClient;
+import io.berth.storage.registry.ThrottlingProxy;
 import io.berth.storage.registry.TransferListener;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,9 +30,7 @@ import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -67,7 +60,7 @@ class AgentCrashDrillTest {
 
     private static Path shared;
     private static LocalRegistry registry;
-    private static GatedProxy proxy;
+    private static ThrottlingProxy proxy;
     /** The big image as the agent names it: through the proxy. */
     private static String bigImage;
     private static Descriptor bigLayer;
@@ -80,7 +73,7 @@ class AgentCrashDrillTest {
     static void pushABigImage() throws Exception {
         shared = Files.createTempDirectory("berth-crash-drill");
         registry = LocalRegistry.start(shared.resolve("registry"));
-        proxy = new GatedProxy(Integer.parseInt(registry.hostPort().substring(registry.hostPort().indexOf(':') + 1)));
+        proxy = new ThrottlingProxy(Integer.parseInt(registry.hostPort().substring(registry.hostPort().indexOf(':') + 1)), 0);
         Path bundle = BusyboxBundle.create(shared.resolve("busybox"), BusyboxBundle.defaultSpec(List.of("sh")));
         byte[] random = new byte[LAYER_DATA];
         new Random(7).nextBytes(random);
@@ -103,7 +96,7 @@ class AgentCrashDrillTest {
         dir = Files.createTempDirectory("berth-crash-drill-agent");
         // this JVM only looks: the runtime keeps no lock, unlike the image store the child JVMs open in turn
         runtime = ContainerRuntime.open(dir.resolve("state"));
-        proxy.open();
+        proxy.unthrottle();
     }
 
     @Test
@@ -128,7 +121,7 @@ class AgentCrashDrillTest {
             assertThat(images.content().ingests()).extracting(IngestStatus::expected).contains(bigLayer.digest());
         }
 
-        proxy.open();
+        proxy.unthrottle();
         long deliveredBefore = proxy.delivered();
         long restarted = System.nanoTime();
         Child second = start(bigImage);
@@ -378,113 +371,5 @@ class AgentCrashDrillTest {
         proxy.close();
         registry.close();
         new ProcessBuilder("rm", "-rf", shared.toString()).inheritIO().start().waitFor();
-    }
-
-    /**
-     * A TCP proxy in front of the registry. Shut, it lets each connection's answers through up to a budget and
-     * holds the rest, as a stalled link would, so a pull stops in the middle of a blob until it is opened again.
-     * It keeps what clients sent (to see a {@code Range}) and counts the bytes it delivered.
-     */
-    static final class GatedProxy implements AutoCloseable {
-        private final ServerSocket server;
-        private final int targetPort;
-        private final Object gate = new Object();
-        private volatile long budget = Long.MAX_VALUE;
-        private final AtomicLong delivered = new AtomicLong();
-        private final StringBuffer requests = new StringBuffer();
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-
-        GatedProxy(int targetPort) throws IOException {
-            this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            this.targetPort = targetPort;
-            Thread acceptor = new Thread(this::accept, "gated-proxy");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        String hostPort() {
-            return "127.0.0.1:" + server.getLocalPort();
-        }
-
-        /** From now on each new connection gets at most {@code bytes} of answers. */
-        void shut(long bytes) {
-            budget = bytes;
-        }
-
-        void open() {
-            synchronized (gate) {
-                budget = Long.MAX_VALUE;
-                gate.notifyAll();
-            }
-        }
-
-        long delivered() {
-            return delivered.get();
-        }
-
-        String requests() {
-            return requests.toString();
-        }
-
-        private void accept() {
-            while (!server.isClosed()) {
-                try {
-                    Socket client = server.accept();
-                    Socket upstream = new Socket();
-                    upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
-                    sockets.add(client);
-                    sockets.add(upstream);
-                    pump(client, upstream, false);
-                    pump(upstream, client, true);
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private void pump(Socket from, Socket to, boolean answers) {
-            Thread t = new Thread(() -> {
-                byte[] buffer = new byte[16 * 1024];
-                long sent = 0;
-                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    for (int n; (n = in.read(buffer)) > 0; ) {
-                        if (!answers) {
-                            requests.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
-                        }
-                        synchronized (gate) {
-                            while (answers && sent + n > budget && !to.isClosed()) {
-                                gate.wait(100);
-                            }
-                        }
-                        out.write(buffer, 0, n);
-                        sent += n;
-                        if (answers) {
-                            delivered.addAndGet(n);
-                        }
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // a side hung up: close both
-                } finally {
-                    close(from);
-                    close(to);
-                }
-            }, "gated-proxy-pump");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        private static void close(Socket s) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            sockets.forEach(GatedProxy::close);
-        }
     }
 }
