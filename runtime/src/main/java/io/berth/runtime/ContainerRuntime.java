@@ -110,7 +110,6 @@ public final class ContainerRuntime implements AutoCloseable {
 
     private final Path root;
     private final Linux linux;
-    private final InitSpawner spawner;
     private final Cgroups cgroups;
     private final Reaper reaper;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
@@ -127,16 +126,15 @@ public final class ContainerRuntime implements AutoCloseable {
     private ContainerRuntime(Path root) {
         this.root = root;
         this.linux = Linux.get();
-        this.spawner = InitSpawner.get();
         this.cgroups = Cgroups.detect();
         this.reaper = new Reaper();
     }
 
     /**
-     * Opens (creating if needed, mode 0700) the state root and loads the native parts: the libc binding and
-     * the sealed copy of the init. Cheap after the first call in a process.
+     * Opens (creating if needed, mode 0700) the state root and loads the libc binding; the sealed copy of the init
+     * is made by the first create or exec of the process. Cheap after the first call in a process.
      *
-     * @throws ContainerRuntimeException when the state root cannot be created or the init cannot be loaded
+     * @throws ContainerRuntimeException when the state root cannot be created
      */
     public static ContainerRuntime open(Path stateRoot) {
         Path root = stateRoot.toAbsolutePath().normalize();
@@ -305,7 +303,7 @@ public final class ContainerRuntime implements AutoCloseable {
             // grace period); on v2 it joins right after, while it mounts.
             boolean bornInCgroup = cgroup.version() == CgroupVersion.V1;
             ContainerCgroup cg = cgroup;
-            pid = spawner.spawn(Plans.threadUnshareFlags(spec), Plans.pidNamespacePath(spec),
+            pid = InitSpawner.get().spawn(Plans.threadUnshareFlags(spec), Plans.pidNamespacePath(spec),
                     bornInCgroup ? cg::enterThread : null, map,
                     List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
                             Integer.toString(last)));
@@ -854,7 +852,7 @@ public final class ContainerRuntime implements AutoCloseable {
             boolean pidNs = Plans.namespaces(spec).stream().anyMatch(n -> n.type().equals("pid"));
             ContainerCgroup cgroup = cgroups.open(s.cgroupsPath(), id);
             boolean bornInCgroup = cgroup.version() == CgroupVersion.V1;  // as in create
-            pid = spawner.spawn(0, pidNs ? "/proc/" + s.pid() + "/ns/pid" : null,
+            pid = InitSpawner.get().spawn(0, pidNs ? "/proc/" + s.pid() + "/ns/pid" : null,
                     bornInCgroup ? cgroup::enterThread : null, map,
                     List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
                             Integer.toString(map.length - 1)));

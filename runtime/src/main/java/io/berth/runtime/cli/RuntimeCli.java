@@ -2,6 +2,7 @@ package io.berth.runtime.cli;
 
 import io.berth.runtime.ContainerRuntime;
 import io.berth.runtime.Stdio;
+import io.berth.runtime.linux.InitSpawner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -69,6 +70,14 @@ public final class RuntimeCli {
     }
 
     public static void main(String[] args) {
+        configureProcess(args);
+        int code = commandLine(Stdio.inherit()).execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** What a process running one command line sets before the first command: logging, and no helpers ahead. */
+    static void configureProcess(String[] args) {
         // Runtime internals log through SLF4J; the distribution's logback would print them on stdout, where
         // `state` and `list` write their documents. Off unless --debug, and then on stderr.
         if (System.getProperty("logback.configurationFile") == null) {
@@ -77,9 +86,8 @@ public final class RuntimeCli {
         }
         // Without a logging backend on the class path SLF4J would print three lines of warnings on stderr.
         System.setProperty("slf4j.internal.verbosity", "ERROR");
-        int code = commandLine(Stdio.inherit()).execute(args);
-        System.out.flush();
-        System.exit(code);
+        // One container per process: threads and network namespaces made ahead for the next one would be waste.
+        InitSpawner.noPreparationAhead();
     }
 
     /**

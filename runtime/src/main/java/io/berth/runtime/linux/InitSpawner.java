@@ -19,7 +19,7 @@ import jnr.ffi.byref.IntByReference;
  * <p>Namespaces are per thread, so each spawn runs on a fresh platform thread that unshares the requested
  * namespaces (and joins a pid namespace by path), {@code posix_spawn}s the init, and exits: the thread is
  * never reused, because after {@code unshare(CLONE_NEWPID)} it could not even create a thread. A new network
- * namespace comes ready-made from {@link NetworkNamespaces} when one is there (setns instead of unshare). The init is
+ * or IPC namespace comes ready-made from {@link ReadyNamespaces} when one is there (setns instead of unshare). The init is
  * executed from a sealed memfd holding the copy shipped in the jar, so a container that gets hold of it
  * (/proc/&lt;pid&gt;/exe) cannot overwrite the host's copy (the CVE-2019-5736 class).
  *
@@ -35,16 +35,28 @@ public final class InitSpawner {
 
     private final Linux linux;
     private final String initPath;
-    private final NetworkNamespaces networkNamespaces;
+    /** Network and IPC namespaces made ahead. */
+    private final List<ReadyNamespaces> readyNamespaces;
     private final SpawnThreads threads = new SpawnThreads();
 
     private InitSpawner(Linux linux, int memfd) {
         this.linux = linux;
         this.initPath = "/proc/self/fd/" + memfd;
-        this.networkNamespaces = new NetworkNamespaces(linux);
+        this.readyNamespaces = List.of(new ReadyNamespaces(linux, Linux.CLONE_NEWNET, "net"),
+                new ReadyNamespaces(linux, Linux.CLONE_NEWIPC, "ipc"));
     }
 
     private static volatile InitSpawner instance;
+    private static volatile boolean prepareAhead = true;
+
+    /**
+     * For a process that creates a container or two and exits (the command line): each spawn then makes its network
+     * namespace and thread on the spot, and the helpers that keep them ready ({@link ReadyNamespaces}, the spawn
+     * threads started ahead) never start: their threads and namespaces would cost more than they save.
+     */
+    public static void noPreparationAhead() {
+        prepareAhead = false;
+    }
 
     /** The process-wide spawner: seals the init into a memfd and warms up the spawn path on first use. */
     public static InitSpawner get() {
@@ -111,8 +123,13 @@ public final class InitSpawner {
      */
     public int spawn(int unshareFlags, String pidNamespace, Supplier<Runnable> enterCgroup, int[] fds,
             List<String> args) {
-        if ((unshareFlags & Linux.CLONE_NEWNET) != 0) {
-            networkNamespaces.start();
+        boolean ahead = prepareAhead;
+        if (ahead) {
+            for (ReadyNamespaces r : readyNamespaces) {
+                if ((unshareFlags & r.type()) != 0) {
+                    r.start();
+                }
+            }
         }
         CompletableFuture<Integer> pid = new CompletableFuture<>();
         Runnable spawn = () -> {
@@ -122,7 +139,7 @@ public final class InitSpawner {
                 pid.completeExceptionally(e);
             }
         };
-        if (!threads.handOff(spawn)) {  // none started ahead (spawns in a burst): this one starts now
+        if (!ahead || !threads.handOff(spawn)) {  // none started ahead (or spawns in a burst): this one starts now
             Thread thread = new Thread(spawn, "berth-spawn");
             thread.setDaemon(true);
             thread.start();
@@ -179,14 +196,17 @@ public final class InitSpawner {
                 }
             }
             int unshare = unshareFlags;
-            int netns = (unshare & Linux.CLONE_NEWNET) != 0 ? networkNamespaces.take() : -1;
-            if (netns >= 0) {  // one made ahead: as new as the one unshare would make, without the wait
-                try {
-                    linux.check(libc.setns(netns, Linux.CLONE_NEWNET), "setns(a new network namespace)");
-                } finally {
-                    libc.close(netns);
+            for (ReadyNamespaces r : readyNamespaces) {
+                int ns = (unshare & r.type()) != 0 ? r.take() : -1;
+                if (ns >= 0) {  // one made ahead: as new as the one unshare would make, without the wait
+                    try {
+                        linux.check(libc.setns(ns, r.type()), "setns(a new namespace, 0x" + Integer.toHexString(r.type())
+                                + ")");
+                    } finally {
+                        libc.close(ns);
+                    }
+                    unshare &= ~r.type();
                 }
-                unshare &= ~Linux.CLONE_NEWNET;
             }
             if (unshare != 0) {
                 linux.check(libc.unshare(unshare), "unshare(0x" + Integer.toHexString(unshare) + ")");

@@ -5,27 +5,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Network namespaces made ahead of time, so that creating a container does not wait for one: the kernel takes
- * about a millisecond to set one up (every per-namespace subsystem initialises its part: loopback, sysctl
- * tables, netfilter, ...), the largest single cost of a spawn. Once asked for a first time, a daemon thread keeps
- * {@link #READY} unused namespaces open and replaces each one handed out; the spawn thread enters it with setns
- * where it would have unshared. Each is made the way the spawn thread would make it, by unshare from the
- * process's own network namespace (to which the maker returns every time), and is handed out once.
+ * Namespaces of one type made ahead of time, so that creating a container does not wait for one. A network
+ * namespace takes the kernel about a millisecond (every per-namespace subsystem initialises its part: loopback,
+ * sysctl tables, netfilter, ...), the largest single cost of a spawn; an IPC namespace registers its sysctl tables
+ * and mounts an internal mqueue filesystem, as long as copying the mount table. Once asked for a first time, a
+ * daemon thread keeps {@link #READY} unused namespaces open and replaces each one handed out; the spawn thread
+ * enters it with setns where it would have unshared. Each is made the way the spawn thread would make it, by
+ * unshare from the process's own namespace (to which the maker returns every time), and is handed out once. Only
+ * types that start empty belong here: a mount namespace copies the host's mounts at the time it is made.
  *
  * <p>Tearing a namespace down is the kernel's business after its last process and fd are gone: that runs
- * asynchronously (cleanup_net), so nobody waits for it. Thread-safe.
+ * asynchronously, so nobody waits for it. Thread-safe.
  */
-final class NetworkNamespaces {
-    private static final Logger LOG = LoggerFactory.getLogger(NetworkNamespaces.class);
+final class ReadyNamespaces {
+    private static final Logger LOG = LoggerFactory.getLogger(ReadyNamespaces.class);
     /** Enough for a burst of two creates; more would only hold kernel memory. */
     private static final int READY = 2;
 
     private final Linux linux;
+    private final int type;
+    private final String file;
     private final ArrayDeque<Integer> ready = new ArrayDeque<>();
     private boolean started;
 
-    NetworkNamespaces(Linux linux) {
+    /**
+     * @param type the CLONE_NEW* flag
+     * @param name the namespace's file in /proc/thread-self/ns ("net", "ipc")
+     */
+    ReadyNamespaces(Linux linux, int type, String name) {
         this.linux = linux;
+        this.type = type;
+        this.file = "/proc/thread-self/ns/" + name;
+    }
+
+    /** The CLONE_NEW* flag of the namespaces this hands out. */
+    int type() {
+        return type;
     }
 
     /**
@@ -35,13 +50,13 @@ final class NetworkNamespaces {
     synchronized void start() {
         if (!started) {
             started = true;
-            Thread maker = new Thread(this::make, "berth-netns");
+            Thread maker = new Thread(this::make, "berth-ns-" + file.substring(file.lastIndexOf('/') + 1));
             maker.setDaemon(true);
             maker.start();
         }
     }
 
-    /** An fd (close-on-exec) of a fresh network namespace, now the caller's to close; -1 when none is ready. */
+    /** An fd (close-on-exec) of a fresh namespace, now the caller's to close; -1 when none is ready. */
     synchronized int take() {
         Integer fd = ready.poll();
         notifyAll();
@@ -51,9 +66,9 @@ final class NetworkNamespaces {
     private void make() {
         int own;
         try {
-            own = linux.open("/proc/thread-self/ns/net", Linux.O_RDONLY, 0);
+            own = linux.open(file, Linux.O_RDONLY, 0);
         } catch (SyscallException e) {
-            LOG.warn("network namespaces will be made at each create: {}", e.getMessage());
+            LOG.warn("{} namespaces will be made at each create: {}", file, e.getMessage());
             return;
         }
         while (true) {
@@ -68,12 +83,12 @@ final class NetworkNamespaces {
             }
             int fd;
             try {
-                linux.check(linux.libc.unshare(Linux.CLONE_NEWNET), "unshare(CLONE_NEWNET)");
-                fd = linux.open("/proc/thread-self/ns/net", Linux.O_RDONLY, 0);
-                linux.check(linux.libc.setns(own, Linux.CLONE_NEWNET), "setns(own network namespace)");
+                linux.check(linux.libc.unshare(type), "unshare(0x" + Integer.toHexString(type) + ")");
+                fd = linux.open(file, Linux.O_RDONLY, 0);
+                linux.check(linux.libc.setns(own, type), "setns(" + file + " of the process)");
             } catch (SyscallException e) {
                 // The spawn thread then unshares as it would without this class and reports what fails.
-                LOG.warn("network namespaces will be made at each create: {}", e.getMessage());
+                LOG.warn("{} namespaces will be made at each create: {}", file, e.getMessage());
                 return;
             }
             synchronized (this) {
