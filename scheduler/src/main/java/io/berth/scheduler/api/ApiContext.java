@@ -11,8 +11,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.util.ByteString;
 
 /**
  * What every route needs: asking actors with the API's timeout, JSON answers, and the event log index behind
@@ -67,8 +69,14 @@ final class ApiContext {
         return stage.thenApplyAsync(Function.identity(), executor);
     }
 
+    /**
+     * A JSON answer. The bytes are wrapped, not copied: {@link ApiJson#write} makes a new array for each body, and
+     * the arrays of {@link ApiJson.Raw} bodies are never changed after they are made (a listing may answer the
+     * same one many times).
+     */
     static HttpResponse json(int status, Object body) {
-        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, ApiJson.write(body));
+        return HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+                ByteString.fromArrayUnsafe(ApiJson.write(body))));
     }
 
     static HttpResponse json(int status, Object body, long index) {

@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
@@ -71,10 +72,15 @@ final class JobRoutes {
     /** A job's summary in listings as written from {@code record} with {@code status}. */
     private record Summary(JobRecord record, String status, byte[] json) {}
 
+    /** A listing made of the summary arrays {@code parts} (in order) and the token {@code next}. */
+    private record Listing(List<byte[]> parts, String next, ApiJson.Raw json) {}
+
     private final ApiContext ctx;
     private final ActorRef<JobStore.Command> jobs;
     /** The summaries last written, by job id; read and written by concurrent listings. */
     private final Map<String, Summary> summaries = new ConcurrentHashMap<>();
+    /** The last listing made, answered again while nothing in it changed. */
+    private volatile Listing lastListing;
     private final ActorRef<SchedulerCommand> scheduler;
 
     JobRoutes(ApiContext ctx, ActorRef<JobStore.Command> jobs, ActorRef<SchedulerCommand> scheduler) {
@@ -122,7 +128,8 @@ final class JobRoutes {
      * This answer grows with the cluster (10,000 jobs are about 2 MB), so each job's summary is kept as the bytes
      * last written for it and written again only when its inputs changed: the record (the job store replaces a
      * record whenever the job changes, and keeps the instance otherwise) or its status (which follows the
-     * allocations). A listing is then mostly a copy of those bytes.
+     * allocations). A listing is then mostly a copy of those bytes, and none when every summary and the next
+     * token are those of the last listing: its array is answered again.
      */
     private ApiJson.Raw listing(List<JobRecord> records, Map<String, List<AllocationView>> allocations,
                                 String prefix, long perPage, String nextToken) {
@@ -147,6 +154,10 @@ final class JobRoutes {
         if (summaries.size() > records.size()) {
             forgetPurged(records);
         }
+        Listing previous = lastListing;
+        if (previous != null && Objects.equals(previous.next(), next) && sameArrays(previous.parts(), parts)) {
+            return previous.json();
+        }
         byte[] head = "{\"jobs\":[".getBytes(StandardCharsets.UTF_8);
         byte[] tail = ("],\"next_token\":" + new String(ApiJson.write(next), StandardCharsets.UTF_8) + "}")
                 .getBytes(StandardCharsets.UTF_8);
@@ -159,7 +170,22 @@ final class JobRoutes {
             out.put(parts.get(i));
         }
         out.put(tail);
-        return new ApiJson.Raw(out.array());
+        ApiJson.Raw json = new ApiJson.Raw(out.array());
+        lastListing = new Listing(parts, next, json);
+        return json;
+    }
+
+    /** Whether {@code a} and {@code b} hold the same arrays (the same instances) in the same order. */
+    private static boolean sameArrays(List<byte[]> a, List<byte[]> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i) != b.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The summary of one job: the cached bytes when its record and status are those they were written from. */
