@@ -116,6 +116,26 @@ class HollowAgentTest {
     }
 
     @Test
+    void aGroupsTasksReserveTheirSumAndEveryImageIsListedAsAStoreWould() {
+        TestProbe<SchedulerCommand> scheduler = KIT.createTestProbe(SchedulerCommand.class);
+        RegisterNode reg = registeredFleet(scheduler, 1, fast(), new HollowFleet.Counters(), 100).get("hollow-00000");
+        String pinned = "sha256:" + "c".repeat(64);
+        Task web = task("busybox:1.36");
+        Task log = new Task("log", "alpine@" + pinned, null, null, null, new Resources(50, 16, 0), null, null, null,
+                null, null, null, null, null);
+        reg.agent().tell(new AssignAllocation("pod-1", "web", 3, "frontend", List.of(web, log), Map.of(),
+                placement("pod-1"), null));
+        assertThat(states(nonHeartbeats(scheduler, 4))).endsWith(AllocationState.RUNNING);
+
+        NodeHeartbeat hb = scheduler.expectMessageClass(NodeHeartbeat.class, WAIT);
+        assertThat(hb.status().usedCpuMhz()).isEqualTo(250 + 50);
+        assertThat(hb.status().usedMemoryMb()).isEqualTo(64 + 16);
+        // the tagged image by its store name and a digest; the pinned one by its store name and its own digest
+        assertThat(hb.status().images()).hasSize(4).contains("docker.io/library/busybox:1.36",
+                "docker.io/library/alpine@" + pinned, pinned);
+    }
+
+    @Test
     void resendsAnUnansweredRegistration() {
         TestProbe<SchedulerCommand> scheduler = KIT.createTestProbe(SchedulerCommand.class);
         HollowSettings settings = fast().withTiming(Duration.ofMillis(50), Duration.ofMillis(300));
