@@ -137,9 +137,10 @@ public final class NodeCommand {
             if (json) {
                 printJson(answer);
             } else {
+                // the scheduler's message names the node and when the drain ends
                 String message = Output.text(answer, "message");
-                out().println("node " + name + ": " + (message.isEmpty()
-                        ? (disable ? "drain cancelled" : "draining, deadline " + deadline) : message));
+                out().println(!message.isEmpty() ? message
+                        : "node " + name + ": " + (disable ? "drain cancelled" : "draining, deadline " + deadline));
             }
             return ExitCodes.OK;
         }

@@ -169,9 +169,18 @@ class OperationsCommandsTest {
     @Order(4)
     void drainStopsWhatIsLeftAtTheDeadlineAndEligibilityBringsTheNodeBack() throws Exception {
         assertThat(running("scaled")).isEqualTo(1);
+        assertThat(berth("node", "drain", "dev", "--deadline", "1h").exit()).isZero();
+        Result cancel = berth("node", "drain", "dev", "--disable");
+        assertThat(cancel.exit()).as(cancel.err()).isZero();
+        assertThat(cancel.out()).isEqualTo("drain of node dev cancelled\n");
+        JsonNode cancelled = cluster.get("/v1/nodes/dev").path("node");
+        assertThat(cancelled.path("draining").asBoolean()).isFalse();
+        assertThat(cancelled.path("eligible").asBoolean()).isTrue();
+        await().atMost(SETTLE).untilAsserted(() -> assertThat(running("scaled")).isEqualTo(1));
+
         Result drain = berth("node", "drain", "dev", "--deadline", "2s");
         assertThat(drain.exit()).as(drain.err()).isZero();
-        assertThat(drain.out()).startsWith("node dev: node dev is draining").contains("is stopped");
+        assertThat(drain.out()).startsWith("node dev is draining; what is left at ").endsWith(" is stopped\n");
         JsonNode node = cluster.get("/v1/nodes/dev").path("node");
         assertThat(node.path("draining").asBoolean()).isTrue();
         assertThat(node.path("eligible").asBoolean()).isFalse();
