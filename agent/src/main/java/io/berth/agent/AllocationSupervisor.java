@@ -104,7 +104,6 @@ public final class AllocationSupervisor extends AbstractBehavior<AllocationSuper
     private NetworkAnswered network;
     private boolean attaching;
     private boolean tearingDown;
-    private boolean stopRequested;
     /** Why the allocation fails; null unless it does. */
     private String failure;
 
@@ -354,8 +353,8 @@ public final class AllocationSupervisor extends AbstractBehavior<AllocationSuper
         return endAll();
     }
 
+    /** Ends STOPPED, unless a failure already ends it. */
     private Behavior<Command> onStop() {
-        stopRequested = true;
         return endAll();
     }
 

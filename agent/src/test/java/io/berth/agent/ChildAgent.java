@@ -9,6 +9,7 @@ import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.job.HealthCheck;
 import io.berth.protocol.job.RestartPolicy;
+import io.berth.protocol.job.Task;
 import io.berth.runtime.ContainerRuntime;
 import io.berth.storage.image.ImageStore;
 import io.berth.storage.image.ImageStoreOptions;
@@ -38,8 +39,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  *
  * <p>Arguments: dir, network name, bridge, subnet. Commands: {@code assign <id> <restart attempts> <shell script>},
  * {@code assign-checked} with the same arguments, whose task has an exec health check {@code test -f /local/healthy}
- * (every second, unhealthy after 2 failures), and {@code stop <id>}. Output lines meant for the test start with {@value #PREFIX}: {@code ready} once the agent
- * is up, then {@code event <id> <state> <exit code or -> <detail>}; anything else is the agent's log.
+ * (every second, unhealthy after 2 failures), {@code assign-pod} with the same arguments, whose allocation runs the
+ * script as two tasks, {@code main} and {@code side}, and {@code stop <id>}. Output lines meant for the test start
+ * with {@value #PREFIX}: {@code ready} once the agent is up, then {@code event <id> <state> <exit code or -> <detail>};
+ * anything else is the agent's log.
  *
  * <p>With the system property {@value #PULL_PROPERTY} {@code true} the agent pulls images it lacks from their
  * registries (plain HTTP on loopback); {@value #IMAGE_PROPERTY} names the image every task runs (by default the
@@ -74,14 +77,17 @@ final class ChildAgent {
         for (String line; (line = in.readLine()) != null; ) {
             String[] f = line.split(" ", 4);
             switch (f[0]) {
-                case "assign", "assign-checked" -> {
+                case "assign", "assign-checked", "assign-pod" -> {
                     RestartPolicy restart = new RestartPolicy(Integer.parseInt(f[2]), Duration.ofMinutes(10),
                             Duration.ofMillis(200), Duration.ofMillis(200), RestartPolicy.Mode.FAIL);
-                    List<HealthCheck> checks = f[0].equals("assign") ? List.of() : List.of(new HealthCheck("healthy",
-                            HealthCheck.Type.EXEC, List.of("test", "-f", "/local/healthy"), null, null, null,
+                    List<HealthCheck> checks = !f[0].equals("assign-checked") ? List.of() : List.of(new HealthCheck(
+                            "healthy", HealthCheck.Type.EXEC, List.of("test", "-f", "/local/healthy"), null, null, null,
                             Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ZERO, 2));
-                    agent.tell(new AssignAllocation(f[1], "job", 1, "group",
-                            List.of(AgentFixture.task(image, List.of("sh", "-c", f[3]), restart, checks, 64)), Map.of(), AllocationPlacement.NONE,
+                    Task main = AgentFixture.task(image, List.of("sh", "-c", f[3]), restart, checks, 64);
+                    List<Task> tasks = !f[0].equals("assign-pod") ? List.of(main) : List.of(main, new Task("side",
+                            main.image(), main.command(), null, null, main.resources(), main.network(), null, null,
+                            null, restart, null, main.stopTimeout(), null));
+                    agent.tell(new AssignAllocation(f[1], "job", 1, "group", tasks, Map.of(), AllocationPlacement.NONE,
                             agent.ignoreRef()));
                 }
                 case "stop" -> agent.tell(new StopAllocation(f[1], agent.ignoreRef()));

@@ -59,10 +59,13 @@ class LiveRestoreTest {
         first.send("assign short 0 sleep 3; exit 7");
         first.send("assign gone 0 sleep 1000");
         first.send("assign-checked checked 1 touch /local/healthy; exec sleep 1000");
+        first.send("assign-pod pod 1 exec sleep 1000");
         first.await("long", "RUNNING");
         first.await("short", "RUNNING");
         first.await("gone", "RUNNING");
         first.await("checked", "RUNNING");
+        first.await("pod", "RUNNING");
+        int podMainPid = runtime.state("pod.main").pid();
         int longPid = runtime.state("long.main").pid();
         int gonePid = runtime.state("gone.main").pid();
         Path log = dir.resolve("agent/allocs/long/tasks/main/logs/stdout.log");
@@ -71,6 +74,7 @@ class LiveRestoreTest {
         first.kill();
         int linesAtKill = lineCount(log);
         runtime.delete("gone.main", true);  // as after a reboot: its rootfs mount and network namespace stay behind
+        runtime.kill("pod.side", 9, true);  // one task of a two-task allocation ends while no agent watches
         await().atMost(Duration.ofSeconds(20)).until(() -> runtime.status("short.main") == ContainerStatus.STOPPED);
         assertThat(runtime.status("long.main")).isEqualTo(ContainerStatus.RUNNING);
 
@@ -86,6 +90,14 @@ class LiveRestoreTest {
                 .isEqualTo("the agent restarted and found no container; the task is started again");
         second.await("gone", "RUNNING");
         assertThat(runtime.state("gone.main").pid()).isNotEqualTo(gonePid);
+
+        // every task of an allocation is taken up: the one still running adopted, the one that ended restarted
+        assertThat(second.await("pod", "RUNNING").detail()).isEmpty();
+        assertThat(second.of("pod")).extracting(Event::state, Event::code, Event::detail).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("EXITED", "137", "task side: killed by signal 9, while the agent was down"),
+                org.assertj.core.groups.Tuple.tuple("STARTING", "-", "task side: restart 1"),
+                org.assertj.core.groups.Tuple.tuple("RUNNING", "-", ""));
+        assertThat(runtime.state("pod.main").pid()).as("adopted").isEqualTo(podMainPid);
 
         // the adopted container's health check runs again: failing, it marks it unhealthy and gets it restarted
         second.await("checked", "RUNNING");
@@ -111,6 +123,9 @@ class LiveRestoreTest {
         second.send("stop long");
         second.send("stop gone");
         second.send("stop checked");
+        second.send("stop pod");
+        second.await("pod", "STOPPED");
+        assertThat(Path.of("/sys/fs/cgroup/memory/berth/pod")).as("the allocation's cgroup").doesNotExist();
         second.await("long", "STOPPED");
         second.await("gone", "STOPPED");
         second.await("checked", "STOPPED");
