@@ -119,6 +119,7 @@ class AgentCrashDrillTest {
             assertThat(images.list()).isEmpty();
             assertThat(images.content().info(bigLayer.digest())).as("no partial blob indexed as complete").isEmpty();
             assertThat(images.content().ingests()).extracting(IngestStatus::expected).contains(bigLayer.digest());
+            assertThat(images.content().leases().active()).as("the killed pull's lease is dropped").isEmpty();
         }
 
         proxy.unthrottle();

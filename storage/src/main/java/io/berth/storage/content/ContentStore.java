@@ -3,8 +3,8 @@ package io.berth.storage.content;
 /**
  * The content store of one directory: {@link BlobReader}, {@link BlobIngester}, {@link BlobIndex},
  * {@link BlobDeleter} and {@link Leases} over the same blobs. Opening it reconciles the index with the files
- * after a crash (no dangling entry, no orphan file, no partial blob served). Thread-safe; one process at a
- * time per directory (a second open fails with {@link StoreException}).
+ * after a crash (no dangling entry, no orphan file, no partial blob served) and drops the leases an earlier
+ * process left. Thread-safe; one process at a time per directory (a second open fails with {@link StoreException}).
  */
 public interface ContentStore extends BlobReader, BlobIngester, BlobIndex, BlobDeleter, AutoCloseable {
 

@@ -462,8 +462,19 @@ public final class LocalContentStore implements ContentStore {
         }
     }
 
-    /** Opening after a crash: drop entries whose file is missing or short, delete unindexed files and broken ingests. */
+    /**
+     * Opening after a crash: drop entries whose file is missing or short, delete unindexed files and broken ingests,
+     * and drop every lease.
+     */
     private void reconcile() throws IOException {
+        // Leases belong to the pulls, imports and builds of the one process that has the store open (RocksDB's lock
+        // lets in one): any found now were left by a process that died in the middle of one, and would pin its
+        // content until they expire, hours later.
+        List<String> stale = new ArrayList<>(index.all(Family.LEASES, LocalLeases.LeaseRecord.class).keySet());
+        if (!stale.isEmpty()) {
+            log.warn("content store {}: dropping {} leases an earlier process left: {}", root, stale.size(), stale);
+            index.deleteAll(Family.LEASES, stale);
+        }
         Set<String> indexed = new HashSet<>();
         List<String> dangling = new ArrayList<>();
         index.all(Family.BLOBS, BlobRecord.class).forEach((key, record) -> {

@@ -411,6 +411,17 @@ class LocalImageStoreTest {
         assertThat(store.content().ingests()).isEmpty();
     }
 
+    @Test
+    void leasesADeadProcessLeftAreDroppedOnOpening() throws Exception {
+        Descriptor held = TestImages.put(store.content(), "held".getBytes(StandardCharsets.UTF_8), MediaTypes.OCI_LAYER_GZIP);
+        store.content().leases().acquire("pull-killed", Duration.ofHours(6)).addBlob(held.digest());
+        assertThat(store.prune().blobsRemoved()).as("held while the process lives").isEmpty();
+        store.close();  // as a SIGKILL would: the lease is never released
+        store = LocalImageStore.open(dir.resolve("store"), ImageStoreOptions.defaults().withPlatform(AMD64));
+        assertThat(store.content().leases().active()).isEmpty();
+        assertThat(store.prune().blobsRemoved()).containsExactly(held.digest());
+    }
+
     private Path findIngestData() throws Exception {
         try (Stream<Path> s = Files.walk(dir.resolve("store/ingest"))) {
             return s.filter(p -> p.getFileName().toString().equals("data")).findFirst().orElseThrow();
