@@ -11,6 +11,7 @@ import io.berth.scheduler.jobs.JobStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,7 +67,7 @@ public final class ApiBench implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--json", description = "Print one JSON object: register_p50_ms, register_p99_ms, list_p99_ms "
-            + "(and the run's sizes).")
+            + "(and the run's sizes, the load and the CPU time per request of each phase).")
     boolean json;
 
     @Option(names = "--rate", paramLabel = "N", description = "Registrations per second (default: ${DEFAULT-VALUE}).")
@@ -126,7 +127,9 @@ public final class ApiBench implements Callable<Integer> {
                 }
                 progress.printf(Locale.ROOT, "registering at %d/s for %d s%n", rate, seconds);
                 progress.flush();
+                Phase registering = Phase.start();
                 RateRun run = registerAtRate(base, ids);
+                registering = registering.end(rate * seconds);
                 if (run.failures() > 0) {
                     progress.printf(Locale.ROOT, "%,d registrations failed, the first: %s%n", run.failures(),
                             run.firstFailure());
@@ -140,20 +143,28 @@ public final class ApiBench implements Callable<Integer> {
                 }
                 progress.printf(Locale.ROOT, "listing %,d jobs %d times from %d clients%n", jobs, lists, listClients);
                 progress.flush();
+                Phase listingPhase = Phase.start();
                 Percentiles listing = Percentiles.of(listConcurrently(base));
+                listingPhase = listingPhase.end(lists);
                 if (json) {
                     out.printf(Locale.ROOT, "{\"register_p50_ms\": %.2f, \"register_p99_ms\": %.2f, "
                                     + "\"list_p50_ms\": %.2f, \"list_p99_ms\": %.2f, \"register_rate\": %d, "
                                     + "\"register_requests\": %d, \"register_failures\": %d, \"list_jobs\": %d, "
-                                    + "\"list_requests\": %d}%n",
+                                    + "\"list_requests\": %d, \"register_load\": %.2f, \"register_cpu_ms\": %.2f, "
+                                    + "\"list_load\": %.2f, \"list_cpu_ms\": %.2f}%n",
                             register.p50(), register.p99(), listing.p50(), listing.p99(), rate, rate * seconds,
-                            run.failures(), jobs, lists);
+                            run.failures(), jobs, lists, registering.load(), registering.cpuMsEach(),
+                            listingPhase.load(), listingPhase.cpuMsEach());
                 } else {
                     out.printf(Locale.ROOT, "register at %d/s (%,d jobs, %,d failed): p50 %.2f ms, p90 %.2f ms, "
                                     + "p99 %.2f ms%n", rate, rate * seconds, run.failures(), register.p50(),
                             register.p90(), register.p99());
+                    out.printf(Locale.ROOT, "  load %.2f; %.2f ms of CPU each (this JVM: server and client)%n",
+                            registering.load(), registering.cpuMsEach());
                     out.printf(Locale.ROOT, "list %,d jobs (%d clients): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms%n",
                             jobs, listClients, listing.p50(), listing.p90(), listing.p99());
+                    out.printf(Locale.ROOT, "  load %.2f; %.2f ms of CPU each (this JVM: server and client)%n",
+                            listingPhase.load(), listingPhase.cpuMsEach());
                     out.printf(Locale.ROOT, "register p99 under %.0f ms (the floor): %s%n", REGISTER_P99_FLOOR_MS,
                             register.p99() < REGISTER_P99_FLOOR_MS && run.failures() == 0 ? "met" : "MISSED");
                     out.printf(Locale.ROOT, "list p99 under %.0f ms (the floor): %s%n", LIST_P99_FLOOR_MS,
@@ -168,6 +179,35 @@ public final class ApiBench implements Callable<Integer> {
                 system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
             deleteTree(work);
+        }
+    }
+
+    /**
+     * The machine's load and this JVM's CPU time over a phase. Latencies on a shared machine follow its load
+     * (the one-minute average of runnable threads, from /proc/loadavg, at the phase's end); the CPU time a request
+     * costs hardly does, so both are printed beside the latencies.
+     */
+    private record Phase(long startCpuNanos, double load, double cpuMsEach) {
+        static Phase start() {
+            return new Phase(cpuNanos(), -1, -1);
+        }
+
+        Phase end(int requests) {
+            return new Phase(startCpuNanos, loadAverage(), (cpuNanos() - startCpuNanos) / 1e6 / requests);
+        }
+
+        private static long cpuNanos() {
+            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+        }
+
+        /** The one-minute load average, or -1 where /proc/loadavg cannot be read. */
+        private static double loadAverage() {
+            try {
+                return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
         }
     }
 
