@@ -43,10 +43,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Issue 7's drill "SIGKILL an agent in the middle of a pull and of a container start": an agent in a child JVM
  * ({@link ChildAgent}) pulling from a real registry (Debian's docker-registry) is killed with SIGKILL while a
- * layer is coming in, and while a container is being created; a new agent over the same data directory must
- * find its image store consistent ({@link ImageStore#check}: every blob's digest and size, index and files
- * agreeing), resume the pull where it stopped, leave nothing behind of the interrupted start, and bring the
- * allocation to exactly one running container. Each drill prints {@code FIGURE name value} lines.
+ * layer is coming in, while that layer is unpacked, and while a container is being created; a new agent over the
+ * same data directory must find its image store consistent ({@link ImageStore#check}: every blob's digest and
+ * size, index and files agreeing), resume the pull where it stopped, leave nothing behind of the interrupted
+ * start, and bring the allocation to exactly one running container. Each drill prints {@code FIGURE name value} lines.
  */
 class AgentCrashDrillTest {
     static final long PID = ProcessHandle.current().pid();
@@ -100,7 +100,7 @@ class AgentCrashDrillTest {
     }
 
     @Test
-    void anAgentKilledMidPullRestartsOnAConsistentStoreResumesTheLayerAndRunsTheAllocation() throws Exception {
+    void anAgentKilledMidPullAndMidUnpackRestartsOnAConsistentStoreResumesTheLayerAndRunsTheAllocation() throws Exception {
         proxy.shut(GATE_BUDGET);
         Child first = start(bigImage);
         first.send("assign pulled 0 exec sleep 1000");
@@ -129,19 +129,36 @@ class AgentCrashDrillTest {
         long ready = System.nanoTime();
         assertThat(second.await("pulled", "PENDING").detail()).contains("found no container");
         second.await("pulled", "PULLING");
-        second.await("pulled", "RUNNING");
+        // The pull done, the layer is unpacked for the container's rootfs: the second agent is killed in the middle.
+        awaitUnpacking(second);
         figure("mid_pull_agent_boot_s", (ready - restarted) / 1e9);
-        figure("mid_pull_ready_to_running_s", (System.nanoTime() - ready) / 1e9);
+        figure("mid_pull_ready_to_pulled_s", (System.nanoTime() - ready) / 1e9);
+        second.kill();
         long fetched = proxy.delivered() - deliveredBefore;
         figure("mid_pull_bytes_kept_mib", partial / 1048576.0);
         figure("mid_pull_bytes_fetched_after_restart_mib", fetched / 1048576.0);
         assertThat(proxy.requests()).as("the layer is resumed with Range").containsPattern("(?i)range: bytes=[1-9][0-9]*-");
         assertThat(fetched).as("only what was missing is fetched again").isLessThan(bigLayer.size());
+        assertThat(second.of("pulled")).extracting(Event::state).doesNotContain("RUNNING");
+        try (ImageStore images = ImageStore.open(dir.resolve("images"), ImageStoreOptions.defaults())) {
+            StoreCheck check = images.check();
+            assertThat(check.problems()).isEmpty();
+            assertThat(check).extracting(StoreCheck::images, StoreCheck::snapshots, StoreCheck::ingests)
+                    .as("the image whole, no half-unpacked snapshot").containsExactly(1, 0, 0);
+        }
+
+        restarted = System.nanoTime();
+        Child third = start(bigImage);
+        ready = System.nanoTime();
+        third.await("pulled", "RUNNING");
+        figure("mid_unpack_agent_boot_s", (ready - restarted) / 1e9);
+        figure("mid_unpack_ready_to_running_s", (System.nanoTime() - ready) / 1e9);
+        assertThat(proxy.delivered() - deliveredBefore).as("nothing fetched again").isEqualTo(fetched);
         assertThat(runtime.status(containerOf("pulled"))).isEqualTo(ContainerStatus.RUNNING);
 
-        second.send("stop pulled");
-        second.await("pulled", "STOPPED");
-        second.kill();
+        third.send("stop pulled");
+        third.await("pulled", "STOPPED");
+        third.kill();
         try (ImageStore images = ImageStore.open(dir.resolve("images"), ImageStoreOptions.defaults())) {
             StoreCheck check = images.check();
             assertThat(check.problems()).isEmpty();
@@ -264,6 +281,22 @@ class AgentCrashDrillTest {
             Thread.sleep(20);
         }
         throw new AssertionError("no ingest of " + ingest + " grew past " + bytes + " bytes within 60 s");
+    }
+
+    /** Waits until the agent unpacks a layer into a temporary snapshot directory. */
+    private void awaitUnpacking(Child agent) throws Exception {
+        Path snapshots = dir.resolve("images/snapshots");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            assertThat(agent.of("pulled")).extracting(Event::state).doesNotContain("FAILED", "RUNNING");
+            try (Stream<Path> dirs = Files.list(snapshots)) {
+                if (dirs.anyMatch(d -> d.getFileName().toString().startsWith("tmp-"))) {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the agent unpacked no layer into " + snapshots + " within 60 s");
     }
 
     /**
