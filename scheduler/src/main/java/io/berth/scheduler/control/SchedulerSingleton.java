@@ -345,8 +345,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 placed.deploymentId(), placed.previousAllocationId(), placed.rescheduledAt().size(),
                 placed.rescheduledAt(), now);
         applyState(a, rep.state(), rep.exitCode(), rep.detail(), now);
-        if (a.state == AllocationState.RUNNING) {
-            a.healthy = true; // it ran before the failover, for its min_healthy_time or not: nothing better is known
+        if (a.state == AllocationState.RUNNING && (placed.deploymentId() == null || updateOf(spec, a.group) == null)) {
+            // it ran before the failover; nothing better is known. One a deployment placed is watched for its
+            // min_healthy_time again instead (applyState set the timer): a roll must not count it healthy too early.
+            a.healthy = true;
         }
         if (rep.state() == AllocationState.STOPPED || (rep.state().terminal() && !placed.known())) {
             // one that ended while nobody heard: history, its slot is free. A failed one whose slot is known
