@@ -3,6 +3,8 @@ package io.berth.scheduler.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.typesafe.config.ConfigFactory;
+import io.berth.scheduler.cluster.BerthCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,7 +26,9 @@ class JobRecordSerializerTest {
 
     @BeforeAll
     void start() {
-        kit = ActorTestKit.create();
+        // the binding is in Berth's settings of Pekko, which BerthCluster layers above every reference.conf
+        kit = ActorTestKit.create(ConfigFactory.parseResources(BerthCluster.class, "pekko-cluster.conf")
+                .withFallback(ConfigFactory.load()));
         serialization = SerializationExtension.get(kit.system().classicSystem());
     }
 
