@@ -2,6 +2,7 @@ package io.berth.runtime.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -88,6 +89,25 @@ class LauncherTest {
         } while (delete.exitCode() != 0 && System.nanoTime() < deadline);
         assertThat(delete.exitCode()).as(delete.err()).isZero();
         assertThat(launch("list", "-q").out()).isEmpty();
+    }
+
+    @Test
+    void aRunStartsNoHelpersAheadForANextContainer() throws Exception {
+        // Without a pid namespace the container sees its parent, the berth-runtime JVM, and lists that JVM's threads
+        // while it runs: no namespace maker (berth-ns-*, berth-netns before) nor spawn thread starter (comm names
+        // are cut at 15 characters) may be among them.
+        Path bundle = new CliFixture(dir).bundle("b3", config -> {
+            ArrayNode namespaces = (ArrayNode) config.get("linux").get("namespaces");
+            for (int i = namespaces.size() - 1; i >= 0; i--) {
+                if (namespaces.get(i).get("type").asText().equals("pid")) {
+                    namespaces.remove(i);
+                }
+            }
+        }, "sh", "-c", "cat /proc/$PPID/task/*/comm");
+        Outcome o = launch("run", "--bundle", bundle.toString(), "threads");
+        assertThat(o.exitCode()).as("stderr: %s", o.err()).isZero();
+        assertThat(o.out().lines()).contains("berth-reaper")
+                .noneMatch(t -> t.startsWith("berth-ns-") || t.equals("berth-netns") || t.equals("berth-spawn-sta"));
     }
 
     @Test
