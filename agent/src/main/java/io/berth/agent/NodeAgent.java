@@ -261,9 +261,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             refuse(a, "the agent is shutting down and stops its allocations");
             return this;
         }
-        // AssignAllocation names no job type yet: every allocation has a service's restarts (see Allocation.batch)
         Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.jobVersion(), a.taskGroup(), a.tasks(),
-                a.hostPorts(), a.placement(), false, false, AllocationState.PENDING, null, "", false);
+                a.hostPorts(), a.placement(), a.jobType() == JobType.BATCH, false, AllocationState.PENDING, null, "", false);
         String invalid = validate(a);
         if (invalid != null) {
             // Kept, so that the scheduler hears it once more when it missed it and a re-sent assignment is told.

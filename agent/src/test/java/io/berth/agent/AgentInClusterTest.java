@@ -17,6 +17,7 @@ import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.NetworkMode;
 import io.berth.protocol.job.Port;
 import io.berth.protocol.job.Task;
@@ -77,7 +78,8 @@ class AgentInClusterTest {
         again.replyTo().tell(new NodeRegistered("node-a", HEARTBEAT_MILLIS));
 
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("hb", "job", 7, "group", List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48)),
+        agent.tell(new AssignAllocation("hb", "job", 7, JobType.SERVICE, "group",
+                List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 48)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
         NodeHeartbeat busy = await(scheduler, NodeHeartbeat.class, true, h -> h.status().allocations() == 1);
@@ -129,7 +131,8 @@ class AgentInClusterTest {
         scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30))
                 .replyTo().tell(new NodeRegistered("node-p", HEARTBEAT_MILLIS));
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        first.tell(new AssignAllocation("placed", "job", 2, "group", List.of(task(List.of("sleep", "1000"), NO_RESTART,
+        first.tell(new AssignAllocation("placed", "job", 2, JobType.SERVICE, "group",
+                List.of(task(List.of("sleep", "1000"), NO_RESTART,
                 List.of(), 32)), Map.of(), placement, events.getRef()));
         until(events, AllocationState.RUNNING);
         // the scheduler failed over and does not know the node: the registration carries the placement
@@ -184,7 +187,8 @@ class AgentInClusterTest {
         ActorRef<AgentCommand> agent = f.agent(f.kit, config, scheduler.getRef());
         scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30))
                 .replyTo().tell(new NodeRegistered("node-b", HEARTBEAT_MILLIS));
-        agent.tell(new AssignAllocation("quick", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 32)),
+        agent.tell(new AssignAllocation("quick", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("true"), NO_RESTART, List.of(), 32)),
                 Map.of(), AllocationPlacement.NONE, null));
         await(scheduler, AllocationStateChanged.class, true, c -> c.state() == AllocationState.FAILED);
         // answered after the end was sent, so the scheduler had it
@@ -223,7 +227,8 @@ class AgentInClusterTest {
                     "too-big", "tasks[0].resources.memory_mb: 1073741824 MiB does not fit this node",
                     "port-taken", "host port tcp/" + port + " is already in use on this machine");
             for (var e : bad.entrySet()) {
-                agent.tell(new AssignAllocation(e.getKey(), "job", 1, "group", List.of(e.getValue()), Map.of("http", port), AllocationPlacement.NONE,
+                agent.tell(new AssignAllocation(e.getKey(), "job", 1, JobType.SERVICE, "group",
+                        List.of(e.getValue()), Map.of("http", port), AllocationPlacement.NONE,
                         events.getRef()));
                 List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
                 assertThat(seen.get(seen.size() - 1).detail()).as(e.getKey()).contains(reasons.get(e.getKey()));
@@ -258,9 +263,11 @@ class AgentInClusterTest {
         ActorRef<AgentCommand> drainer = f.agent(draining, drainConfig, null);
         TestProbe<AllocationStateChanged> kept = keeping.createTestProbe();
         TestProbe<AllocationStateChanged> drained = draining.createTestProbe();
-        keeper.tell(new AssignAllocation("kept", "job", 1, "group", List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 32)),
+        keeper.tell(new AssignAllocation("kept", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 32)),
                 Map.of(), AllocationPlacement.NONE, kept.getRef()));
-        drainer.tell(new AssignAllocation("drained", "job", 1, "group", List.of(task(List.of("sh", "-c",
+        drainer.tell(new AssignAllocation("drained", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("sh", "-c",
                 "trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32)), Map.of(), AllocationPlacement.NONE, drained.getRef()));
         until(kept, AllocationState.RUNNING);
         until(drained, AllocationState.RUNNING);

@@ -8,6 +8,7 @@ import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.job.HealthCheck;
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.RestartPolicy;
 import io.berth.protocol.job.Task;
 import io.berth.runtime.ContainerRuntime;
@@ -87,7 +88,8 @@ final class ChildAgent {
                     List<Task> tasks = !f[0].equals("assign-pod") ? List.of(main) : List.of(main, new Task("side",
                             main.image(), main.command(), null, null, main.resources(), main.network(), null, null,
                             null, restart, null, main.stopTimeout(), null));
-                    agent.tell(new AssignAllocation(f[1], "job", 1, "group", tasks, Map.of(), AllocationPlacement.NONE,
+                    agent.tell(new AssignAllocation(f[1], "job", 1, JobType.SERVICE, "group",
+                            tasks, Map.of(), AllocationPlacement.NONE,
                             agent.ignoreRef()));
                 }
                 case "stop" -> agent.tell(new StopAllocation(f[1], agent.ignoreRef()));

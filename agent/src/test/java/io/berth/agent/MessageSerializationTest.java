@@ -14,6 +14,7 @@ import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.job.HealthCheck;
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.NetworkMode;
 import io.berth.protocol.job.Port;
 import io.berth.protocol.job.Resources;
@@ -64,10 +65,10 @@ class MessageSerializationTest {
         Task sidecar = new Task("log", "busybox:1.36", List.of("sh"), List.of(), Map.of(), new Resources(50, 16, 0),
                 NetworkMode.BRIDGE, List.of(), List.of(), List.of(), null, null, null, Map.of());
         var replyTo = kit.<AllocationStateChanged>createTestProbe().getRef();
-        AssignAllocation assign = new AssignAllocation("a1", "job", 3, "group", List.of(task, sidecar),
+        AssignAllocation assign = new AssignAllocation("a1", "job", 3, JobType.SERVICE, "group", List.of(task, sidecar),
                 Map.of("http", 23456), PLACEMENT, replyTo);
         assertThat(roundTrip(assign)).isEqualTo(assign);
-        AssignAllocation bare = new AssignAllocation("a2", "job", 3, "group", List.of(task), Map.of(),
+        AssignAllocation bare = new AssignAllocation("a2", "job", 3, JobType.SERVICE, "group", List.of(task), Map.of(),
                 AllocationPlacement.NONE, null);
         assertThat(roundTrip(bare)).isEqualTo(bare);
     }

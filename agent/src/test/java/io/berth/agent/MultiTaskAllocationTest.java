@@ -15,6 +15,7 @@ import io.berth.protocol.cluster.LogLines;
 import io.berth.protocol.cluster.LogStream;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.cluster.TailLogs;
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.NetworkMode;
 import io.berth.protocol.job.Port;
 import io.berth.protocol.job.Resources;
@@ -69,7 +70,8 @@ class MultiTaskAllocationTest {
         Task sidecar = task("sidecar", "cat /etc/hostname > /local/hostname; "
                 + "until wget -q -O /local/got http://127.0.0.1:8080/; do sleep 0.1; done; "
                 + "trap 'exit 0' TERM; while true; do sleep 0.1; done", NetworkMode.BRIDGE, List.of(), NO_RESTART, 16);
-        agent.tell(new AssignAllocation("pod", "job", 1, "group", List.of(web, sidecar), Map.of("http", hostPort),
+        agent.tell(new AssignAllocation("pod", "job", 1, JobType.SERVICE, "group",
+                List.of(web, sidecar), Map.of("http", hostPort),
                 AllocationPlacement.NONE, events.getRef()));
 
         assertThat(until(events, AllocationState.RUNNING)).extracting(AllocationStateChanged::state).containsExactly(
@@ -118,7 +120,7 @@ class MultiTaskAllocationTest {
         Task keeper = task("keeper", "trap 'echo stopped; exit 0' TERM; while true; do sleep 0.1; done",
                 NetworkMode.NONE, List.of(), NO_RESTART, 16);
         Task crasher = task("crasher", "sleep 1; exit 3", NetworkMode.NONE, List.of(), ONE_RESTART, 16);
-        agent.tell(new AssignAllocation("fails", "job", 1, "group", List.of(keeper, crasher), Map.of(),
+        agent.tell(new AssignAllocation("fails", "job", 1, JobType.SERVICE, "group", List.of(keeper, crasher), Map.of(),
                 AllocationPlacement.NONE, events.getRef()));
 
         List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
@@ -167,8 +169,8 @@ class MultiTaskAllocationTest {
     }
 
     /*
-     * Batch semantics, through the allocation's supervisor: AssignAllocation names no job type yet, so the node
-     * agent gives every allocation a service's restarts and these tests make the batch allocation themselves.
+     * Batch semantics, through the allocation's supervisor so that an agent restart can be staged on the same
+     * allocation (NodeAgentTest checks that a batch assignment makes a batch allocation).
      */
 
     @Test
@@ -247,7 +249,7 @@ class MultiTaskAllocationTest {
     }
 
     private static void assignSteadyAndEnding(ActorRef<AgentCommand> agent, TestProbe<AllocationStateChanged> events) {
-        agent.tell(new AssignAllocation("adopt", "job", 1, "group", List.of(
+        agent.tell(new AssignAllocation("adopt", "job", 1, JobType.SERVICE, "group", List.of(
                         task("steady", "exec sleep 1000", NetworkMode.NONE, List.of(), NO_RESTART, 16),
                         task("ending", "exec sleep 1000", NetworkMode.NONE, List.of(), ONE_RESTART, 16)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));

@@ -23,6 +23,7 @@ import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.cluster.TailLogs;
 import io.berth.protocol.cluster.UnfollowLogs;
 import io.berth.protocol.job.HealthCheck;
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.RestartPolicy;
 import io.berth.protocol.job.Task;
 import java.nio.file.Files;
@@ -56,13 +57,15 @@ class NodeAgentTest {
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         Task t = task(List.of("sh", "-c", "echo hello from $BERTH_ALLOC_ID; trap 'echo bye; exit 0' TERM; "
                 + "while true; do sleep 0.2; done"), NO_RESTART, List.of(), 64);
-        agent.tell(new AssignAllocation("run-1", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
+        agent.tell(new AssignAllocation("run-1", "job", 1, JobType.SERVICE, "group",
+                List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
 
         List<AllocationStateChanged> seen = until(events, AllocationState.RUNNING);
         assertThat(seen).extracting(AllocationStateChanged::state).containsExactly(AllocationState.PENDING,
                 AllocationState.PULLING, AllocationState.STARTING, AllocationState.RUNNING);
         TestProbe<AllocationStateChanged> again = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("run-1", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, again.getRef()));
+        agent.tell(new AssignAllocation("run-1", "job", 1, JobType.SERVICE, "group",
+                List.of(t), Map.of(), AllocationPlacement.NONE, again.getRef()));
         assertThat(again.receiveMessage(Duration.ofSeconds(10)).state()).as("a re-sent assignment is told where it stands")
                 .isEqualTo(AllocationState.RUNNING);
 
@@ -108,32 +111,38 @@ class NodeAgentTest {
 
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         Task ok = task(List.of("true"), NO_RESTART, List.of(), 64);
-        agent.tell(new AssignAllocation("bad/id", "job", 1, "group", List.of(ok), Map.of(), AllocationPlacement.NONE, events.getRef()));
+        agent.tell(new AssignAllocation("bad/id", "job", 1, JobType.SERVICE, "group",
+                List.of(ok), Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertFailed(events, "allocation_id: 'bad/id' is not 1-128 characters of letters, digits, '_' and '-' "
                 + "starting with a letter or digit");
 
-        agent.tell(new AssignAllocation("tiny", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 1)),
+        agent.tell(new AssignAllocation("tiny", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("true"), NO_RESTART, List.of(), 1)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertFailed(events, "tasks[0].resources.memory_mb: must be at least 4, was 1");
 
-        agent.tell(new AssignAllocation("huge", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 1 << 30)),
+        agent.tell(new AssignAllocation("huge", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("true"), NO_RESTART, List.of(), 1 << 30)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertThat(assertFailed(events, null).detail()).startsWith("tasks[0].resources.memory_mb: 1073741824 MiB does not fit this node");
 
         Task missingImage = new Task("main", "example.com/nothing:1", List.of("true"), null, null, null,
                 io.berth.protocol.job.NetworkMode.NONE, null, null, null, NO_RESTART, null, null, null);
-        agent.tell(new AssignAllocation("no-image", "job", 1, "group", List.of(missingImage), Map.of(), AllocationPlacement.NONE, events.getRef()));
+        agent.tell(new AssignAllocation("no-image", "job", 1, JobType.SERVICE, "group",
+                List.of(missingImage), Map.of(), AllocationPlacement.NONE, events.getRef()));
         assertThat(until(events, AllocationState.FAILED).get(2).detail())
                 .contains("example.com/nothing:1 is not in the local image store");
 
-        agent.tell(new AssignAllocation("no-command", "job", 1, "group", List.of(task(List.of("/no/such/binary"), NO_RESTART,
+        agent.tell(new AssignAllocation("no-command", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("/no/such/binary"), NO_RESTART,
                 List.of(), 64)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
         assertThat(seen.get(seen.size() - 1).detail()).contains("/no/such/binary");
         events.expectNoMessage(Duration.ofMillis(500));
         f.assertNothingLeft("no-image", "no-command");
 
-        agent.tell(new AssignAllocation("no-command", "job", 1, "group", List.of(task(List.of("/no/such/binary"), NO_RESTART,
+        agent.tell(new AssignAllocation("no-command", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("/no/such/binary"), NO_RESTART,
                 List.of(), 64)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         AllocationStateChanged again = events.receiveMessage(Duration.ofSeconds(10));
         assertThat(again.state()).as("a re-sent Assign is told the final state").isEqualTo(AllocationState.FAILED);
@@ -147,7 +156,8 @@ class NodeAgentTest {
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
         RestartPolicy policy = new RestartPolicy(3, Duration.ofMinutes(10), Duration.ofMillis(400),
                 Duration.ofMillis(1000), RestartPolicy.Mode.FAIL);
-        agent.tell(new AssignAllocation("crash", "job", 1, "group", List.of(task(List.of("sh", "-c", "exit 3"), policy, List.of(), 64)),
+        agent.tell(new AssignAllocation("crash", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("sh", "-c", "exit 3"), policy, List.of(), 64)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
         List<AllocationStateChanged> exits = seen.stream().filter(c -> c.state() == AllocationState.EXITED).toList();
@@ -165,10 +175,41 @@ class NodeAgentTest {
     }
 
     @Test
+    void theAssignmentsJobTypeDecidesWhetherATaskThatExitedZeroRunsAgain() {
+        ActorRef<AgentCommand> agent = f.agent(f.config());
+        RestartPolicy policy = new RestartPolicy(3, Duration.ofMinutes(10), Duration.ofMillis(100),
+                Duration.ofMillis(100), RestartPolicy.Mode.FAIL);
+        Task once = task(List.of("true"), policy, List.of(), 64);
+
+        TestProbe<AllocationStateChanged> batch = f.kit.createTestProbe();
+        agent.tell(new AssignAllocation("batch-0", "job", 1, JobType.BATCH, "group", List.of(once), Map.of(),
+                AllocationPlacement.NONE, batch.getRef()));
+        List<AllocationStateChanged> seen = until(batch, AllocationState.EXITED);
+        AllocationStateChanged done = seen.get(seen.size() - 1);
+        assertThat(done.exitCode()).isZero();
+        assertThat(done.detail()).isEqualTo("complete");
+        batch.expectNoMessage(Duration.ofSeconds(1)); // a service would have been restarted after 100 ms
+
+        TestProbe<AllocationStateChanged> service = f.kit.createTestProbe();
+        agent.tell(new AssignAllocation("service-0", "job", 1, JobType.SERVICE, "group", List.of(once), Map.of(),
+                AllocationPlacement.NONE, service.getRef()));
+        until(service, AllocationState.EXITED);
+        assertThat(until(service, AllocationState.EXITED)).extracting(AllocationStateChanged::state)
+                .as("restarted by its policy").contains(AllocationState.STARTING, AllocationState.RUNNING);
+
+        // the completed batch task's container is kept as its record until the scheduler stops the allocation
+        agent.tell(new StopAllocation("batch-0", null));
+        agent.tell(new StopAllocation("service-0", null));
+        until(batch, AllocationState.STOPPED);
+        until(service, AllocationState.STOPPED);
+        f.kit.stop(agent);
+    }
+
+    @Test
     void oomKillIsReportedAsSuch() throws Exception {
         ActorRef<AgentCommand> agent = f.agent(f.config());
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("oom", "job", 1, "group", List.of(task(List.of("sh", "-c",
+        agent.tell(new AssignAllocation("oom", "job", 1, JobType.SERVICE, "group", List.of(task(List.of("sh", "-c",
                 "x=0123456789; while true; do x=$x$x; done"), NO_RESTART, List.of(), 16)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         AllocationStateChanged oom = until(events, AllocationState.OOM_KILLED).get(4);
         assertThat(oom.exitCode()).isEqualTo(137);
@@ -189,7 +230,8 @@ class NodeAgentTest {
                 Duration.ofMillis(100), RestartPolicy.Mode.FAIL);
         Task t = task(List.of("sh", "-c", "touch /tmp/ok; sleep 1; rm /tmp/ok; while true; do sleep 1; done"), policy,
                 List.of(check), 64);
-        agent.tell(new AssignAllocation("health", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
+        agent.tell(new AssignAllocation("health", "job", 1, JobType.SERVICE, "group",
+                List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
         List<AllocationStateChanged> first = until(events, AllocationState.UNHEALTHY);
         assertThat(first.get(first.size() - 1).detail())
                 .isEqualTo("check ok-file: [test, -f, /tmp/ok] exited with 1 (2 times in a row)");
@@ -209,7 +251,7 @@ class NodeAgentTest {
         AgentConfig config = f.config().withLogs(64 << 10, 3);
         ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("chatty", "job", 1, "group", List.of(task(List.of("sh", "-c",
+        agent.tell(new AssignAllocation("chatty", "job", 1, JobType.SERVICE, "group", List.of(task(List.of("sh", "-c",
                 "i=0; while true; do i=$((i+1)); echo \"line $i of a container that never stops talking\"; done"),
                 NO_RESTART, List.of(), 64)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
@@ -253,10 +295,12 @@ class NodeAgentTest {
         AgentConfig config = f.config();
         ActorRef<AgentCommand> first = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        first.tell(new AssignAllocation("keeps", "job", 1, "group", List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 64)),
+        first.tell(new AssignAllocation("keeps", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 64)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
-        first.tell(new AssignAllocation("ends", "job", 1, "group", List.of(task(List.of("true"), NO_RESTART, List.of(), 64)),
+        first.tell(new AssignAllocation("ends", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("true"), NO_RESTART, List.of(), 64)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.FAILED);
         int pidBefore = f.runtime.state("keeps.main").pid();
@@ -294,7 +338,8 @@ class NodeAgentTest {
                 "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www"), null,
                 null, null, io.berth.protocol.job.NetworkMode.BRIDGE, List.of(new io.berth.protocol.job.Port("http", null, 80)),
                 null, List.of(http), NO_RESTART, null, Duration.ofSeconds(2), null);
-        agent.tell(new AssignAllocation("web-1", "job", 1, "group", List.of(t), Map.of("http", hostPort), AllocationPlacement.NONE, events.getRef()));
+        agent.tell(new AssignAllocation("web-1", "job", 1, JobType.SERVICE, "group",
+                List.of(t), Map.of("http", hostPort), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
             var c = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:" + hostPort + "/").openConnection();
@@ -306,7 +351,8 @@ class NodeAgentTest {
         events.expectNoMessage(Duration.ofSeconds(3));
 
         TestProbe<AllocationStateChanged> second = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("web-2", "job", 1, "group", List.of(t), Map.of("http", hostPort), AllocationPlacement.NONE, second.getRef()));
+        agent.tell(new AssignAllocation("web-2", "job", 1, JobType.SERVICE, "group",
+                List.of(t), Map.of("http", hostPort), AllocationPlacement.NONE, second.getRef()));
         List<AllocationStateChanged> refused = until(second, AllocationState.FAILED);
         assertThat(refused.get(refused.size() - 1).detail()).as("the port is web-1's").contains(Integer.toString(hostPort));
         second.expectNoMessage(Duration.ofMillis(300));
@@ -321,7 +367,7 @@ class NodeAgentTest {
         AgentConfig config = f.config();
         ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("secure", "job", 1, "group", List.of(task(List.of("sh", "-c",
+        agent.tell(new AssignAllocation("secure", "job", 1, JobType.SERVICE, "group", List.of(task(List.of("sh", "-c",
                 "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; cat /proc/kcore 2>&1 | head -c 0; "
                         + "touch /proc/sysrq-trigger 2>/dev/null || echo sysrq read-only"), NO_RESTART, List.of(), 64)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
@@ -341,7 +387,8 @@ class NodeAgentTest {
         AgentConfig config = f.config();
         ActorRef<AgentCommand> agent = f.agent(config);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("rs", "job", 1, "group", List.of(task(List.of("sh", "-c", "echo start; "
+        agent.tell(new AssignAllocation("rs", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("sh", "-c", "echo start; "
                 + "trap 'echo got HUP' HUP; trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32)),
                 Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
@@ -392,7 +439,8 @@ class NodeAgentTest {
                 List.of(new io.berth.protocol.job.Volume(io.berth.protocol.job.Volume.Type.BIND, shared.toString(), "/data", true)),
                 null, once, null, Duration.ofSeconds(2), null);
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
-        agent.tell(new AssignAllocation("mounts", "job", 1, "group", List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
+        agent.tell(new AssignAllocation("mounts", "job", 1, JobType.SERVICE, "group",
+                List.of(t), Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.FAILED);
         assertThat(Files.readString(config.dataDir().resolve("allocs/mounts/tasks/main/logs/stdout.log")))
                 .isEqualTo("hi from the host\nread-only\n1\nhi from the host\nread-only\n2\n");

@@ -12,6 +12,7 @@ import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.NetworkMode;
 import io.berth.protocol.job.Resources;
 import io.berth.protocol.job.RestartPolicy;
@@ -150,7 +151,7 @@ public final class AgentBench implements Callable<Integer> {
             for (int i = 0; i < containers; i++) {
                 String id = "many-" + i;
                 ids.add(id);
-                agent.tell(new AssignAllocation(id, "bench", 1, "many", List.of(task(NetworkMode.NONE)), Map.of(), AllocationPlacement.NONE, null));
+                agent.tell(new AssignAllocation(id, "bench", 1, JobType.SERVICE, "many", List.of(task(NetworkMode.NONE)), Map.of(), AllocationPlacement.NONE, null));
             }
             awaitAll(ids, AllocationState.RUNNING);
             Footprint busy = footprint();
@@ -176,7 +177,7 @@ public final class AgentBench implements Callable<Integer> {
     private double runOnce(ActorRef<AgentCommand> agent, String id, NetworkMode mode) throws InterruptedException {
         Instant assigned = Instant.now();
         long t0 = System.nanoTime();
-        agent.tell(new AssignAllocation(id, "bench", 1, "latency", List.of(task(mode)), Map.of(), AllocationPlacement.NONE, null));
+        agent.tell(new AssignAllocation(id, "bench", 1, JobType.SERVICE, "latency", List.of(task(mode)), Map.of(), AllocationPlacement.NONE, null));
         Map<AllocationState, Instant> seen = awaitAll(Set.of(id), AllocationState.RUNNING);
         double ms = (System.nanoTime() - t0) / 1e6;
         String m = mode.name().toLowerCase(Locale.ROOT);

@@ -1,5 +1,6 @@
 package io.berth.protocol.cluster;
 
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.Task;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * harmless: it answers with the allocation's current state.
  *
  * @param jobVersion the job version the tasks come from (a rolling update compares it)
+ * @param jobType    the job's type: a batch allocation's task that exits 0 is complete and not restarted
  * @param tasks      the group's tasks; never empty, their names unique
  * @param hostPorts  the host port per port label the scheduler gave the allocation; never null
  * @param placement  the scheduler's facts about the allocation, echoed in every {@link AllocationReport}; never
@@ -23,13 +25,15 @@ import org.apache.pekko.actor.typed.ActorRef;
  * @param replyTo    who else wants the state changes; may be null
  * @throws IllegalArgumentException when {@code tasks} is empty, holds a null or repeats a task name
  */
-public record AssignAllocation(String allocationId, String jobId, long jobVersion, String taskGroup, List<Task> tasks,
+public record AssignAllocation(String allocationId, String jobId, long jobVersion, JobType jobType, String taskGroup,
+                               List<Task> tasks,
                                Map<String, Integer> hostPorts, AllocationPlacement placement,
                                ActorRef<AllocationStateChanged> replyTo)
         implements AgentCommand {
     public AssignAllocation {
         Objects.requireNonNull(allocationId, "allocationId");
         Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(jobType, "jobType");
         Objects.requireNonNull(taskGroup, "taskGroup");
         if (tasks == null || tasks.isEmpty()) {
             throw new IllegalArgumentException("assign " + allocationId + ": tasks: empty; an allocation runs at"

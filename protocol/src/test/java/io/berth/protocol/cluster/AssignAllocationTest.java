@@ -3,6 +3,7 @@ package io.berth.protocol.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.Task;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ class AssignAllocationTest {
     }
 
     private static AssignAllocation assign(List<Task> tasks) {
-        return new AssignAllocation("a1", "web", 2, "frontend", tasks, Map.of(), AllocationPlacement.NONE, null);
+        return new AssignAllocation("a1", "web", 2, JobType.SERVICE, "frontend", tasks, Map.of(), AllocationPlacement.NONE, null);
     }
 
     @Test
@@ -58,7 +59,7 @@ class AssignAllocationTest {
 
     @Test
     void needsAPlacementEvenWhenThereIsNone() {
-        assertThatThrownBy(() -> new AssignAllocation("a1", "web", 2, "frontend", List.of(task("web")), Map.of(),
+        assertThatThrownBy(() -> new AssignAllocation("a1", "web", 2, JobType.SERVICE, "frontend", List.of(task("web")), Map.of(),
                 null, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("AllocationPlacement.NONE");
     }
 

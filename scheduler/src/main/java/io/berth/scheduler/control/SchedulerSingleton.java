@@ -869,7 +869,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         }
         NodeEntry n = view.nodes.get(p.nodeId());
         // a group's tasks share the allocation; the agent keeps the placement facts for the next singleton
-        n.agent.tell(new AssignAllocation(a.id, a.jobId, a.jobVersion, a.group, g.tasks(), a.ports, a.placement(),
+        n.agent.tell(new AssignAllocation(a.id, a.jobId, a.jobVersion, j.lastSpec.type(), a.group, g.tasks(), a.ports, a.placement(),
                 null));
         placementsTotal++;
         UpdateStrategy update = j.lastSpec.updateFor(g);

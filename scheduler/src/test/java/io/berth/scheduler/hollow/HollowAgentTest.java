@@ -20,6 +20,7 @@ import io.berth.protocol.cluster.SignalAllocation;
 import io.berth.protocol.cluster.TailLogs;
 import io.berth.protocol.cluster.StopAllocation;
 import io.berth.protocol.cluster.StopAnswer;
+import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.Resources;
 import io.berth.protocol.job.Task;
 import java.time.Duration;
@@ -54,7 +55,7 @@ class HollowAgentTest {
     }
 
     private static AssignAllocation assign(String id) {
-        return new AssignAllocation(id, "web", 3, "frontend", List.of(task("busybox:1.36")),
+        return new AssignAllocation(id, "web", 3, JobType.SERVICE, "frontend", List.of(task("busybox:1.36")),
                 Map.of("http", 21000), placement(id), null);
     }
 
@@ -123,7 +124,7 @@ class HollowAgentTest {
         Task web = task("busybox:1.36");
         Task log = new Task("log", "alpine@" + pinned, null, null, null, new Resources(50, 16, 0), null, null, null,
                 null, null, null, null, null);
-        reg.agent().tell(new AssignAllocation("pod-1", "web", 3, "frontend", List.of(web, log), Map.of(),
+        reg.agent().tell(new AssignAllocation("pod-1", "web", 3, JobType.SERVICE, "frontend", List.of(web, log), Map.of(),
                 placement("pod-1"), null));
         assertThat(states(nonHeartbeats(scheduler, 4))).endsWith(AllocationState.RUNNING);
 
@@ -272,7 +273,7 @@ class HollowAgentTest {
         reg.agent().tell(assign("a-1"));
         nonHeartbeats(scheduler, 4);
 
-        AssignAllocation resent = new AssignAllocation("a-1", "web", 3, "frontend",
+        AssignAllocation resent = new AssignAllocation("a-1", "web", 3, JobType.SERVICE, "frontend",
                 List.of(task("docker.io/library/busybox:1.36")), Map.of(), AllocationPlacement.NONE, watcher.getRef());
         reg.agent().tell(resent);
         assertThat(watcher.receiveMessage(WAIT).state()).isEqualTo(AllocationState.RUNNING);
