@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.pekko.Done;
@@ -634,11 +635,14 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     private Behavior<AgentCommand> onTailLogs(TailLogs t) {
         ActorRef<AllocationSupervisor.Command> s = supervisors.get(t.allocationId());
         Allocation known = allocations.get(t.allocationId());
-        if (known != null && (s == null || known.state().terminal())) {
+        String noTask = noSuchTask(t.allocationId(), t.task());
+        if (noTask != null) {
+            t.replyTo().tell(new LogLines(t.allocationId(), "", noTask));
+        } else if (known != null && (s == null || known.state().terminal())) {
             // ended (its supervisor is gone or going): its log files stay, and are read off the actor's thread
             AgentConfig c = services.config();
-            LogFiles files = new LogFiles(Allocation.taskDir(c, known.allocationId(), firstTask(known)).resolve("logs"),
-                    c.logMaxBytes(), c.logMaxFiles());
+            LogFiles files = new LogFiles(Allocation.taskDir(c, known.allocationId(), taskOrFirst(known, t.task()))
+                    .resolve("logs"), c.logMaxBytes(), c.logMaxFiles());
             CompletableFuture.runAsync(() -> {
                 try {
                     t.replyTo().tell(new LogLines(t.allocationId(), files.tail(t.stream(), Math.max(0, t.lines())), ""));
@@ -646,42 +650,53 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
                     t.replyTo().tell(new LogLines(t.allocationId(), "", "cannot read the logs: " + e.getMessage()));
                 }
             }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
-        } else if (!toFirstTask(t.allocationId(), new ContainerSupervisor.TailLogs(t.stream(), t.lines(), t.replyTo()))) {
+        } else if (!toTask(t.allocationId(), t.task(),
+                new ContainerSupervisor.TailLogs(t.stream(), t.lines(), t.replyTo()))) {
             t.replyTo().tell(new LogLines(t.allocationId(), "", unknown(t.allocationId())));
         }
         return this;
     }
 
     private Behavior<AgentCommand> onFollowLogs(FollowLogs m) {
-        if (!toFirstTask(m.allocationId(), new ContainerSupervisor.FollowLogs(m.follower()))) {
+        String noTask = noSuchTask(m.allocationId(), m.task());
+        if (noTask != null) {
+            m.follower().tell(new LogChunk(m.allocationId(), LogStream.STDOUT, null, noTask));
+        } else if (!toTask(m.allocationId(), m.task(), new ContainerSupervisor.FollowLogs(m.follower()))) {
             m.follower().tell(new LogChunk(m.allocationId(), LogStream.STDOUT, null, unknown(m.allocationId())));
         }
         return this;
     }
 
     private Behavior<AgentCommand> onUnfollowLogs(UnfollowLogs m) {
-        toFirstTask(m.allocationId(), new ContainerSupervisor.Unfollow(m.follower()));
+        if (noSuchTask(m.allocationId(), m.task()) == null) {
+            toTask(m.allocationId(), m.task(), new ContainerSupervisor.Unfollow(m.follower()));
+        }
         return this;
     }
 
     private Behavior<AgentCommand> onGetStats(GetAllocationStats g) {
-        if (!toFirstTask(g.allocationId(), new ContainerSupervisor.GetStats(g.replyTo()))) {
+        String noTask = noSuchTask(g.allocationId(), g.task());
+        if (noTask != null || !toTask(g.allocationId(), g.task(), new ContainerSupervisor.GetStats(g.replyTo()))) {
             g.replyTo().tell(new AllocationStats(g.allocationId(), 0, 0, 0, 0, services.clock().instant(),
-                    unknown(g.allocationId())));
+                    noTask != null ? noTask : unknown(g.allocationId())));
         }
         return this;
     }
 
     private Behavior<AgentCommand> onRestart(RestartAllocation r) {
-        if (!toFirstTask(r.allocationId(), new ContainerSupervisor.Restart(r.replyTo()))) {
-            r.replyTo().tell(new StopAnswer(r.allocationId(), false, unknown(r.allocationId())));
+        String noTask = noSuchTask(r.allocationId(), r.task());
+        if (noTask != null || !supervisors.containsKey(r.allocationId())) {
+            r.replyTo().tell(new StopAnswer(r.allocationId(), false, noTask != null ? noTask : unknown(r.allocationId())));
+        } else {
+            toTasks(r.allocationId(), r.task(), ContainerSupervisor.Restart::new, r.replyTo());
         }
         return this;
     }
 
     private Behavior<AgentCommand> onSignal(SignalAllocation m) {
-        if (!supervisors.containsKey(m.allocationId())) {
-            m.replyTo().tell(new StopAnswer(m.allocationId(), false, unknown(m.allocationId())));
+        String noTask = noSuchTask(m.allocationId(), m.task());
+        if (noTask != null || !supervisors.containsKey(m.allocationId())) {
+            m.replyTo().tell(new StopAnswer(m.allocationId(), false, noTask != null ? noTask : unknown(m.allocationId())));
             return this;
         }
         int signal;
@@ -691,25 +706,67 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             m.replyTo().tell(new StopAnswer(m.allocationId(), false, e.getMessage().replace("task.stop_signal: ", "signal: ")));
             return this;
         }
-        toFirstTask(m.allocationId(), new ContainerSupervisor.Signal(signal, m.replyTo()));
+        toTasks(m.allocationId(), m.task(), replyTo -> new ContainerSupervisor.Signal(signal, replyTo), m.replyTo());
         return this;
     }
 
     /**
-     * Sends a command to the supervisor of the allocation's first task (the protocol's logs, stats, restart and
-     * signal messages name no task); false when the allocation has no supervisor.
+     * Sends a command to the supervisor of the named task, or of the allocation's first task when {@code task} is
+     * null; false when the allocation has no supervisor. The caller has checked the name with {@link #noSuchTask}.
      */
-    private boolean toFirstTask(String allocationId, ContainerSupervisor.Command command) {
+    private boolean toTask(String allocationId, String task, ContainerSupervisor.Command command) {
         ActorRef<AllocationSupervisor.Command> s = supervisors.get(allocationId);
         if (s == null) {
             return false;
         }
-        s.tell(new AllocationSupervisor.ForTask(firstTask(allocations.get(allocationId)), command));
+        s.tell(new AllocationSupervisor.ForTask(taskOrFirst(allocations.get(allocationId), task), command));
         return true;
     }
 
-    private static String firstTask(Allocation a) {
-        return a.tasks().get(0).name();
+    /**
+     * Sends a restart or signal to the named task, or when {@code task} is null to every task of the allocation
+     * (which has a supervisor), and gives {@code replyTo} one answer: accepted when every task accepted, else a
+     * reason naming each task that did not and why. The tasks answer at once, so the wait is short.
+     */
+    private void toTasks(String allocationId, String task,
+                         Function<ActorRef<StopAnswer>, ContainerSupervisor.Command> command,
+                         ActorRef<StopAnswer> replyTo) {
+        Allocation a = allocations.get(allocationId);
+        if (task != null || a.tasks().size() == 1) {
+            toTask(allocationId, task, command.apply(replyTo));
+            return;
+        }
+        ActorRef<AllocationSupervisor.Command> s = supervisors.get(allocationId);
+        var system = getContext().getSystem();
+        Duration timeout = services.config().askTimeout();
+        List<CompletableFuture<String>> refusals = a.tasks().stream().map(t -> AskPattern
+                .<AllocationSupervisor.Command, StopAnswer>ask(s,
+                        r -> new AllocationSupervisor.ForTask(t.name(), command.apply(r)), timeout, system.scheduler())
+                .handle((answer, failure) -> failure != null ? "task " + t.name() + ": no answer in " + timeout
+                        : answer.accepted() ? "" : answer.reason())
+                .toCompletableFuture()).toList();
+        CompletableFuture.allOf(refusals.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            String reason = String.join("; ", refusals.stream().map(CompletableFuture::join)
+                    .filter(r -> !r.isEmpty()).toList());
+            replyTo.tell(new StopAnswer(allocationId, reason.isEmpty(), reason));
+        });
+    }
+
+    /**
+     * Why a command's task name does not fit the allocation (a clear error naming the allocation, the task and the
+     * tasks it has); null when it fits, when it is null, or when the agent does not know the allocation.
+     */
+    private String noSuchTask(String allocationId, String task) {
+        Allocation a = allocations.get(allocationId);
+        if (task == null || a == null || a.tasks().stream().anyMatch(t -> t.name().equals(task))) {
+            return null;
+        }
+        return "task: allocation " + allocationId + " has no task '" + task + "' (its tasks: "
+                + String.join(", ", a.tasks().stream().map(Task::name).toList()) + ")";
+    }
+
+    private static String taskOrFirst(Allocation a, String task) {
+        return task != null ? task : a.tasks().get(0).name();
     }
 
     private String unknown(String allocationId) {

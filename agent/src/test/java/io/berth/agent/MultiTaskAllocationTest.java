@@ -13,7 +13,10 @@ import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.LogLines;
 import io.berth.protocol.cluster.LogStream;
+import io.berth.protocol.cluster.RestartAllocation;
+import io.berth.protocol.cluster.SignalAllocation;
 import io.berth.protocol.cluster.StopAllocation;
+import io.berth.protocol.cluster.StopAnswer;
 import io.berth.protocol.cluster.TailLogs;
 import io.berth.protocol.job.JobType;
 import io.berth.protocol.job.NetworkMode;
@@ -99,7 +102,7 @@ class MultiTaskAllocationTest {
         assertThat(Files.readString(Path.of("/sys/fs/cgroup/memory/berth/pod/sidecar/memory.limit_in_bytes")).trim())
                 .isEqualTo(Long.toString(16L << 20));
         TestProbe<LogLines> logs = f.kit.createTestProbe();
-        agent.tell(new TailLogs("pod", LogStream.STDERR, 10, logs.getRef()));
+        agent.tell(new TailLogs("pod", null, LogStream.STDERR, 10, logs.getRef()));
         assertThat(logs.receiveMessage(Duration.ofSeconds(10)).error()).as("the first task's logs").isEmpty();
 
         agent.tell(new StopAllocation("pod", null));
@@ -109,6 +112,53 @@ class MultiTaskAllocationTest {
                 .isEqualTo("web: exit code 143; sidecar: exit code 0");
         f.assertNothingLeft("pod");
         assertThat(f.dir.resolve("net/alloc")).isEmptyDirectory();
+        f.kit.stop(agent);
+    }
+
+    @Test
+    void logsRestartsAndSignalsAddressTheNamedTaskOrForRestartAndSignalEveryTask() throws Exception {
+        AgentConfig config = f.config();
+        ActorRef<AgentCommand> agent = f.agent(config);
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        String loop = "; trap 'exit 0' TERM; while true; do sleep 0.1; done";
+        agent.tell(new AssignAllocation("named", "job", 1, JobType.SERVICE, "group", List.of(
+                        task("main", "echo line of main" + loop, NetworkMode.NONE, List.of(), NO_RESTART, 16),
+                        task("side", "echo line of side" + loop, NetworkMode.NONE, List.of(), NO_RESTART, 16)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
+        until(events, AllocationState.RUNNING);
+
+        TestProbe<LogLines> logs = f.kit.createTestProbe();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            agent.tell(new TailLogs("named", "side", LogStream.STDOUT, 10, logs.getRef()));
+            assertThat(logs.receiveMessage(Duration.ofSeconds(5)).text()).isEqualTo("line of side\n");
+        });
+        agent.tell(new TailLogs("named", null, LogStream.STDOUT, 10, logs.getRef()));
+        assertThat(logs.receiveMessage(Duration.ofSeconds(5)).text()).as("no task named: the first")
+                .isEqualTo("line of main\n");
+        agent.tell(new TailLogs("named", "nope", LogStream.STDOUT, 10, logs.getRef()));
+        LogLines unknown = logs.receiveMessage(Duration.ofSeconds(5));
+        assertThat(unknown.text()).isEmpty();
+        assertThat(unknown.error()).isEqualTo("task: allocation named has no task 'nope' (its tasks: main, side)");
+
+        TestProbe<StopAnswer> answers = f.kit.createTestProbe();
+        agent.tell(new SignalAllocation("named", "nope", "HUP", answers.getRef()));
+        assertThat(answers.receiveMessage(Duration.ofSeconds(5))).extracting(StopAnswer::accepted, StopAnswer::reason)
+                .containsExactly(false, "task: allocation named has no task 'nope' (its tasks: main, side)");
+        // no task named: every task restarts, with one answer for all
+        agent.tell(new RestartAllocation("named", null, answers.getRef()));
+        assertThat(answers.receiveMessage(Duration.ofSeconds(10)).accepted()).isTrue();
+        answers.expectNoMessage(Duration.ofMillis(300));
+        for (String task : List.of("main", "side")) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                agent.tell(new TailLogs("named", task, LogStream.STDOUT, 10, logs.getRef()));
+                assertThat(logs.receiveMessage(Duration.ofSeconds(5)).text()).as(task + " ran twice")
+                        .isEqualTo("line of " + task + "\nline of " + task + "\n");
+            });
+        }
+
+        agent.tell(new StopAllocation("named", null));
+        until(events, AllocationState.STOPPED);
+        f.assertNothingLeft("named");
         f.kit.stop(agent);
     }
 

@@ -71,11 +71,11 @@ class NodeAgentTest {
 
         TestProbe<LogLines> logs = f.kit.createTestProbe();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            agent.tell(new TailLogs("run-1", LogStream.STDOUT, 10, logs.getRef()));
+            agent.tell(new TailLogs("run-1", null, LogStream.STDOUT, 10, logs.getRef()));
             assertThat(logs.receiveMessage(Duration.ofSeconds(10)).text()).isEqualTo("hello from run-1\n");
         });
         TestProbe<AllocationStats> stats = f.kit.createTestProbe();
-        agent.tell(new GetAllocationStats("run-1", stats.getRef()));
+        agent.tell(new GetAllocationStats("run-1", null, stats.getRef()));
         AllocationStats s = stats.receiveMessage(Duration.ofSeconds(10));
         assertThat(s.error()).isEmpty();
         assertThat(s.memoryBytes()).isPositive();
@@ -256,12 +256,12 @@ class NodeAgentTest {
                 NO_RESTART, List.of(), 64)), Map.of(), AllocationPlacement.NONE, events.getRef()));
         until(events, AllocationState.RUNNING);
         TestProbe<LogChunk> follower = f.kit.createTestProbe();
-        agent.tell(new FollowLogs("chatty", follower.getRef()));
+        agent.tell(new FollowLogs("chatty", null, follower.getRef()));
         LogChunk chunk = follower.receiveMessage(Duration.ofSeconds(30));
         assertThat(chunk.allocationId()).isEqualTo("chatty");
         assertThat(chunk.stream()).isEqualTo(LogStream.STDOUT);
         assertThat(new String(chunk.data())).contains(" of a container that never stops talking\n");
-        agent.tell(new UnfollowLogs("chatty", follower.getRef()));
+        agent.tell(new UnfollowLogs("chatty", null, follower.getRef()));
         // chunks already on their way arrive; then none
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> follower.expectNoMessage(Duration.ofSeconds(1)));
@@ -271,7 +271,7 @@ class NodeAgentTest {
         TestProbe<LogLines> tail = f.kit.createTestProbe();
         // written: at least ten times what the files may hold (each line is about 50 bytes)
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            agent.tell(new TailLogs("chatty", LogStream.STDOUT, 1, tail.getRef()));
+            agent.tell(new TailLogs("chatty", null, LogStream.STDOUT, 1, tail.getRef()));
             String line = tail.receiveMessage(Duration.ofSeconds(10)).text();
             lastLine.set(Long.parseLong(line.split(" ")[1]));
             return lastLine.get() * 50 > 10 * 3 * (64 << 10);
@@ -376,7 +376,7 @@ class NodeAgentTest {
         assertThat(Files.readString(config.dataDir().resolve("allocs/secure/tasks/main/logs/stdout.log"))).isEqualTo(
                 "CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t1\nSeccomp:\t2\nsysrq read-only\n");
         TestProbe<LogLines> tail = f.kit.createTestProbe();
-        agent.tell(new TailLogs("secure", LogStream.STDOUT, 1, tail.getRef()));
+        agent.tell(new TailLogs("secure", null, LogStream.STDOUT, 1, tail.getRef()));
         assertThat(tail.receiveMessage(Duration.ofSeconds(10)).text()).as("the logs of an ended allocation")
                 .isEqualTo("sysrq read-only\n");
         f.kit.stop(agent);
@@ -397,16 +397,16 @@ class NodeAgentTest {
                 .until(() -> Files.exists(stdout) && Files.readString(stdout).equals("start\n"));
 
         TestProbe<StopAnswer> answers = f.kit.createTestProbe();
-        agent.tell(new SignalAllocation("rs", "HUP", answers.getRef()));
+        agent.tell(new SignalAllocation("rs", null, "HUP", answers.getRef()));
         assertThat(answers.receiveMessage(Duration.ofSeconds(10)).accepted()).isTrue();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> Files.readString(stdout).equals("start\ngot HUP\n"));
-        agent.tell(new SignalAllocation("rs", "BOGUS", answers.getRef()));
+        agent.tell(new SignalAllocation("rs", null, "BOGUS", answers.getRef()));
         StopAnswer bogus = answers.receiveMessage(Duration.ofSeconds(10));
         assertThat(bogus.accepted()).isFalse();
         assertThat(bogus.reason()).startsWith("signal: unknown signal 'BOGUS'");
 
-        agent.tell(new RestartAllocation("rs", answers.getRef()));
+        agent.tell(new RestartAllocation("rs", null, answers.getRef()));
         assertThat(answers.receiveMessage(Duration.ofSeconds(10)).accepted()).isTrue();
         List<AllocationStateChanged> restart = until(events, AllocationState.RUNNING);
         assertThat(restart).extracting(AllocationStateChanged::state)
@@ -416,7 +416,7 @@ class NodeAgentTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> Files.readString(stdout).equals("start\ngot HUP\nstart\n"));
 
-        agent.tell(new RestartAllocation("nope", answers.getRef()));
+        agent.tell(new RestartAllocation("nope", null, answers.getRef()));
         assertThat(answers.receiveMessage(Duration.ofSeconds(10)).reason())
                 .isEqualTo("allocation_id: no allocation 'nope' on this agent");
         agent.tell(new StopAllocation("rs", null));

@@ -114,6 +114,11 @@ public final class AllocCommand {
         }
     }
 
+    /** The {@code task} query parameter after {@code separator}, or nothing when no task is named. */
+    private static String taskQuery(String separator, String task) {
+        return task == null ? "" : separator + "task=" + ApiClient.encode(task);
+    }
+
     /** {@code berth alloc logs ID}. */
     @Command(name = "logs", description = "Print what an allocation's task wrote; -f follows it (across restarts).")
     static final class Logs extends ApiCommand {
@@ -130,13 +135,17 @@ public final class AllocCommand {
                 description = "How many of the last lines to print first (default: ${DEFAULT-VALUE}).")
         int tail;
 
+        @Option(names = "--task", paramLabel = "NAME",
+                description = "The task of the allocation to read (default: its group's first task).")
+        String task;
+
         @Override
         protected int run(ApiClient client) throws ApiException, ApiUnreachableException, IOException {
             if (tail < 0) {
                 throw new IllegalArgumentException("--tail: must be 0 or more, got " + tail);
             }
             String query = path(Allocations.resolve(client, id)) + "/logs?stream=" + (stderr ? "stderr" : "stdout")
-                    + "&tail=" + tail + (follow ? "&follow=true" : "");
+                    + "&tail=" + tail + (follow ? "&follow=true" : "") + taskQuery("&", task);
             try (ApiClient.LineStream stream = client.stream(query)) {
                 BufferedReader lines = stream.lines();
                 PrintWriter out = out();
@@ -150,7 +159,7 @@ public final class AllocCommand {
     }
 
     /** {@code berth alloc restart ID}. */
-    @Command(name = "restart", description = "Restart an allocation's task in place (not counted by its restart policy).")
+    @Command(name = "restart", description = "Restart an allocation's tasks in place (not counted by its restart policy).")
     static final class Restart extends ApiCommand {
         @Parameters(paramLabel = "ALLOC", description = "The allocation id, or the start of it.")
         String id;
@@ -158,14 +167,20 @@ public final class AllocCommand {
         @Option(names = "--json", description = "Print the API's answer as JSON.")
         boolean json;
 
+        @Option(names = "--task", paramLabel = "NAME",
+                description = "Restart only this task of the allocation (default: every task).")
+        String task;
+
         @Override
         protected int run(ApiClient client) throws ApiException, ApiUnreachableException {
             String full = Allocations.resolve(client, id);
-            JsonNode answer = client.post(path(full) + "/restart", ApiClient.JSON.createObjectNode()).body();
+            JsonNode answer = client.post(path(full) + "/restart" + taskQuery("?", task),
+                    ApiClient.JSON.createObjectNode()).body();
             if (json) {
                 printJson(answer);
             } else {
-                out().println("allocation " + Output.shortId(full) + ": restarting");
+                out().println((task == null ? "" : "task " + task + " of ") + "allocation " + Output.shortId(full)
+                        + ": restarting");
             }
             return ExitCodes.OK;
         }

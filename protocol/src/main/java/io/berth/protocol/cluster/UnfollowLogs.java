@@ -2,5 +2,5 @@ package io.berth.protocol.cluster;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** Ends a {@link FollowLogs}. */
-public record UnfollowLogs(String allocationId, ActorRef<LogChunk> follower) implements AgentCommand {}
+/** Ends a {@link FollowLogs}; {@code task} is the one the FollowLogs named (null for the first task). */
+public record UnfollowLogs(String allocationId, String task, ActorRef<LogChunk> follower) implements AgentCommand {}

@@ -85,31 +85,35 @@ final class AllocationRoutes {
 
     private CompletionStage<HttpResponse> restart(Call call) {
         String id = call.id("id");
+        String task = task(call);
         return agent(id).thenCompose(agent -> ctx.ask(agent,
-                (ActorRef<StopAnswer> r) -> new RestartAllocation(id, r), "the allocation's agent"))
-                .thenApply(answer -> answered(answer, "restarting allocation " + id));
+                (ActorRef<StopAnswer> r) -> new RestartAllocation(id, task, r), "the allocation's agent"))
+                .thenApply(answer -> answered(answer, "restarting " + (task == null ? "" : "task " + task + " of ") + "allocation " + id));
     }
 
     private CompletionStage<HttpResponse> signal(Call call) {
         String id = call.id("id");
+        String task = task(call);
         return call.body(SignalRequest.class).thenCompose(request -> {
             if (request.signal() == null || request.signal().isBlank()) {
                 throw ApiException.badRequest("signal", "required: a signal name (SIGHUP, HUP) or number");
             }
             return agent(id).thenCompose(agent -> ctx.ask(agent,
-                    (ActorRef<StopAnswer> r) -> new SignalAllocation(id, request.signal(), r),
+                    (ActorRef<StopAnswer> r) -> new SignalAllocation(id, task, request.signal(), r),
                     "the allocation's agent"))
-                    .thenApply(answer -> answered(answer, "sent " + request.signal() + " to allocation " + id));
+                    .thenApply(answer -> answered(answer, "sent " + request.signal() + " to "
+                            + (task == null ? "" : "task " + task + " of ") + "allocation " + id));
         });
     }
 
     private CompletionStage<HttpResponse> stats(Call call) {
         String id = call.id("id");
+        String task = task(call);
         return agent(id).thenCompose(agent -> ctx.ask(agent,
-                (ActorRef<AllocationStats> r) -> new GetAllocationStats(id, r), "the allocation's agent"))
+                (ActorRef<AllocationStats> r) -> new GetAllocationStats(id, task, r), "the allocation's agent"))
                 .thenApply(stats -> {
                     if (!stats.error().isEmpty()) {
-                        throw new ApiException(409, "no stats for allocation " + id + ": " + stats.error());
+                        throw refused("no stats for allocation " + id + ": ", stats.error());
                     }
                     return json(200, stats);
                 });
@@ -122,6 +126,7 @@ final class AllocationRoutes {
      */
     private CompletionStage<HttpResponse> logs(Call call) {
         String id = call.id("id");
+        String task = task(call);
         LogStream stream = switch (call.query("stream").orElse("stdout")) {
             case "stdout" -> LogStream.STDOUT;
             case "stderr" -> LogStream.STDERR;
@@ -132,41 +137,42 @@ final class AllocationRoutes {
             throw ApiException.badRequest("tail", "at most " + MAX_TAIL + " lines");
         }
         boolean follow = call.booleanQuery("follow", false);
-        return agent(id).thenCompose(agent -> tail(agent, id, stream, lines).thenApply(text -> {
+        return agent(id).thenCompose(agent -> tail(agent, id, task, stream, lines).thenApply(text -> {
             if (!follow) {
                 return HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, text);
             }
             Source<ByteString, NotUsed> body = Source.single(ByteString.fromString(text))
-                    .concat(follow(agent, id, stream))
+                    .concat(follow(agent, id, task, stream))
                     .filter(bytes -> !bytes.isEmpty());
             return HttpResponse.create().withEntity(HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8, body));
         }));
     }
 
-    private CompletionStage<String> tail(ActorRef<AgentCommand> agent, String id, LogStream stream, int lines) {
+    private CompletionStage<String> tail(ActorRef<AgentCommand> agent, String id, String task, LogStream stream, int lines) {
         if (lines == 0) {
             return CompletableFuture.completedFuture("");
         }
-        return ctx.ask(agent, (ActorRef<LogLines> r) -> new TailLogs(id, stream, lines, r), "the allocation's agent")
+        return ctx.ask(agent, (ActorRef<LogLines> r) -> new TailLogs(id, task, stream, lines, r), "the allocation's agent")
                 .thenApply(answer -> {
                     if (!answer.error().isEmpty()) {
-                        throw new ApiException(409, "no logs for allocation " + id + ": " + answer.error());
+                        throw refused("no logs for allocation " + id + ": ", answer.error());
                     }
                     return answer.text();
                 });
     }
 
     /** What the task writes to {@code stream} from now on; a follow error ends it with a line that says so. */
-    private static Source<ByteString, NotUsed> follow(ActorRef<AgentCommand> agent, String id, LogStream stream) {
+    private static Source<ByteString, NotUsed> follow(ActorRef<AgentCommand> agent, String id, String task,
+                                                     LogStream stream) {
         Source<LogChunk, ActorRef<LogChunk>> chunks = ActorSource.actorRef(chunk -> false, chunk -> Optional.empty(),
                 FOLLOW_BUFFER, OverflowStrategy.fail());
         return chunks
                 .mapMaterializedValue(follower -> {
-                    agent.tell(new FollowLogs(id, follower));
+                    agent.tell(new FollowLogs(id, task, follower));
                     return follower;
                 })
                 .watchTermination((follower, done) -> {
-                    done.whenComplete((ok, failure) -> agent.tell(new UnfollowLogs(id, follower)));
+                    done.whenComplete((ok, failure) -> agent.tell(new UnfollowLogs(id, task, follower)));
                     return NotUsed.getInstance();
                 })
                 .takeWhile(chunk -> chunk.error().isEmpty(), true)
@@ -196,9 +202,22 @@ final class AllocationRoutes {
         });
     }
 
+    /** The optional {@code task} query parameter: the task of the allocation a command is for, or null. */
+    private static String task(Call call) {
+        return call.query("task").map(name -> Call.checkId("task", name)).orElse(null);
+    }
+
+    /**
+     * The error for an agent's refusal: 404 when the allocation has no task of the name asked for (the agent's
+     * reason for that begins with {@code task: }), else 409.
+     */
+    private static ApiException refused(String context, String reason) {
+        return reason.startsWith("task: ") ? ApiException.notFound(reason) : new ApiException(409, context + reason);
+    }
+
     private static HttpResponse answered(StopAnswer answer, String done) {
         if (!answer.accepted()) {
-            throw new ApiException(409, answer.reason());
+            throw refused("", answer.reason());
         }
         return json(200, new ApiContext.Done(done));
     }

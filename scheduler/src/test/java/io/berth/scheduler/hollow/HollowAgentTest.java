@@ -238,12 +238,12 @@ class HollowAgentTest {
         HollowFleet.Counters counters = new HollowFleet.Counters();
         RegisterNode reg = registeredFleet(scheduler, 1, fast(), counters, 60_000).get("hollow-00000");
         TestProbe<StopAnswer> answers = KIT.createTestProbe(StopAnswer.class);
-        reg.agent().tell(new RestartAllocation("a-1", answers.getRef()));
+        reg.agent().tell(new RestartAllocation("a-1", null, answers.getRef()));
         assertThat(answers.receiveMessage(WAIT).reason()).contains("unknown allocation a-1");
 
         reg.agent().tell(assign("a-1"));
         nonHeartbeats(scheduler, 4);
-        reg.agent().tell(new RestartAllocation("a-1", answers.getRef()));
+        reg.agent().tell(new RestartAllocation("a-1", null, answers.getRef()));
         assertThat(answers.receiveMessage(WAIT).accepted()).isTrue();
         List<SchedulerCommand> restart = nonHeartbeats(scheduler, 3);
         assertThat(states(restart)).containsExactly(AllocationState.EXITED, AllocationState.STARTING,
@@ -251,16 +251,16 @@ class HollowAgentTest {
         assertThat(((AllocationStateChanged) restart.get(0)).exitCode()).isEqualTo(143);
         assertThat(counters.running.get()).isEqualTo(1);
 
-        reg.agent().tell(new SignalAllocation("a-1", "SIGHUP", answers.getRef()));
+        reg.agent().tell(new SignalAllocation("a-1", null, "SIGHUP", answers.getRef()));
         assertThat(answers.receiveMessage(WAIT).accepted()).isTrue();
         TestProbe<LogLines> logs = KIT.createTestProbe(LogLines.class);
-        reg.agent().tell(new TailLogs("a-1", LogStream.STDOUT, 10, logs.getRef()));
+        reg.agent().tell(new TailLogs("a-1", null, LogStream.STDOUT, 10, logs.getRef()));
         assertThat(logs.receiveMessage(WAIT)).satisfies(l -> {
             assertThat(l.text()).isEmpty();
             assertThat(l.error()).isEmpty();
         });
         TestProbe<AllocationStats> stats = KIT.createTestProbe(AllocationStats.class);
-        reg.agent().tell(new GetAllocationStats("nope", stats.getRef()));
+        reg.agent().tell(new GetAllocationStats("nope", null, stats.getRef()));
         assertThat(stats.receiveMessage(WAIT).error()).contains("unknown allocation nope");
     }
 
