@@ -752,17 +752,10 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         });
     }
 
-    /**
-     * Why a command's task name does not fit the allocation (a clear error naming the allocation, the task and the
-     * tasks it has); null when it fits, when it is null, or when the agent does not know the allocation.
-     */
+    /** See {@link AgentCommand#noSuchTask}; null too when the agent does not know the allocation. */
     private String noSuchTask(String allocationId, String task) {
         Allocation a = allocations.get(allocationId);
-        if (task == null || a == null || a.tasks().stream().anyMatch(t -> t.name().equals(task))) {
-            return null;
-        }
-        return "task: allocation " + allocationId + " has no task '" + task + "' (its tasks: "
-                + String.join(", ", a.tasks().stream().map(Task::name).toList()) + ")";
+        return a == null ? null : AgentCommand.noSuchTask(allocationId, task, a.tasks().stream().map(Task::name).toList());
     }
 
     private static String taskOrFirst(Allocation a, String task) {

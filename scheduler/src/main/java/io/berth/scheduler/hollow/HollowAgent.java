@@ -85,6 +85,7 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
         final long memoryMb;
         /** The store names and digests of its tasks' images. */
         final List<String> images;
+        final List<String> tasks;
         final Map<String, Integer> hostPorts;
         final AllocationPlacement placement;
         final ActorRef<AllocationStateChanged> replyTo;
@@ -101,6 +102,7 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
             this.memoryMb = a.tasks().stream().mapToLong(t -> t.resources().memoryMb()).sum();
             this.images = a.tasks().size() == 1 ? images(a.tasks().get(0))
                     : a.tasks().stream().flatMap(t -> images(t).stream()).distinct().toList();
+            this.tasks = a.tasks().stream().map(t -> t.name()).toList();
             this.hostPorts = a.hostPorts();
             this.placement = a.placement();
             this.replyTo = a.replyTo();
@@ -310,9 +312,10 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
     /** A restart shows as the real agent's does: the task ends, then starts again. */
     private Behavior<AgentCommand> onRestart(RestartAllocation m) {
         Alloc alloc = allocations.get(m.allocationId());
-        if (alloc == null || alloc.state != AllocationState.RUNNING) {
-            m.replyTo().tell(new StopAnswer(m.allocationId(), false,
-                    alloc == null ? "unknown allocation " + m.allocationId() : "not running but " + alloc.state));
+        String noTask = noSuchTask(m.allocationId(), m.task());
+        if (alloc == null || noTask != null || alloc.state != AllocationState.RUNNING) {
+            m.replyTo().tell(new StopAnswer(m.allocationId(), false, alloc == null ? "unknown allocation "
+                    + m.allocationId() : noTask != null ? noTask : "not running but " + alloc.state));
             return this;
         }
         m.replyTo().tell(new StopAnswer(m.allocationId(), true, ""));
@@ -329,7 +332,8 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
 
     private Behavior<AgentCommand> onSignal(SignalAllocation m) {
         Alloc alloc = allocations.get(m.allocationId());
-        String refused = alloc == null ? "unknown allocation " + m.allocationId()
+        String noTask = noSuchTask(m.allocationId(), m.task());
+        String refused = alloc == null ? "unknown allocation " + m.allocationId() : noTask != null ? noTask
                 : alloc.state == AllocationState.RUNNING ? "" : "not running but " + alloc.state;
         m.replyTo().tell(new StopAnswer(m.allocationId(), refused.isEmpty(), refused));
         return this;
@@ -337,26 +341,36 @@ public final class HollowAgent extends AbstractBehavior<AgentCommand> {
 
     private Behavior<AgentCommand> onTailLogs(TailLogs m) {
         boolean known = allocations.containsKey(m.allocationId());
-        m.replyTo().tell(new LogLines(m.allocationId(), "", known ? "" : "unknown allocation " + m.allocationId()));
+        String noTask = noSuchTask(m.allocationId(), m.task());
+        m.replyTo().tell(new LogLines(m.allocationId(), "", !known ? "unknown allocation " + m.allocationId()
+                : noTask != null ? noTask : ""));
         return this;
     }
 
     /** A hollow task never writes, so a follower of a known allocation hears nothing. */
     private Behavior<AgentCommand> onFollowLogs(FollowLogs m) {
-        if (!allocations.containsKey(m.allocationId())) {
+        String noTask = noSuchTask(m.allocationId(), m.task());
+        if (!allocations.containsKey(m.allocationId()) || noTask != null) {
             m.follower().tell(new LogChunk(m.allocationId(), LogStream.STDOUT, null,
-                    "unknown allocation " + m.allocationId()));
+                    noTask != null ? noTask : "unknown allocation " + m.allocationId()));
         }
         return this;
     }
 
     private Behavior<AgentCommand> onGetStats(GetAllocationStats m) {
         Alloc alloc = allocations.get(m.allocationId());
-        String error = alloc == null ? "unknown allocation " + m.allocationId()
+        String noTask = noSuchTask(m.allocationId(), m.task());
+        String error = alloc == null ? "unknown allocation " + m.allocationId() : noTask != null ? noTask
                 : alloc.state == AllocationState.RUNNING ? "" : "not running but " + alloc.state;
         m.replyTo().tell(new AllocationStats(m.allocationId(), 0, 0, 0, error.isEmpty() ? 1 : 0,
                 settings.clock().instant(), error));
         return this;
+    }
+
+    /** As the real agent answers a task name the allocation has none of; null when it fits or is unknown. */
+    private String noSuchTask(String allocationId, String task) {
+        Alloc alloc = allocations.get(allocationId);
+        return alloc == null ? null : AgentCommand.noSuchTask(allocationId, task, alloc.tasks);
     }
 
     private void report(String id, Alloc alloc, String detail) {

@@ -298,6 +298,20 @@ class ApiContractTest {
 
         assertThat(api.get("/v1/allocations/no-such-alloc").statusCode()).isEqualTo(404);
         assertThat(api.post("/v1/allocations/no-such-alloc/restart", "").statusCode()).isEqualTo(404);
+
+        // a task of the allocation by name: the group's one task, one it does not have (before any state check), a
+        // malformed name
+        assertThat(api.get("/v1/allocations/" + id + "/logs?tail=10&task=httpd").statusCode()).isEqualTo(200);
+        for (HttpResponse<String> noTask : List.of(api.get("/v1/allocations/" + id + "/logs?task=nope"),
+                api.get("/v1/allocations/" + id + "/stats?task=nope"),
+                api.post("/v1/allocations/" + id + "/restart?task=nope", ""),
+                api.post("/v1/allocations/" + id + "/signal?task=nope", "{\"signal\": \"HUP\"}"))) {
+            assertThat(noTask.statusCode()).as(noTask.body()).isEqualTo(404);
+            assertThat(noTask.body()).contains("allocation " + id + " has no task 'nope' (its tasks: httpd)");
+        }
+        HttpResponse<String> malformed = api.get("/v1/allocations/" + id + "/logs?task=%2Fetc");
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(malformed.body()).contains("task: invalid task '/etc'");
     }
 
     @Test
