@@ -88,6 +88,12 @@ class CommandLineTest {
         Result logs = berth("alloc", "logs", shortId);
         assertThat(logs.exit()).as(logs.err()).isZero();
         assertThat(logs.out()).contains("hello from");
+        Result byTask = berth("alloc", "logs", "--task", "httpd", shortId);
+        assertThat(byTask.exit()).as(byTask.err()).isZero();
+        assertThat(byTask.out()).contains("hello from");
+        Result noTask = berth("alloc", "logs", "--task", "nope", shortId);
+        assertThat(noTask.exit()).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(noTask.err()).contains("has no task 'nope' (its tasks: httpd)");
     }
 
     @Test
