@@ -2,6 +2,7 @@ package io.berth.ops.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.ops.tls.CertificateAuthority;
 import io.berth.protocol.oci.image.ImageConfig;
 import io.berth.runtime.bundle.BusyboxBundle;
 import io.berth.storage.image.ImageStore;
@@ -11,9 +12,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,23 +33,56 @@ import java.util.stream.Stream;
 final class Lab implements AutoCloseable {
     /** Built from the host's busybox into every agent's image store before it starts: no registry needed. */
     static final String IMAGE = "localhost/berth-lab/busybox:host";
+    /** The datacenter of the real agents (the default). */
+    static final String AGENT_DC = "dc1";
+    /** The datacenter of the hollow nodes. */
+    static final String HOLLOW_DC = "hollow";
 
     private static final Path SCRIPT = Path.of("cluster", "lab").toAbsolutePath();
+    /**
+     * Held while a lab runs: the bridge, the namespaces and /run/berth-lab have fixed names, so a second lab on the
+     * machine (another checkout's build) waits for the first instead of tearing it down. The kernel lets go of it when
+     * the holder's JVM ends, however it ends.
+     */
+    private static final Path LOCK = Path.of("/run/berth-lab.lock");
+    private static final Duration LOCK_WAIT = Duration.ofMinutes(20);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Path dir;
     private final int agents;
+    private final int hollowNodes;
+    private final boolean tls;
     private final Path conf;
     private final String classPath;
+    private final FileChannel lockFile;
+    private final FileLock lock;
 
-    /** Settings short enough for a test and long enough that a busy 2-core machine does not down nodes by mistake. */
-    Lab(int agents) throws IOException {
+    /**
+     * Settings short enough for a test and long enough that a busy 2-core machine does not down nodes by mistake.
+     *
+     * @param hollowNodes how many hollow nodes h1 runs; 0 for no h1
+     */
+    Lab(int agents, int hollowNodes) throws IOException {
         this.agents = agents;
+        this.hollowNodes = hollowNodes;
+        this.tls = !System.getProperty("berth.lab.tls", "on").equals("off");
+        this.lockFile = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.lock = awaitLock(lockFile);
         this.dir = Files.createTempDirectory("berth-lab-");
         this.conf = dir.resolve("lab.conf");
         Files.writeString(conf, String.join("\n",
                 "pekko.cluster.split-brain-resolver.stable-after = 6s",
+                // a restarted first seed node (s1) that hears from no other seed within this time forms a cluster of
+                // its own; over TLS on a loaded 2-core machine the first answers took longer than the default 5 s
+                "pekko.cluster.seed-node-timeout = 30s",
+                // heartbeats between the nodes came 3-5 s apart while every core was busy (the default 3 s pause made
+                // a server that had just restarted unreachable, and the split brain resolver downed it again)
+                "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 6s",
                 "berth.scheduler.min-heartbeat-interval = 2s",
+                // a node's heartbeat TTL, 60 s: an agent restarted for an upgrade must be back within it, or its
+                // allocations are placed again elsewhere; on the 2-core machine at a load of 30 a restart took 34 s. A
+                // cut-off agent's nodes go down sooner, 4 s after its member became unreachable (unreachable-grace).
+                "berth.scheduler.missed-heartbeats = 30",
                 "berth.scheduler.unreachable-grace = 4s",
                 "berth.jobs.write-timeout = 10s",
                 "berth.jobs.read-timeout = 10s", ""));
@@ -58,8 +95,86 @@ final class Lab implements AutoCloseable {
         }
     }
 
+    private static FileLock awaitLock(FileChannel file) throws IOException {
+        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        boolean told = false;
+        while (true) {
+            FileLock l = file.tryLock();
+            if (l != null && !unlockedLabRuns()) {
+                return l;
+            }
+            if (l != null) {
+                l.release();
+            }
+            if (System.nanoTime() > deadline) {
+                file.close();
+                throw new AssertionError("another lab held " + LOCK + " for " + LOCK_WAIT.toMinutes()
+                        + " min (a FailureDrillsTest of another checkout?); see `ps aux | grep FailureDrillsTest`");
+            }
+            if (!told) {
+                System.out.println("lab: another lab runs on this machine (" + LOCK + " is locked); waiting for it");
+                told = true;
+            }
+            try {
+                Thread.sleep(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                file.close();
+                throw new IOException("interrupted while waiting for " + LOCK, e);
+            }
+        }
+    }
+
+    /**
+     * Whether a lab of a checkout older than this lock runs: the supervisors of its nodes are alive. Leftovers of a
+     * killed run look the same and cost the wait.
+     */
+    private static boolean unlockedLabRuns() {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.anyMatch(p -> {
+                try {
+                    // bash -c SCRIPT lab-supervisor NODE DIR ...: the supervisor ops/cluster/lab starts per node
+                    String[] args = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                            .split("\0");
+                    return args.length > 3 && args[0].equals("bash") && args[3].equals("lab-supervisor");
+                } catch (IOException | RuntimeException e) {
+                    return false;
+                }
+            });
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     Path dir() {
         return dir;
+    }
+
+    /** Whether the nodes talk TLS. */
+    boolean tls() {
+        return tls;
+    }
+
+    /**
+     * With TLS, a CA and each node's certificate naming its address, made here rather than by {@code lab up} (which
+     * would run {@code berth tls} once per node: a JVM each, half a minute on two cores).
+     */
+    void certificates() throws IOException {
+        if (!tls) {
+            return;
+        }
+        CertificateAuthority ca = CertificateAuthority.create(dir.resolve("tls"), "Berth lab CA", Duration.ofDays(2),
+                false);
+        List<String> nodes = new ArrayList<>(List.of("s1", "s2", "s3"));
+        for (int i = 1; i <= agents; i++) {
+            nodes.add("a" + i);
+        }
+        if (hollowNodes > 0) {
+            nodes.add("h1");
+        }
+        for (String node : nodes) {
+            ca.issue(node, List.of(address(node)), Duration.ofDays(1), false);
+        }
     }
 
     void up() {
@@ -78,6 +193,8 @@ final class Lab implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.put("BERTH_LAB_DIR", dir.toString());
         env.put("BERTH_LAB_AGENTS", Integer.toString(agents));
+        env.put("BERTH_LAB_HOLLOW", Integer.toString(hollowNodes));
+        env.put("BERTH_LAB_TLS", tls ? "on" : "off");
         env.put("BERTH_LAB_CONF", conf.toString());
         env.put("BERTH_LAB_CLASSPATH", classPath);
         env.putAll(extraEnv);
@@ -121,14 +238,30 @@ final class Lab implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    /** Registers a job, again while the servers answer 503 (no majority yet, as right after a start). */
+    /** Stops a job (its allocations are stopped; the job stays listed as stopped). */
+    JsonNode stop(String server, String job) throws IOException {
+        return send(server, HttpRequest.newBuilder(uri(server, "/v1/jobs/" + job)).DELETE());
+    }
+
+    /**
+     * Registers a job, again while the server does not answer or answers 503 (no majority yet, as right after a
+     * start, or the server restarting): registering the same spec again changes nothing once it took.
+     */
     JsonNode register(String server, String spec) throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {
             try {
                 return post(server, "/v1/jobs", spec);
             } catch (IOException e) {
-                if (!e.getMessage().contains(" 503: ") || System.nanoTime() > deadline) {
+                String m = String.valueOf(e.getMessage());
+                boolean answered = m.startsWith(server + " answered ");
+                if ((answered && !m.contains(" 503: ")) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException i) {
+                    Thread.currentThread().interrupt();
                     throw e;
                 }
             }
@@ -153,29 +286,61 @@ final class Lab implements AutoCloseable {
         }
     }
 
-    /** A service job of {@code count} instances that sleep; {@code mark} makes its processes countable. */
+    /** A service job of {@code count} instances that sleep on the real agents; {@code mark} makes them countable. */
     static String sleeper(String id, int count, long mark) {
         return sleeper(id, count, mark, false);
     }
 
     /** As {@link #sleeper(String, int, long)}; with {@code distinct} at most one instance per agent. */
     static String sleeper(String id, int count, long mark, boolean distinct) {
-        return """
-                {"id": "%s", "type": "service", "constraints": [%s],
-                 "groups": [{"name": "g", "count": %d, "tasks": [{"name": "t",
-                  "image": "%s", "command": ["/bin/sh", "-c"], "args": ["exec sleep %d"],
-                  "resources": {"cpu_mhz": 10, "memory_mb": 8}, "network": "none", "stop_timeout": "2s"}]}]}
-                """.formatted(id, distinct ? "{\"operator\": \"distinct_hosts\"}" : "", count, IMAGE, mark);
+        return job(id, AGENT_DC, count, distinct, "exec sleep " + mark, "\"network\": \"none\"");
     }
 
-    /** The pids of the processes whose command line is {@code sleep MARK...} for any mark starting with 7701. */
-    static java.util.Set<Long> sleeperPids() {
+    /** A one-instance sleeper for the hollow nodes (which run nothing, so any command does). */
+    static String hollowSleeper(String id) {
+        return job(id, HOLLOW_DC, 1, false, "exec sleep 1000", "\"network\": \"none\"");
+    }
+
+    /**
+     * A web service of {@code count} instances, at most one per agent, each serving HTTP on its agent's address at
+     * {@code port} (busybox httpd on the allocation's bridge network, the port published by the agent).
+     */
+    static String web(String id, int count, int port) {
+        return job(id, AGENT_DC, count, true, "echo up > $BERTH_TASK_DIR/index.html && exec httpd -f -p 8080 -h "
+                + "$BERTH_TASK_DIR", "\"network\": \"bridge\", \"ports\": [{\"label\": \"http\", \"static\": "
+                + port + ", \"to\": 8080}]");
+    }
+
+    private static String job(String id, String datacenter, int count, boolean distinct, String script,
+                              String network) {
+        return """
+                {"id": "%s", "type": "service", "datacenters": ["%s"], "constraints": [%s],
+                 "groups": [{"name": "g", "count": %d, "tasks": [{"name": "t",
+                  "image": "%s", "command": ["/bin/sh", "-c"], "args": ["%s"],
+                  "resources": {"cpu_mhz": 10, "memory_mb": 8}, %s, "stop_timeout": "2s"}]}]}
+                """.formatted(id, datacenter, distinct ? "{\"operator\": \"distinct_hosts\"}" : "", count, IMAGE,
+                script, network);
+    }
+
+    /** The address node {@code name} (s1.., a1.., h1) has on the bridge, as {@code ops/cluster/lab} gives it. */
+    static String address(String name) {
+        int n = Integer.parseInt(name.substring(1));
+        return "10.77.0." + switch (name.charAt(0)) {
+            case 's' -> 10 + n;
+            case 'a' -> 20 + n;
+            case 'h' -> 30 + n;
+            default -> throw new IllegalArgumentException("no lab node " + name);
+        };
+    }
+
+    /** The pids of the processes whose command line (NUL-separated, as in /proc) starts with {@code prefix}. */
+    static java.util.Set<Long> pids(String prefix) {
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
                     .filter(p -> {
                         try {
                             return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
-                                    .startsWith("sleep\0" + "7701");
+                                    .startsWith(prefix);
                         } catch (IOException e) {
                             return false;
                         }
@@ -191,20 +356,7 @@ final class Lab implements AutoCloseable {
      * is {@code sleep MARK}.
      */
     static int running(long mark) {
-        String wanted = "sleep\0" + mark + "\0";
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return (int) procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(p -> {
-                        try {
-                            return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
-                                    .equals(wanted);
-                        } catch (IOException e) {
-                            return false; // gone meanwhile
-                        }
-                    }).count();
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return pids("sleep\0" + mark + "\0").size();
     }
 
     /**
@@ -267,7 +419,16 @@ final class Lab implements AutoCloseable {
         } catch (IOException e) {
             System.err.println("lab: cannot keep the logs: " + e);
         }
-        run("down");
+        try {
+            run("down");
+        } finally {
+            try {
+                lock.release();
+                lockFile.close();
+            } catch (IOException e) {
+                System.err.println("lab: cannot release " + LOCK + ": " + e);
+            }
+        }
     }
 
     private static void deleteTree(Path dir) throws IOException {
