@@ -102,7 +102,9 @@ class FailureDrillsTest {
     void aCutOffAgentsAllocationsArePlacedElsewhereAndItsDuplicatesStoppedWhenItReturns() throws IOException {
         lab.register("s2", Lab.sleeper("partition", 3, PARTITION_MARK));
         await("3 instances of job partition running", CONVERGE,
-                () -> Lab.running(PARTITION_MARK) == 3 && running("s2", "partition").size() == 3);
+                () -> Lab.running(PARTITION_MARK) == 3 && running("s2", "partition").size() == 3,
+                () -> "(processes: " + Lab.running(PARTITION_MARK) + "; allocations: "
+                        + allocations("s2", "partition") + ")");
         Map<String, Integer> before = byNode(running("s2", "partition"));
         String victim = before.keySet().iterator().next();
         int cut = before.get(victim);
