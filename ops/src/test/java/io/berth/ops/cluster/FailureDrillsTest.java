@@ -82,7 +82,7 @@ class FailureDrillsTest {
                 Set<String> ready = readyNodes("s1");
                 return ready.containsAll(AGENTS) && ready.size() == AGENTS.size() + HOLLOW_NODES;
             });
-            // with and without TLS (-Dberth.lab.tls=off): the handshakes' share of forming a cluster
+            // with and without TLS (-Dberth.lab.tls=on): the handshakes' share of forming a cluster
             figure(lab.tls() ? "cluster_formed_tls_s" : "cluster_formed_plain_tcp_s", seconds(t1));
         } catch (RuntimeException | Error e) {
             lab.close();
