@@ -396,11 +396,16 @@ public final class ContainerNetwork {
     }
 
     /**
-     * Claims the host ports for the allocation: none may be published by another allocation here, nor be
-     * bound by a process on the host (portmap's DNAT would silently steal its traffic).
+     * Claims the host ports for the allocation: none may be published by another allocation here, be bound
+     * by a process on the host (portmap's DNAT would silently steal its traffic), or be forwarded already by
+     * a portmap rule this agent did not make (that rule would win and take the allocation's traffic).
      */
     private void claimPorts(String allocId, List<PortMapping> ports) {
+        if (ports.isEmpty()) {
+            return;
+        }
         synchronized (hostPorts) {
+            Map<String, String> forwarded = ForwardedPorts.current();
             List<String> keys = new ArrayList<>();
             for (PortMapping p : ports) {
                 String key = p.protocol() + "/" + p.hostPort();
@@ -408,6 +413,12 @@ public final class ContainerNetwork {
                 if (owner != null || keys.contains(key)) {
                     throw new NetworkException("allocation " + allocId + ": host port " + key + " is already"
                             + " published by allocation " + (owner != null ? owner : allocId));
+                }
+                if (forwarded.containsKey(key)) {
+                    throw new NetworkException("allocation " + allocId + ": host port " + key + " is already"
+                            + " forwarded by a portmap rule of another owner (" + forwarded.get(key) + "); see"
+                            + " 'iptables -t nat -S CNI-HOSTPORT-DNAT', remove the rule if its container is gone,"
+                            + " or publish another port");
                 }
                 checkUnbound(allocId, p);
                 keys.add(key);

@@ -1,10 +1,7 @@
 package io.berth.agent.network;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Closes the hole that portmap's {@code snat} opens. To let 127.0.0.1:hostPort reach a container, portmap
@@ -41,33 +38,17 @@ final class LocalnetGuard {
 
     /** The rule's arguments after {@code iptables}, with the given operation (-C, -I or -D). */
     static List<String> rule(String operation, String bridge) {
-        return new ArrayList<>(List.of("-w", "-t", "filter", operation, "INPUT", "-i", bridge,
+        return new ArrayList<>(List.of("-t", "filter", operation, "INPUT", "-i", bridge,
                 "-d", "127.0.0.0/8", "!", "-s", "127.0.0.0/8",
                 "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT",
                 "-m", "comment", "--comment", COMMENT, "-j", "DROP"));
     }
 
     private static int iptables(List<String> args) {
-        List<String> command = new ArrayList<>();
-        command.add("iptables");
-        command.addAll(args);
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new NetworkException("iptables " + String.join(" ", args) + ": no answer within 30 s");
-            }
-            if (p.exitValue() != 0 && !args.contains("-C")) {
-                throw new NetworkException("iptables " + String.join(" ", args) + " failed: " + out.strip());
-            }
-            return p.exitValue();
-        } catch (IOException e) {
-            throw new NetworkException("cannot run iptables (install iptables: ops/setup-host): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new NetworkException("iptables: interrupted", e);
+        Iptables.Result r = Iptables.run(args);
+        if (r.exit() != 0 && !args.contains("-C")) {
+            throw new NetworkException("iptables " + String.join(" ", args) + " failed: " + r.output().strip());
         }
+        return r.exit();
     }
 }

@@ -341,6 +341,24 @@ class ContainerNetworkTest {
                     .hasMessageContaining("host port tcp/" + taken.getLocalPort() + " is already in use");
             assertThat(network.netnsPath(alloc)).doesNotExist();
         }
+        // a port that a portmap rule of another owner forwards already (a killed agent's leftover, podman's)
+        int forwarded = NetworkHost.freePort();
+        List<String> foreign = List.of("-t", "nat", "-I", "CNI-HOSTPORT-DNAT", "-p", "tcp", "-m", "comment",
+                "--comment", "dnat name: \"leftover\" id: \"gone\"", "-m", "multiport", "--dports",
+                "7," + forwarded, "-j", "RETURN");
+        assertThat(iptables(foreign)).isZero();
+        try {
+            String alloc = newAlloc();
+            assertThatThrownBy(() -> network.setUp(alloc, NetworkMode.BRIDGE, List.of(PortMapping.tcp(forwarded, 80)), "x"))
+                    .isInstanceOf(NetworkException.class)
+                    .hasMessageContaining("host port tcp/" + forwarded + " is already forwarded")
+                    .hasMessageContaining("dnat name: 'leftover' id: 'gone'");
+            assertThat(network.netnsPath(alloc)).doesNotExist();
+        } finally {
+            List<String> delete = new ArrayList<>(foreign);
+            delete.set(2, "-D");
+            assertThat(iptables(delete)).isZero();
+        }
         String first = newAlloc();
         int port = NetworkHost.freePort();
         network.setUp(first, NetworkMode.BRIDGE, List.of(PortMapping.tcp(port, 80)), "x");
@@ -370,7 +388,7 @@ class ContainerNetworkTest {
 
     private static int iptables(List<String> args) {
         try {
-            List<String> command = new ArrayList<>(List.of("iptables"));
+            List<String> command = new ArrayList<>(List.of("iptables", "-w"));
             command.addAll(args);
             return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start().waitFor();

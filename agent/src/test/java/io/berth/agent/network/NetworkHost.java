@@ -61,12 +61,13 @@ public final class NetworkHost {
      * connection elsewhere on the machine takes it before the test publishes it; never the same one twice.
      */
     public static synchronized int freePort() {
+        var forwarded = ForwardedPorts.current(); // a leftover portmap rule would take the port's traffic
         while (true) {
             int port = 10000 + RANDOM.nextInt(55000);
             if (port >= EPHEMERAL[0] && port <= EPHEMERAL[1]) {
                 continue;
             }
-            if (!handedOut.add(port)) {
+            if (forwarded.containsKey("tcp/" + port) || forwarded.containsKey("udp/" + port) || !handedOut.add(port)) {
                 continue;
             }
             try (ServerSocket s = new ServerSocket()) {
