@@ -20,7 +20,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +111,58 @@ public final class ContainerNetwork {
         } catch (IOException e) {
             throw new NetworkException("cannot prepare " + config.runDir() + ": " + e.getMessage(), e);
         }
+        n.removeOrphanRules();
         return n;
+    }
+
+    /**
+     * Removes the nat rules tagged with this network's name whose allocation has no state here: an agent
+     * killed with a temporary run directory, or one whose directory was lost, leaves its portmap and
+     * masquerade rules behind, and a forwarding rule that outlives its container takes the traffic of
+     * whatever later publishes that host port. Rules of other networks are left alone.
+     */
+    private void removeOrphanRules() {
+        Set<String> known;
+        try (Stream<Path> dirs = Files.list(allocsDir())) {
+            known = dirs.map(d -> d.getFileName().toString()).collect(Collectors.toSet());
+        } catch (IOException e) {
+            throw new NetworkException("cannot list " + allocsDir() + ": " + e.getMessage(), e);
+        }
+        Set<String> removed = removeTaggedRules(id -> !known.contains(id));
+        if (!removed.isEmpty()) {
+            log.warn("network {}: removed the nat rules of {} (no allocation of this agent has that id: an earlier"
+                    + " agent lost its state)", config.networkName(), removed);
+        }
+    }
+
+    /**
+     * Deletes the nat rules tagged with this network's name and an allocation id the predicate accepts, and
+     * the per-container chains they jump to; returns those ids.
+     */
+    private Set<String> removeTaggedRules(Predicate<String> allocIds) {
+        Pattern tag = Pattern.compile("name: \\\\\"" + Pattern.quote(config.networkName())
+                + "\\\\\" id: \\\\\"([^\\\\]+)\\\\\"");
+        Set<String> chains = new TreeSet<>();
+        Set<String> ids = new TreeSet<>();
+        for (String rule : Iptables.run(List.of("-t", "nat", "-S")).output().lines().toList()) {
+            var m = tag.matcher(rule);
+            if (rule.startsWith("-A ") && m.find() && allocIds.test(m.group(1))) {
+                List<String> delete = Iptables.arguments(rule);
+                delete.set(0, "-D");
+                delete.addAll(0, List.of("-t", "nat"));
+                Iptables.run(delete);
+                ids.add(m.group(1));
+                String target = delete.get(delete.indexOf("-j") + 1);
+                if (target.startsWith("CNI-") && !target.startsWith("CNI-HOSTPORT-")) {
+                    chains.add(target);
+                }
+            }
+        }
+        for (String chain : chains) {
+            Iptables.run(List.of("-t", "nat", "-F", chain));
+            Iptables.run(List.of("-t", "nat", "-X", chain));
+        }
+        return ids;
     }
 
     /**
@@ -226,6 +281,13 @@ public final class ContainerNetwork {
             deleteTree(allocDir(allocId), failed == null ? null : "cni.json");
             if (failed != null) {
                 throw failed;
+            }
+            if (state != null && state.has("chain")) {
+                // the bridge plugin's DEL skips its masquerade rule when the container's interface is gone
+                Set<String> leaked = removeTaggedRules(allocId::equals);
+                if (!leaked.isEmpty()) {
+                    log.info("allocation {}: removed nat rules its plugins' DEL left", allocId);
+                }
             }
             synchronized (hostPorts) {
                 hostPorts.values().removeIf(allocId::equals);

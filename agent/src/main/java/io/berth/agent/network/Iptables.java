@@ -37,4 +37,36 @@ final class Iptables {
             throw new NetworkException("iptables: interrupted", e);
         }
     }
+
+    /**
+     * The arguments of a rule as {@code iptables -S} prints it ({@code -A CHAIN ...}), split as a shell would:
+     * a double-quoted word is one argument, and a backslash escapes the character after it.
+     */
+    static List<String> arguments(String savedRule) {
+        List<String> args = new ArrayList<>();
+        StringBuilder word = null;
+        boolean quoted = false;
+        for (int i = 0; i < savedRule.length(); i++) {
+            char c = savedRule.charAt(i);
+            if (c == '\\' && i + 1 < savedRule.length()) {
+                word = word == null ? new StringBuilder() : word;
+                word.append(savedRule.charAt(++i));
+            } else if (c == '"') {
+                word = word == null ? new StringBuilder() : word;
+                quoted = !quoted;
+            } else if (c == ' ' && !quoted) {
+                if (word != null) {
+                    args.add(word.toString());
+                    word = null;
+                }
+            } else {
+                word = word == null ? new StringBuilder() : word;
+                word.append(c);
+            }
+        }
+        if (word != null) {
+            args.add(word.toString());
+        }
+        return args;
+    }
 }

@@ -271,6 +271,40 @@ class ContainerNetworkTest {
     }
 
     @Test
+    void openingRemovesTheNatRulesOfItsNetworkWhoseAllocationIsUnknownAndNoOthers() {
+        String kept = newAlloc();
+        network.setUp(kept, NetworkMode.BRIDGE, List.of(PortMapping.tcp(NetworkHost.freePort(), 80)), "k");
+        int orphanPort = NetworkHost.freePort();
+        String chain = "CNI-DN-orphan" + PID;
+        // what an agent killed with its run directory lost leaves: a jump tagged with the network, its chain
+        List<String> orphanJump = List.of("-t", "nat", "-A", "CNI-HOSTPORT-DNAT", "-p", "tcp", "-m", "comment",
+                "--comment", "dnat name: \"" + NETWORK + "\" id: \"gone-" + PID + "\"", "-m", "multiport",
+                "--dports", String.valueOf(orphanPort), "-j", chain);
+        List<String> otherNetwork = List.of("-t", "nat", "-A", "CNI-HOSTPORT-DNAT", "-p", "tcp", "-m", "comment",
+                "--comment", "dnat name: \"someone-else\" id: \"gone-" + PID + "\"", "-m", "multiport",
+                "--dports", String.valueOf(orphanPort), "-j", "RETURN");
+        assertThat(iptables(List.of("-t", "nat", "-N", chain))).isZero();
+        assertThat(iptables(List.of("-t", "nat", "-A", chain, "-p", "tcp", "-j", "DNAT", "--to-destination",
+                "10.255.255.1:80"))).isZero();
+        assertThat(iptables(orphanJump)).isZero();
+        assertThat(iptables(otherNetwork)).isZero();
+        try {
+            ContainerNetwork.open(config(Path.of("/usr/lib/cni"), BRIDGE));
+
+            assertThat(rulesOf("gone-" + PID)).as("only the other network's rule is left").singleElement()
+                    .asString().contains("someone-else");
+            assertThat(iptables(List.of("-t", "nat", "-S", chain))).as("the orphan's chain").isNotZero();
+            assertThat(rulesOf(kept)).as("a known allocation's rules").isNotEmpty();
+            assertThat(ForwardedPorts.current()).containsEntry("tcp/" + orphanPort, "dnat name: 'someone-else' id: 'gone-" + PID + "'");
+        } finally {
+            List<String> delete = new ArrayList<>(otherNetwork);
+            delete.set(2, "-D");
+            assertThat(iptables(delete)).isZero();
+            iptables(List.of("-t", "nat", "-D", "CNI-HOSTPORT-DNAT", "-j", chain)); // only if the test failed
+        }
+    }
+
+    @Test
     void pluginErrorIsReportedWithPluginCodeAndMessageAndLeavesNothingBehind() {
         // "lo" exists and is not a bridge: the bridge plugin refuses it
         ContainerNetwork bad = ContainerNetwork.open(config(Path.of("/usr/lib/cni"), "lo"));
@@ -308,6 +342,10 @@ class ContainerNetworkTest {
                     assertThat(e.command()).isEqualTo("CHECK");
                     assertThat(e.plugin()).isEqualTo("bridge");
                 });
+
+        // the bridge plugin's DEL finds no interface and so skips its masquerade rule: tearDown removes it
+        network.tearDown(alloc);
+        assertThat(rulesOf(alloc)).isEmpty();
     }
 
     @Test
