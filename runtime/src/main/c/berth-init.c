@@ -789,7 +789,9 @@ static void reap(pid_t task, const sigset_t *all)
 static void fork_reaper(void)
 {
     sigset_t all, old;
-    sigfillset(&all);
+    /* Every signal, also those a libc keeps for its threads (musl's sigfillset leaves out 32-34, among them
+     * glibc's SIGRTMIN): the init has no threads, and the process must get each one. */
+    memset(&all, 0xff, sizeof all);
     /* Blocked before the fork, so no signal or SIGCHLD sent before sigwaitinfo is lost. */
     if (sigprocmask(SIG_SETMASK, &all, &old) < 0)
         fail(errno, "reaper: block signals");
