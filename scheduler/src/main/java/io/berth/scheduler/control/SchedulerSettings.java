@@ -15,9 +15,10 @@ import java.time.Duration;
  *                                 ({@code missed-heartbeats}, 3)
  * @param unreachableGrace         how long an agent's cluster member may stay unreachable before its nodes are declared
  *                                 down (a removed member's nodes are down at once) ({@code unreachable-grace}, 10s)
- * @param failoverGrace            how long a newly started singleton waits for agents to register again before it
- *                                 evaluates, unless every agent member registered sooner ({@code failover-grace},
- *                                 10s)
+ * @param failoverGrace            how long a newly started singleton waits at least for the nodes it knows were
+ *                                 ready (and the agent members) to register again before it evaluates, unless they
+ *                                 all did sooner; their heartbeat TTL, when longer, is the limit ({@code
+ *                                 failover-grace}, 10s)
  * @param tick                     how often timers (health, deadlines, reschedule delays, heartbeat TTLs) are
  *                                 looked at ({@code tick}, 100ms)
  * @param batchTime                how long one batch of evaluations may hold the actor before other messages get a

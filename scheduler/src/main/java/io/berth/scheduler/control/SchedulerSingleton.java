@@ -57,7 +57,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -86,9 +85,12 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * from their next heartbeat's answer and register again with every allocation they hold, each with the placement
  * facts this singleton gave it ({@link io.berth.protocol.cluster.AllocationPlacement}: index, canary, deployment,
  * previous allocation, reschedule times), from which the new one restores its view and the deployment in progress
- * (no deployment is persisted: its version is in the job store, its progress on the agents). Evaluations wait
- * {@link SchedulerSettings#failoverGrace} (or until every agent member has registered and every job's allocations
- * are accounted for) so that nothing running is placed twice.
+ * (no deployment is persisted: its version is in the job store, its progress on the agents). So that nothing
+ * running is placed twice, evaluations wait until every node the previous singletons held ready has registered
+ * again ({@link KnownNodes}, kept durably beside the jobs) and every agent cluster member has registered a node, for
+ * at most {@link SchedulerSettings#failoverGrace} or, if longer, the heartbeat TTL of the known nodes (a node that
+ * does not heartbeat within its TTL is down anyway); known nodes that did not come back by then are down and leave
+ * the set.
  *
  * <p>Health: an allocation of a group with an update strategy counts healthy once it has been RUNNING for the
  * strategy's min_healthy_time, unhealthy when its checks fail, it fails, or its healthy_deadline passes first. A
@@ -172,6 +174,9 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private final Set<String> deploymentsToCheck = new LinkedHashSet<>();
     private final Map<Address, Instant> unreachableSince = new HashMap<>();
     private final ActorRef<JobStore.RegisterReply> storeReplies;
+    private final KnownNodes knownNodes;
+    /** The nodes held ready when this singleton started, which it waits for; null until read. */
+    private Set<String> awaited;
     private final Address selfAddress;
     private final Instant startedAt;
     private Instant recoveryUntil;
@@ -210,9 +215,11 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new),
                 ClusterEvent.ReachabilityEvent.class));
         jobStore.tell(new JobStore.Subscribe(ctx.messageAdapter(JobStore.JobsChanged.class, JobsUpdated::new)));
+        this.knownNodes = new KnownNodes(ctx);
+        knownNodes.load();
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
-        ctx.getLog().info("scheduler singleton started on {}; evaluations wait up to {} for agents to register",
-                selfAddress, settings.failoverGrace());
+        ctx.getLog().info("scheduler singleton started on {}; evaluations wait for the known nodes to register, at "
+                + "least up to {}", selfAddress, settings.failoverGrace());
     }
 
     @Override
@@ -227,6 +234,11 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 .onMessage(MemberChanged.class, this::onMemberChanged)
                 .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
                 .onMessage(StoreAnswered.class, this::onStoreAnswered)
+                .onMessage(KnownNodes.Loaded.class, this::onKnownNodesLoaded)
+                .onMessage(KnownNodes.Saved.class, saved -> {
+                    knownNodes.onSaved(saved);
+                    return this;
+                })
                 .onMessage(SchedulerApi.GetNodes.class, this::onGetNodes)
                 .onMessage(SchedulerApi.GetNode.class, this::onGetNode)
                 .onMessage(SchedulerApi.DrainNode.class, this::onDrainNode)
@@ -267,6 +279,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         n.registeredAt = now;
         n.lastHeartbeat = now;
         view.setStatus(n, Node.Status.READY);
+        knownNodes.ready(name);
         if (factsChanged) {
             view.nodesChanged();
         }
@@ -402,6 +415,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             return;
         }
         view.setStatus(n, Node.Status.DOWN);
+        knownNodes.gone(n.name);
         getContext().getLog().info("node {} is down: {}", n.name, why);
         publish("Node", "NodeDown", n.name, Map.of("reason", why));
         for (String job : jobsOn(n, false)) {
@@ -695,22 +709,51 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         return recoveryUntil != null;
     }
 
-    /** Evaluations run once the jobs are loaded and the agents had their chance to register again. */
+    /**
+     * Evaluations run once the jobs and the known nodes are loaded and the nodes had their chance to register again.
+     */
     private boolean ready() {
-        if (recovering() && !now().isBefore(recoveryUntil)) {
-            endRecovery("failover grace over");
+        if (recovering() && awaited != null && !now().isBefore(recoveryUntil)) {
+            endRecovery("the wait for nodes to register is over");
         }
         return jobsLoaded && !recovering();
     }
 
     /**
-     * Ends the failover grace early once every agent member of the cluster has registered a node and every job's
-     * groups have their count of live allocations among those reported (a hollow JVM or a real one may hold
-     * thousands of nodes, which register one by one as their heartbeats learn of the new singleton).
+     * The nodes held ready before this singleton started are known: it waits for them (as long as their heartbeat
+     * TTL, when that is longer than the failover grace: a node is not down before it) before it evaluates.
+     */
+    private Behavior<SchedulerCommand> onKnownNodesLoaded(KnownNodes.Loaded loaded) {
+        Set<String> known = knownNodes.onLoaded(loaded);
+        if (known == null) {
+            return this;
+        }
+        awaited = known;
+        if (recovering() && !known.isEmpty()) {
+            Instant byTtl = startedAt.plus(settings.heartbeatTtl(known.size()));
+            recoveryUntil = byTtl.isAfter(recoveryUntil) ? byTtl : recoveryUntil;
+        }
+        getContext().getLog().info("{} nodes were ready before this singleton started; it waits for them until {}",
+                known.size(), recoveryUntil);
+        checkRecovered();
+        scheduleProcessing();
+        return this;
+    }
+
+    /**
+     * Ends the wait early once every known node and every agent member of the cluster has registered (a hollow JVM or
+     * a real one may hold thousands of nodes, which register one by one as their heartbeats learn of the new
+     * singleton). Every allocation a node holds comes with its registration, so by then nothing running is unheard
+     * of, save on nodes that were down (whose allocations were placed elsewhere already).
      */
     private void checkRecovered() {
-        if (!jobsLoaded) {
+        if (!jobsLoaded || awaited == null) {
             return;
+        }
+        for (String name : awaited) {
+            if (!view.nodes.containsKey(name)) {
+                return;
+            }
         }
         Set<Address> registered = new HashSet<>();
         for (NodeEntry n : view.nodes.values()) {
@@ -723,26 +766,21 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 return;
             }
         }
-        Map<String, Integer> live = new HashMap<>();
-        for (AllocEntry a : view.allocations.values()) {
-            if (a.live()) {
-                live.merge(a.jobId + '\0' + a.group, 1, Integer::sum);
-            }
-        }
-        for (JobEntry j : view.jobs.values()) {
-            if (j.wanted() && j.lastSpec.type() != JobType.SYSTEM) {
-                for (TaskGroup g : j.lastSpec.groups()) {
-                    if (live.getOrDefault(j.id + '\0' + g.name(), 0) < g.count()) {
-                        return;
-                    }
-                }
-            }
-        }
-        endRecovery("every agent member registered and every job's allocations are accounted for");
+        endRecovery("every known node and agent member registered");
     }
 
+    /** Known nodes still missing are down: they leave the set, and their allocations are placed elsewhere. */
     private void endRecovery(String why) {
         recoveryUntil = null;
+        for (String name : awaited) {
+            if (!view.nodes.containsKey(name)) {
+                knownNodes.gone(name);
+                getContext().getLog().warn("node {} was ready before this singleton started and did not register "
+                        + "again in time: down", name);
+                publish("Node", "NodeDown", name, Map.of("reason", "it did not register again with the new "
+                        + "scheduler singleton in time"));
+            }
+        }
         getContext().getLog().info("scheduler singleton evaluates from now on ({}): {} nodes, {} allocations", why,
                 view.nodes.size(), view.allocations.size());
     }
@@ -1114,6 +1152,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         }
         if (!now.isBefore(nextSweep)) {
             nextSweep = now.plusSeconds(1);
+            knownNodes.flush();
             for (NodeEntry n : List.copyOf(view.nodes.values())) {
                 if (n.status == Node.Status.READY && n.expiresAt != null && n.expiresAt.isBefore(now)) {
                     markDown(n, "no heartbeat since " + n.lastHeartbeat);

@@ -56,13 +56,17 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     /** What the agent holds: allocation id -> state. */
     record Holdings(ActorRef<Map<String, AllocationState>> replyTo) implements AgentCommand {}
 
+    /** Every allocation the agent holds, as its store would keep them for its next start ({@link #restarted}). */
+    record Export(ActorRef<List<Alloc>> replyTo) implements AgentCommand {}
+
+    /** An allocation the agent holds: what it was assigned, and its state now. */
+    record Alloc(AssignAllocation assign, AllocationState state, Integer exitCode) {}
+
     private enum Tick implements AgentCommand { INSTANCE }
 
     private record Registered(NodeRegistered reply) implements AgentCommand {}
 
     private record Acked(HeartbeatAck ack) implements AgentCommand {}
-
-    private record Alloc(AssignAllocation assign, AllocationState state, Integer exitCode) {}
 
     private final NodeInfo info;
     private final List<String> images;
@@ -77,7 +81,16 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     /** An agent whose store holds {@code images} (names and digests, as {@link NodeStatus#images()}). */
     static Behavior<AgentCommand> create(NodeInfo info, List<String> images, ActorRef<SchedulerCommand> scheduler) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FakeAgent(ctx, timers, info, images,
-                scheduler)));
+                List.of(), scheduler)));
+    }
+
+    /**
+     * An agent started again on a node that holds {@code held} (exported from the agent before it stopped): it
+     * registers with them, as a real agent reports the allocations it re-adopted.
+     */
+    static Behavior<AgentCommand> restarted(NodeInfo info, List<Alloc> held, ActorRef<SchedulerCommand> scheduler) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new FakeAgent(ctx, timers, info, List.of(),
+                held, scheduler)));
     }
 
     static NodeInfo node(String name, int cpuMhz, long memoryMb, Map<String, String> labels) {
@@ -85,11 +98,12 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private FakeAgent(ActorContext<AgentCommand> ctx, TimerScheduler<AgentCommand> timers, NodeInfo info,
-                      List<String> images, ActorRef<SchedulerCommand> scheduler) {
+                      List<String> images, List<Alloc> held, ActorRef<SchedulerCommand> scheduler) {
         super(ctx);
         this.info = info;
         this.images = List.copyOf(images);
         this.scheduler = scheduler;
+        held.forEach(a -> allocations.put(a.assign().allocationId(), a));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(50));
         register();
     }
@@ -104,6 +118,10 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
                 .onMessage(StopAllocation.class, this::onStop)
                 .onMessage(Silence.class, this::onSilence)
                 .onMessage(Holdings.class, this::onHoldings)
+                .onMessage(Export.class, e -> {
+                    e.replyTo().tell(List.copyOf(allocations.values()));
+                    return this;
+                })
                 .onMessage(Fail.class, this::onFail)
                 .onMessage(Received.class, r -> {
                     r.replyTo().tell(List.copyOf(received));

@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -32,6 +34,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.ORSet;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -63,6 +69,7 @@ final class SchedulerCluster implements AutoCloseable {
             """);
 
     private final Path root;
+    private final Config config;
     private final List<Integer> ports = new ArrayList<>();
     final List<ActorSystem<Void>> systems = new ArrayList<>();
     final List<ActorTestKit> kits = new ArrayList<>();
@@ -77,22 +84,35 @@ final class SchedulerCluster implements AutoCloseable {
     /** With {@code overrides} over {@link #TEST_CONFIG}. */
     SchedulerCluster(Path root, int count, Config overrides) {
         this.root = root;
+        this.config = overrides.withFallback(TEST_CONFIG);
         for (int i = 0; i < count; i++) {
             ports.add(freePort());
+            systems.add(null);
+            kits.add(null);
+            stores.add(null);
+            schedulers.add(null);
         }
         for (int i = 0; i < count; i++) {
-            List<String> seeds = count == 1 ? List.of() : List.of("127.0.0.1:" + ports.get(0));
-            ClusterSettings s = new ClusterSettings("node" + i, "127.0.0.1", ports.get(i),
-                    EnumSet.allOf(ClusterSettings.Role.class), seeds, root.resolve("node" + i), false);
-            ActorSystem<Void> system = BerthCluster.start(s, Behaviors.empty(),
-                    overrides.withFallback(TEST_CONFIG));
-            systems.add(system);
-            ActorTestKit kit = ActorTestKit.create(system);
-            kits.add(kit);
-            ActorRef<JobStore.Command> store = kit.spawn(JobStore.create(), "jobs");
-            stores.add(store);
-            schedulers.add(SchedulerSingleton.init(system, store));
+            start(i);
         }
+        awaitUp(count);
+    }
+
+    /** Starts node {@code i} (again, after {@link #crash}) on its port and data directory. */
+    private void start(int i) {
+        List<String> seeds = ports.size() == 1 ? List.of() : List.of("127.0.0.1:" + ports.get(0));
+        ClusterSettings s = new ClusterSettings("node" + i, "127.0.0.1", ports.get(i),
+                EnumSet.allOf(ClusterSettings.Role.class), seeds, root.resolve("node" + i), false);
+        ActorSystem<Void> system = BerthCluster.start(s, Behaviors.empty(), config);
+        systems.set(i, system);
+        ActorTestKit kit = ActorTestKit.create(system);
+        kits.set(i, kit);
+        ActorRef<JobStore.Command> store = kit.spawn(JobStore.create(), "jobs");
+        stores.set(i, store);
+        schedulers.set(i, SchedulerSingleton.init(system, store));
+    }
+
+    private void awaitUp(int count) {
         await().atMost(Duration.ofSeconds(30)).until(() -> systems.stream().allMatch(sys -> {
             int up = 0;
             for (Member m : Cluster.get(sys).state().getMembers()) {
@@ -100,6 +120,22 @@ final class SchedulerCluster implements AutoCloseable {
             }
             return up == count;
         }));
+    }
+
+    /**
+     * Stops every node (crashes them: the agents on them stop with them) and starts them again on their ports and
+     * data directories, as after a power cut: the job store and what else is durable is all they keep.
+     */
+    void restartAll() {
+        for (int i = 0; i < systems.size(); i++) {
+            if (systems.get(i) != null) {
+                crash(i);
+            }
+        }
+        for (int i = 0; i < systems.size(); i++) {
+            start(i);
+        }
+        awaitUp(systems.size());
     }
 
     /** Starts a fake agent on node {@code i}'s system, registering through that node's proxy. */
@@ -111,6 +147,38 @@ final class SchedulerCluster implements AutoCloseable {
     ActorRef<AgentCommand> agent(int i, NodeInfo info, List<String> images) {
         return kits.get(i).spawn(FakeAgent.create(info, images, schedulers.get(i)),
                 "agent-" + info.name() + "-" + (++agents));
+    }
+
+    /** Starts a fake agent on node {@code i}'s system that holds {@code held}, as an agent started again does. */
+    ActorRef<AgentCommand> restartedAgent(int i, NodeInfo info, List<FakeAgent.Alloc> held) {
+        return kits.get(i).spawn(FakeAgent.restarted(info, held, schedulers.get(i)),
+                "agent-" + info.name() + "-" + (++agents));
+    }
+
+    /** What {@code agent} (on node {@code node}'s system) holds, to start it again with. */
+    List<FakeAgent.Alloc> export(int node, ActorRef<AgentCommand> agent) {
+        @SuppressWarnings("unchecked")
+        TestProbe<List<FakeAgent.Alloc>> probe = (TestProbe<List<FakeAgent.Alloc>>) (TestProbe<?>)
+                kits.get(node).createTestProbe(List.class);
+        agent.tell(new FakeAgent.Export(probe.ref()));
+        return probe.receiveMessage(Duration.ofSeconds(5));
+    }
+
+    /** The names in node {@code i}'s copy of the known nodes ({@link KnownNodes}), read from its replicator. */
+    Set<String> knownNodes(int i) {
+        Set<String> names = new TreeSet<>();
+        for (Key<ORSet<String>> key : KnownNodes.KEYS) {
+            @SuppressWarnings("unchecked")
+            TestProbe<Replicator.GetResponse<ORSet<String>>> probe =
+                    (TestProbe<Replicator.GetResponse<ORSet<String>>>) (TestProbe<?>) kits.get(i)
+                            .createTestProbe(Replicator.GetResponse.class);
+            DistributedData.get(systems.get(i)).replicator().tell(new Replicator.Get<>(key, Replicator.readLocal(),
+                    probe.ref()));
+            if (probe.receiveMessage(Duration.ofSeconds(5)) instanceof Replicator.GetSuccess<ORSet<String>> found) {
+                names.addAll(found.dataValue().getElements());
+            }
+        }
+        return names;
     }
 
     ActorRef<AgentCommand> agent(String name) {

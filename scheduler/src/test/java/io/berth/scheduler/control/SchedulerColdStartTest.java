@@ -1,0 +1,144 @@
+package io.berth.scheduler.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.berth.protocol.cluster.AgentCommand;
+import io.berth.protocol.cluster.NodeInfo;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A new scheduler singleton after every node stopped and started again (a one-node cluster with both roles, as
+ * `berth dev`, whose actor system is crashed and started on its data directory): it knows which nodes were ready
+ * from the durable set beside the jobs, and waits for them before it places anything.
+ */
+class SchedulerColdStartTest {
+    /**
+     * A failover grace of 1 s (the wait, stretched to 1.5 heartbeat intervals, ended after 1.5 s before the nodes
+     * were kept) against a heartbeat TTL of 10 s: 1 s intervals, 10 missed.
+     */
+    private static final Config COLD_START = ConfigFactory.parseString("""
+            berth.scheduler.failover-grace = 1s
+            berth.scheduler.min-heartbeat-interval = 1s
+            berth.scheduler.missed-heartbeats = 10
+            """);
+    private static final Duration TTL = Duration.ofSeconds(10);
+    /** When the late node comes back after the new singleton: past the grace, within the TTL. */
+    private static final Duration LATE = Duration.ofSeconds(5);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void afterAFullRestartNothingIsPlacedAgainThoughANodeComesBackSecondsLater() throws InterruptedException {
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 1, COLD_START)) {
+            Fleet fleet = new Fleet(cluster);
+            Set<String> before = ids(cluster.running("web"));
+            String late = cluster.running("web").get(0).node();
+
+            cluster.restartAll();
+            Map<String, ActorRef<AgentCommand>> restarted = fleet.restartExcept(late);
+            Thread.sleep(LATE.toMillis());
+            restarted.put(late, fleet.restart(late));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> ids(cluster.running("web")).equals(before));
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> ids(cluster.live("web")).equals(before));
+            SchedulerApi.SchedulerStatus after = cluster.ask(SchedulerApi.SchedulerStatus.class,
+                    SchedulerApi.GetStatus::new);
+            assertThat(after.placementsTotal()).as("placements by the new singleton").isZero();
+            assertThat(after.stopsTotal()).as("stops by the new singleton").isZero();
+            restarted.forEach((node, agent) -> assertThat(cluster.received(0, agent))
+                    .as("what agent %s was told after the restart", node).isEmpty());
+            assertThat(byNode(cluster.running("web"))).isEqualTo(fleet.placed);
+        }
+    }
+
+    @Test
+    void aKnownNodeThatDoesNotComeBackIsDownAfterItsTtlAndLeavesTheSet() {
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 1, COLD_START)) {
+            Fleet fleet = new Fleet(cluster);
+            String gone = cluster.running("web").get(0).node();
+
+            cluster.restartAll();
+            fleet.restartExcept(gone);
+
+            await().atMost(Duration.ofSeconds(40)).until(() -> cluster.running("web").size() == 4
+                    && cluster.running("web").stream().noneMatch(a -> a.node().equals(gone)));
+            Instant startedAt = cluster.ask(SchedulerApi.SchedulerStatus.class, SchedulerApi.GetStatus::new)
+                    .leaderSince();
+            long held = fleet.placed.values().stream().filter(gone::equals).count();
+            assertThat(cluster.running("web")).filteredOn(a -> !fleet.placed.containsKey(a.id())).hasSize((int) held)
+                    .allSatisfy(a -> assertThat(a.createdAt()).as("placed again once the TTL was over")
+                            .isAfterOrEqualTo(startedAt.plus(TTL)));
+            Set<String> left = new TreeSet<>(fleet.agents.keySet());
+            left.remove(gone);
+            await().atMost(Duration.ofSeconds(10)).until(() -> cluster.knownNodes(0).equals(left));
+        }
+    }
+
+    /**
+     * Three agents of room for two instances each, and a service of four: whichever node comes back late, the
+     * others have room for what it holds. Waits until the set of known nodes holds the three on disk.
+     */
+    private static final class Fleet {
+        final SchedulerCluster cluster;
+        final Map<String, NodeInfo> infos = new TreeMap<>();
+        final Map<String, ActorRef<AgentCommand>> agents = new TreeMap<>();
+        final Map<String, List<FakeAgent.Alloc>> held = new TreeMap<>();
+        /** Allocation id -> node, before the restart. */
+        final Map<String, String> placed;
+
+        Fleet(SchedulerCluster cluster) {
+            this.cluster = cluster;
+            for (String name : List.of("a", "b", "c")) {
+                NodeInfo info = FakeAgent.node(name, 250, 8192, Map.of());
+                infos.put(name, info);
+                agents.put(name, cluster.agent(0, info));
+            }
+            cluster.register(SchedulerCluster.service("web", 4, "", ""));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 4);
+            placed = byNode(cluster.running("web"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> cluster.knownNodes(0).equals(agents.keySet()));
+            agents.forEach((name, agent) -> held.put(name, cluster.export(0, agent)));
+        }
+
+        /** Starts every agent again but {@code late}, with what each held. */
+        Map<String, ActorRef<AgentCommand>> restartExcept(String late) {
+            Map<String, ActorRef<AgentCommand>> restarted = new LinkedHashMap<>();
+            for (String name : infos.keySet()) {
+                if (!name.equals(late)) {
+                    restarted.put(name, restart(name));
+                }
+            }
+            return restarted;
+        }
+
+        ActorRef<AgentCommand> restart(String name) {
+            return cluster.restartedAgent(0, infos.get(name), held.get(name));
+        }
+    }
+
+    private static Map<String, String> byNode(List<SchedulerApi.AllocationView> allocations) {
+        return allocations.stream().collect(Collectors.toMap(SchedulerApi.AllocationView::id,
+                SchedulerApi.AllocationView::node, (x, y) -> x, TreeMap::new));
+    }
+
+    private static Set<String> ids(List<SchedulerApi.AllocationView> allocations) {
+        return allocations.stream().map(SchedulerApi.AllocationView::id).collect(Collectors.toSet());
+    }
+}
