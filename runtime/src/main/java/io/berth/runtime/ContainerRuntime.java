@@ -12,7 +12,6 @@ import io.berth.runtime.linux.InitPlan;
 import io.berth.runtime.linux.InitSpawner;
 import io.berth.runtime.linux.Linux;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -122,6 +121,8 @@ public final class ContainerRuntime implements AutoCloseable {
     });
     /** Exit futures of the containers this instance created, until they are deleted. */
     private final Map<String, CompletableFuture<ExitStatus>> exits = new ConcurrentHashMap<>();
+    /** The cgroups of the containers this instance created, until they are deleted (open would look them up). */
+    private final Map<String, ContainerCgroup> cgroupsMade = new ConcurrentHashMap<>();
 
     private ContainerRuntime(Path root) {
         this.root = root;
@@ -253,8 +254,6 @@ public final class ContainerRuntime implements AutoCloseable {
             Path fifo = dir.resolve(FIFO);
             linux.mkfifo(fifo, 0622);
             setMode(fifo, "rw--w--w-");  // mkfifo applied our umask; a non-root container user must open it
-            RuntimeSpec.Linux l = spec.linux();
-            cgroup = cgroups.create(l == null ? null : l.cgroupsPath(), id, Plans.resources(spec));
 
             int preserve = options.preserveFds();
             // before the stdio, whose write-only open of a FIFO would wait for a reader
@@ -290,23 +289,42 @@ public final class ContainerRuntime implements AutoCloseable {
             }
 
             int last = map.length - 1;
-            // The init reads its plan first thing, so the plan is in the pipe before the spawn, unless a hook the init
-            // runs needs the state document (it holds the pid) or the plan would not fit the pipe's buffer.
             Path rootMount = rootMount(dir, spec, rootfs);
-            byte[] early = Plans.initRunsHooks(spec) ? null : initPlan(rootMount, first, own, reaperFds, null);
-            if (early != null && early.length <= PIPE_BUFFER) {
-                linux.writeAll(plan[1], early);
-            } else {
-                early = null;
-            }
-            // On v1 the init is born in its cgroup (the spawn thread moves itself in and out, which costs no RCU
-            // grace period); on v2 it joins right after, while it mounts.
-            boolean bornInCgroup = cgroup.version() == CgroupVersion.V1;
-            ContainerCgroup cg = cgroup;
-            pid = InitSpawner.get().spawn(Plans.threadUnshareFlags(spec), Plans.pidNamespacePath(spec),
-                    bornInCgroup ? cg::enterThread : null, map,
+            // The spawn thread makes the namespaces while this thread creates the cgroup. On v1 the init is born in
+            // its cgroup (the spawn thread waits for it, then moves itself in and out, which costs no RCU grace
+            // period); on v2 it joins right after, while it mounts.
+            boolean bornInCgroup = cgroups.version() == CgroupVersion.V1;
+            CompletableFuture<ContainerCgroup> made = new CompletableFuture<>();
+            CompletableFuture<Integer> spawned = InitSpawner.get().spawnAsync(Plans.threadUnshareFlags(spec),
+                    Plans.pidNamespacePath(spec), bornInCgroup ? () -> made.join().enterThread() : null, map,
                     List.of(Integer.toString(first), Integer.toString(first + 1), Integer.toString(first),
                             Integer.toString(last)));
+            byte[] early;
+            try {
+                RuntimeSpec.Linux l = spec.linux();
+                cgroup = cgroups.create(l == null ? null : l.cgroupsPath(), id, Plans.resources(spec));
+                made.complete(cgroup);
+                // The init reads its plan first thing, so the plan goes into the pipe while it is being spawned,
+                // unless a hook the init runs needs the state document (it holds the pid) or the plan would not fit
+                // the pipe's buffer.
+                early = Plans.initRunsHooks(spec) ? null : initPlan(rootMount, first, own, reaperFds, null);
+                if (early != null && early.length <= PIPE_BUFFER) {
+                    linux.writeAll(plan[1], early);
+                } else {
+                    early = null;
+                }
+            } catch (RuntimeException | Error e) {
+                made.completeExceptionally(e);
+                try {  // the fds stay open until the spawn thread is done with them; an init it made is killed
+                    pid = InitSpawner.join(spawned);
+                    exit = reaper.watch(pid, linux.pidfdOpen(pid), null, () -> false);
+                } catch (RuntimeException | Error spawnFailure) {
+                    // it failed because the cgroup did, or on its own: the first failure is the one to report
+                }
+                throw e;
+            }
+            pid = InitSpawner.join(spawned);
+            ContainerCgroup cg = cgroup;
             int pidfd = linux.pidfdOpen(pid);
             exit = reaper.watch(pid, pidfd, reaperFds.isEmpty() ? null : dir.resolve(ExitFile.NAME),
                     () -> cg.oomKillCount() > 0);
@@ -370,6 +388,7 @@ public final class ContainerRuntime implements AutoCloseable {
             }
             closeAll();
             exits.put(id, exit);
+            cgroupsMade.put(id, cgroup);
             if ((Plans.threadUnshareFlags(spec) & Linux.CLONE_NEWNS) != 0) {
                 holdMountNamespace(pid, exit);
             }
@@ -586,10 +605,9 @@ public final class ContainerRuntime implements AutoCloseable {
             } finally {
                 linux.closeQuietly(fd);
             }
-            try {
-                Files.deleteIfExists(fifo);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            int unlinked = linux.unlink(fifo);
+            if (unlinked != 0 && unlinked != Linux.ENOENT) {
+                throw new ContainerRuntimeException("cannot remove " + fifo + ": " + linux.strerror(unlinked));
             }
             JavaHooks.runWarning("poststart", poststart, toState(s, ContainerStatus.RUNNING));
         }
@@ -686,7 +704,8 @@ public final class ContainerRuntime implements AutoCloseable {
             if (status != ContainerStatus.STOPPED && !force) {
                 throw new ContainerStateException(id, "delete", status, "stop it first or delete with force");
             }
-            ContainerCgroup cgroup = cgroups.open(s.cgroupsPath(), id);
+            ContainerCgroup made = cgroupsMade.get(id);
+            ContainerCgroup cgroup = made != null ? made : cgroups.open(s.cgroupsPath(), id);
             if (status != ContainerStatus.STOPPED && s.pid() > 0) {
                 signalInit(s, 9);
                 cgroup.killAll(9);
@@ -697,9 +716,12 @@ public final class ContainerRuntime implements AutoCloseable {
                 JavaHooks.runWarning("poststop", spec.hooks().poststop(), toState(s, ContainerStatus.STOPPED));
             }
             cgroup.destroy();
-            unmountRoot(dir);
+            if (spec == null || Plans.hostMountNamespace(spec)) {
+                unmountRoot(dir);
+            }
             deleteDir(dir);
             exits.remove(id);
+            cgroupsMade.remove(id);
             known.remove(id);
             locks.remove(id);
         }
@@ -1038,7 +1060,13 @@ public final class ContainerRuntime implements AutoCloseable {
         linux.detachMount(dir.resolve(ROOT_MOUNT));
     }
 
-    private static void deleteDir(Path dir) {
+    private void deleteDir(Path dir) {
+        // Usually state.json is all there is (start removed the FIFO): two system calls instead of a listing.
+        linux.unlink(dir.resolve(STATE));
+        int removed = linux.rmdir(dir);
+        if (removed == 0 || removed == Linux.ENOENT) {
+            return;
+        }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 Files.deleteIfExists(p);

@@ -1,8 +1,7 @@
 package io.berth.runtime;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.berth.runtime.linux.Linux;
+import java.nio.charset.StandardCharsets;
 
 /** Reads /proc/&lt;pid&gt;/stat: whether a process lives and when it started. */
 final class Procs {
@@ -25,12 +24,12 @@ final class Procs {
         if (pid <= 0) {
             return null;
         }
-        String stat;
-        try {
-            stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        } catch (IOException e) {
+        // libc rather than java.nio: this runs several times per container (create, start, delete, state).
+        byte[] bytes = Linux.get().readSmall("/proc/" + pid + "/stat", 4096);
+        if (bytes == null) {
             return null;
         }
+        String stat = new String(bytes, StandardCharsets.US_ASCII);
         int close = stat.lastIndexOf(')');  // the command name may contain spaces and parentheses
         return stat.substring(close + 2).split(" ");
     }

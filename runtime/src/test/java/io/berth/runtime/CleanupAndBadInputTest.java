@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.protocol.oci.runtime.InvalidSpecException;
+import io.berth.runtime.cgroup.CgroupException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -90,6 +91,20 @@ class CleanupAndBadInputTest extends RuntimeTestSupport {
         assertThatThrownBy(() -> runtime.create(CreateOptions.of(id, b, Stdio.discard())))
                 .isInstanceOf(ContainerRuntimeException.class).hasMessageContaining("$.linux.uidMappings");
         assertNothingLeft(id, b);
+    }
+
+    @Test
+    void aLimitTheKernelRefusesLeavesNothing() {
+        // The spawn thread makes the namespaces while the cgroup is created, and waits for it: it must give up.
+        String id = newId();
+        Path b = bundleIn(id, List.of("true"), s -> linux(s).with("resources").putObject("cpu").put("cpus", "1000-1001"));
+        assertThatThrownBy(() -> runtime.create(CreateOptions.of(id, b, Stdio.discard())))
+                .isInstanceOf(CgroupException.class).hasMessageContaining("linux.resources.cpu.cpus");
+        assertNothingLeft(id, b);
+        assertThat(Path.of("/sys/fs/cgroup/cpuset/berth-test", id)).doesNotExist();
+        String next = newId();
+        runtime.create(CreateOptions.of(next, bundle("true"), Stdio.discard()));  // the spawner still works
+        runtime.delete(next, true);
     }
 
     @Test

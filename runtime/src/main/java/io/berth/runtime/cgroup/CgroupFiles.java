@@ -1,5 +1,6 @@
 package io.berth.runtime.cgroup;
 
+import io.berth.runtime.linux.Linux;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -207,6 +208,10 @@ final class CgroupFiles {
      * directory and no waiting. False, with what could be removed removed, when one is busy.
      */
     static boolean removeTreeIfEmpty(Path dir) {
+        int removed = Linux.get().rmdir(dir);  // usually no cgroup below, and no process in it: one system call
+        if (removed == 0 || removed == Linux.ENOENT) {
+            return true;
+        }
         List<Path> tree = treeTopDown(dir);
         for (int i = tree.size() - 1; i >= 0; i--) {
             try {

@@ -123,6 +123,16 @@ public final class InitSpawner {
      */
     public int spawn(int unshareFlags, String pidNamespace, Supplier<Runnable> enterCgroup, int[] fds,
             List<String> args) {
+        return join(spawnAsync(unshareFlags, pidNamespace, enterCgroup, fds, args));
+    }
+
+    /**
+     * {@link #spawn} without waiting: the caller goes on with other work (creating the cgroup) while the spawn
+     * thread makes the namespaces. {@code enterCgroup} may block until that work is done; the fds must stay open
+     * until the future completes. The future fails as {@link #spawn} throws, with anything enterCgroup threw.
+     */
+    public CompletableFuture<Integer> spawnAsync(int unshareFlags, String pidNamespace, Supplier<Runnable> enterCgroup,
+            int[] fds, List<String> args) {
         boolean ahead = prepareAhead;
         if (ahead) {
             for (ReadyNamespaces r : readyNamespaces) {
@@ -144,9 +154,14 @@ public final class InitSpawner {
             thread.setDaemon(true);
             thread.start();
         }
-        // No join: the thread's exit (dropping its namespaces) takes milliseconds nobody needs to wait for.
+        // No join of the thread: its exit (dropping its namespaces) takes milliseconds nobody needs to wait for.
+        return pid;
+    }
+
+    /** The pid a {@link #spawnAsync} future holds, or what made it fail, thrown as it was. */
+    public static int join(CompletableFuture<Integer> spawned) {
         try {
-            return pid.join();
+            return spawned.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException) {
                 throw (RuntimeException) e.getCause();

@@ -17,6 +17,10 @@ public interface LibC {
 
     int umount2(String target, int flags);
 
+    int rmdir(String path);
+
+    int unlink(String path);
+
     int memfd_create(String name, int flags);
 
     int fcntl(int fd, int cmd, int arg);

@@ -41,6 +41,7 @@ public final class Linux {
     public static final int ECHILD = 10;
     public static final int ENOENT = 2;
     public static final int EINVAL = 22;
+    public static final int ENOTEMPTY = 39;
     private static final int MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
 
     static final int F_DUPFD_CLOEXEC = 1030;
@@ -126,6 +127,39 @@ public final class Linux {
             throw error("umount2(" + path + ", MNT_DETACH)");
         }
         return true;
+    }
+
+    /** rmdir(2): 0 when the directory was removed, else the errno (ENOENT: there was none; EBUSY, ENOTEMPTY, ...). */
+    public int rmdir(Path dir) {
+        return libc.rmdir(dir.toString()) < 0 ? errno() : 0;
+    }
+
+    /** unlink(2): 0 when the file was removed, else the errno (ENOENT: there was none). */
+    public int unlink(Path file) {
+        return libc.unlink(file.toString()) < 0 ? errno() : 0;
+    }
+
+    /**
+     * A small file read with one read(2) of up to max bytes, such as /proc/&lt;pid&gt;/stat (whose content the kernel
+     * makes at that read); null when it cannot be opened or read, e.g. because the process is gone.
+     */
+    public byte[] readSmall(String path, int max) {
+        int fd = libc.open(path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0) {
+            return null;
+        }
+        try {
+            return read(fd, max);
+        } catch (SyscallException e) {
+            return null;
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    /** The text of errno {@code e}. */
+    public String strerror(int e) {
+        return libc.strerror(e);
     }
 
     /** A close-on-exec pipe: [read end, write end]. */
