@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,22 @@ public final class JobSpecs {
     private static final ObjectMapper YAML = configure(YAMLMapper.builder()).build();
     private static final PropertyNamingStrategies.NamingBase NAMING =
             (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
+
+    /**
+     * The spec fields of each record, by name, with their types: found by reflection once per class, not for every
+     * spec read (the reflection cost more than the rest of reading a spec).
+     */
+    private static final ClassValue<Map<String, Type>> FIELDS = new ClassValue<>() {
+        @Override
+        protected Map<String, Type> computeValue(Class<?> c) {
+            Map<String, Type> fields = new LinkedHashMap<>();
+            for (RecordComponent rc : c.getRecordComponents()) {
+                JsonProperty named = rc.getAccessor().getAnnotation(JsonProperty.class);
+                fields.put(named != null ? named.value() : NAMING.translate(rc.getName()), rc.getGenericType());
+            }
+            return Collections.unmodifiableMap(fields);
+        }
+    };
 
     private JobSpecs() {}
 
@@ -144,11 +161,7 @@ public final class JobSpecs {
         if (!(type instanceof Class<?> c) || !c.isRecord() || !node.isObject()) {
             return; // scalars, maps and type mismatches: binding reports the latter
         }
-        Map<String, Type> fields = new LinkedHashMap<>();
-        for (RecordComponent rc : c.getRecordComponents()) {
-            JsonProperty named = rc.getAccessor().getAnnotation(JsonProperty.class);
-            fields.put(named != null ? named.value() : NAMING.translate(rc.getName()), rc.getGenericType());
-        }
+        Map<String, Type> fields = FIELDS.get(c);
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             String fieldAt = at.isEmpty() ? field.getKey() : at + "." + field.getKey();

@@ -44,10 +44,6 @@ final class Router {
             Objects.requireNonNull(access, "access");
             Objects.requireNonNull(handler, "handler");
         }
-
-        List<String> segments() {
-            return segmentsOf(template);
-        }
     }
 
     /** What a request resolved to. */
@@ -59,10 +55,19 @@ final class Router {
 
     record NotFound() implements Resolution {}
 
+    /** A route with its template split into segments once, not on every request. */
+    private record Compiled(Route route, List<String> segments) {}
+
     private final List<Route> routes;
+    private final List<Compiled> compiled;
 
     Router(List<Route> routes) {
         this.routes = List.copyOf(routes);
+        List<Compiled> compiled = new ArrayList<>(routes.size());
+        for (Route route : this.routes) {
+            compiled.add(new Compiled(route, segmentsOf(route.template())));
+        }
+        this.compiled = List.copyOf(compiled);
     }
 
     List<Route> routes() {
@@ -76,16 +81,17 @@ final class Router {
         TreeSet<String> allowed = new TreeSet<>();
         Found best = null;
         int bestLiterals = -1;
-        for (Route route : routes) {
-            Map<String, String> params = match(route.segments(), segments);
-            if (params == null) {
+        for (Compiled candidate : compiled) {
+            Route route = candidate.route();
+            if (!matches(candidate.segments(), segments)) {
                 continue;
             }
             if (!route.method().equals(method)) {
                 allowed.add(route.method().name());
                 continue;
             }
-            int literals = route.segments().size() - params.size();
+            Map<String, String> params = params(candidate.segments(), segments);
+            int literals = candidate.segments().size() - params.size();
             if (literals > bestLiterals) { // a literal segment beats a parameter
                 best = new Found(route, params);
                 bestLiterals = literals;
@@ -97,27 +103,38 @@ final class Router {
         return allowed.isEmpty() ? new NotFound() : new MethodNotAllowed(new ArrayList<>(allowed));
     }
 
-    private static Map<String, String> match(List<String> template, List<String> path) {
+    /** Whether {@code path} fits {@code template}: the same literals, a non-empty segment for each parameter. */
+    private static boolean matches(List<String> template, List<String> path) {
         if (template.size() != path.size()) {
-            return null;
+            return false;
         }
-        Map<String, String> params = new LinkedHashMap<>();
         for (int i = 0; i < template.size(); i++) {
             String t = template.get(i);
             String p = path.get(i);
-            if (t.startsWith("{") && t.endsWith("}")) {
-                if (p.isEmpty()) {
-                    return null;
-                }
-                params.put(t.substring(1, t.length() - 1), p);
-            } else if (!t.equals(p)) {
-                return null;
+            if (isParameter(t) ? p.isEmpty() : !t.equals(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The parameters of a {@code path} that {@link #matches} {@code template}, by name. */
+    private static Map<String, String> params(List<String> template, List<String> path) {
+        Map<String, String> params = new LinkedHashMap<>();
+        for (int i = 0; i < template.size(); i++) {
+            String t = template.get(i);
+            if (isParameter(t)) {
+                params.put(t.substring(1, t.length() - 1), path.get(i));
             }
         }
         return params;
     }
 
-    static List<String> segmentsOf(String template) {
+    private static boolean isParameter(String segment) {
+        return segment.startsWith("{") && segment.endsWith("}");
+    }
+
+    private static List<String> segmentsOf(String template) {
         List<String> segments = new ArrayList<>(List.of(template.split("/", -1)));
         segments.remove(0); // the empty string before the leading slash
         return segments;
