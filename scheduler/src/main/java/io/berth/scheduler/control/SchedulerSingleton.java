@@ -174,9 +174,14 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private final Set<String> deploymentsToCheck = new LinkedHashSet<>();
     private final Map<Address, Instant> unreachableSince = new HashMap<>();
     private final ActorRef<JobStore.RegisterReply> storeReplies;
-    private final KnownNodes knownNodes;
+    private final DurableSet knownNodes;
     /** The nodes held ready when this singleton started, which it waits for; null until read. */
     private Set<String> awaited;
+    private final DurableSet batchDone;
+    /** The completed batch allocations kept in {@link #batchDone}, by job, then by their encoded form. */
+    private final Map<String, Map<String, Completion>> completions = new HashMap<>();
+    /** Those a node has not registered with yet (it no longer reports them), by node. */
+    private final Map<String, List<Completion>> toRestore = new HashMap<>();
     private final Address selfAddress;
     private final Instant startedAt;
     private Instant recoveryUntil;
@@ -215,8 +220,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new),
                 ClusterEvent.ReachabilityEvent.class));
         jobStore.tell(new JobStore.Subscribe(ctx.messageAdapter(JobStore.JobsChanged.class, JobsUpdated::new)));
-        this.knownNodes = new KnownNodes(ctx);
+        this.knownNodes = new DurableSet(ctx, DurableSet.KNOWN_NODES, "known nodes");
+        this.batchDone = new DurableSet(ctx, DurableSet.BATCH_DONE, "completed batch allocations");
         knownNodes.load();
+        batchDone.load();
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
         ctx.getLog().info("scheduler singleton started on {}; evaluations wait for the known nodes to register, at "
                 + "least up to {}", selfAddress, settings.failoverGrace());
@@ -234,9 +241,9 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 .onMessage(MemberChanged.class, this::onMemberChanged)
                 .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
                 .onMessage(StoreAnswered.class, this::onStoreAnswered)
-                .onMessage(KnownNodes.Loaded.class, this::onKnownNodesLoaded)
-                .onMessage(KnownNodes.Saved.class, saved -> {
-                    knownNodes.onSaved(saved);
+                .onMessage(DurableSet.Loaded.class, this::onDurableSetLoaded)
+                .onMessage(DurableSet.Saved.class, saved -> {
+                    saved.set().onSaved(saved);
                     return this;
                 })
                 .onMessage(SchedulerApi.GetNodes.class, this::onGetNodes)
@@ -279,7 +286,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         n.registeredAt = now;
         n.lastHeartbeat = now;
         view.setStatus(n, Node.Status.READY);
-        knownNodes.ready(name);
+        knownNodes.add(name);
         if (factsChanged) {
             view.nodesChanged();
         }
@@ -304,6 +311,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 sendStop(a);
             }
         }
+        touched.addAll(restoreCompletions(n, now));
         // What the agent does not report is gone, unless it was assigned after the agent made its report (an
         // agent re-sends a registration that was not answered in time, and an assignment may overtake it).
         Instant reportedAt = r.status().at().minusSeconds(1);
@@ -415,7 +423,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             return;
         }
         view.setStatus(n, Node.Status.DOWN);
-        knownNodes.gone(n.name);
+        knownNodes.remove(n.name);
         getContext().getLog().info("node {} is down: {}", n.name, why);
         publish("Node", "NodeDown", n.name, Map.of("reason", why));
         for (String job : jobsOn(n, false)) {
@@ -543,6 +551,9 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         };
         if (!a.status.terminal()) {
             a.status = next;
+            if (next == Allocation.Status.COMPLETE && state == AllocationState.EXITED) {
+                recordCompletion(a); // batch work done, which its agent stops reporting once this singleton heard
+            }
         }
         UpdateStrategy update = updateOf(spec, a.group);
         if (state == AllocationState.RUNNING) {
@@ -638,6 +649,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             j.record = rec;
             j.lastSpec = rec.latest().job();
             j.lastVersion = rec.latest().version();
+            pruneCompletions(j);
             for (String id : j.allocations) {
                 AllocEntry a = view.allocations.get(id);
                 if (a.resources == null) {
@@ -656,12 +668,14 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             JobEntry j = view.jobs.get(id);
             if (j != null) {
                 j.record = null;
+                pruneCompletions(j);
                 cancelDeployment(j, "the job was purged", now);
                 enqueue(j, "job-deregister");
             }
         }
         if (!jobsLoaded) {
             jobsLoaded = true;
+            List.copyOf(completions.keySet()).forEach(id -> pruneCompletions(view.job(id)));
             for (JobEntry j : view.jobs.values()) {
                 enqueue(j, "failover"); // including jobs only agents still know of: they are stopped
             }
@@ -713,21 +727,37 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
      * Evaluations run once the jobs and the known nodes are loaded and the nodes had their chance to register again.
      */
     private boolean ready() {
-        if (recovering() && awaited != null && !now().isBefore(recoveryUntil)) {
+        if (recovering() && durableSetsLoaded() && !now().isBefore(recoveryUntil)) {
             endRecovery("the wait for nodes to register is over");
         }
         return jobsLoaded && !recovering();
+    }
+
+    /** Both durable sets are read: the wait for the nodes may end. */
+    private boolean durableSetsLoaded() {
+        return awaited != null && batchDone.loaded();
+    }
+
+    private Behavior<SchedulerCommand> onDurableSetLoaded(DurableSet.Loaded loaded) {
+        Set<String> all = loaded.set().onLoaded(loaded);
+        if (all == null) {
+            return this;
+        }
+        if (loaded.set() == knownNodes) {
+            knownNodesLoaded(all);
+        } else {
+            batchDoneLoaded(all);
+        }
+        checkRecovered();
+        scheduleProcessing();
+        return this;
     }
 
     /**
      * The nodes held ready before this singleton started are known: it waits for them (as long as their heartbeat
      * TTL, when that is longer than the failover grace: a node is not down before it) before it evaluates.
      */
-    private Behavior<SchedulerCommand> onKnownNodesLoaded(KnownNodes.Loaded loaded) {
-        Set<String> known = knownNodes.onLoaded(loaded);
-        if (known == null) {
-            return this;
-        }
+    private void knownNodesLoaded(Set<String> known) {
         awaited = known;
         if (recovering() && !known.isEmpty()) {
             Instant byTtl = startedAt.plus(settings.heartbeatTtl(known.size()));
@@ -735,9 +765,95 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         }
         getContext().getLog().info("{} nodes were ready before this singleton started; it waits for them until {}",
                 known.size(), recoveryUntil);
-        checkRecovered();
-        scheduleProcessing();
-        return this;
+    }
+
+    /**
+     * The batch allocations that completed before this singleton started: each is restored on its node when the node
+     * registers (at once for nodes already registered), so that its slot stays done.
+     */
+    private void batchDoneLoaded(Set<String> encoded) {
+        for (String s : encoded) {
+            Completion c = Completion.decode(s);
+            if (c == null) {
+                getContext().getLog().warn("a completed batch allocation kept as '{}' is not one: forgotten", s);
+                batchDone.remove(s);
+                continue;
+            }
+            completions.computeIfAbsent(c.jobId(), id -> new HashMap<>()).put(s, c);
+            toRestore.computeIfAbsent(c.node(), node -> new ArrayList<>()).add(c);
+        }
+        if (jobsLoaded) {
+            List.copyOf(completions.keySet()).forEach(id -> pruneCompletions(view.job(id)));
+        }
+        Instant now = now();
+        for (NodeEntry n : List.copyOf(view.nodes.values())) {
+            for (String job : restoreCompletions(n, now)) {
+                enqueue(view.job(job), "failover");
+            }
+        }
+    }
+
+    /**
+     * Puts back the completed batch allocations of node {@code n} that its agent no longer reports (it forgets an
+     * ended allocation once the scheduler heard of its end); returns their jobs.
+     */
+    private Set<String> restoreCompletions(NodeEntry n, Instant now) {
+        List<Completion> done = toRestore.remove(n.name);
+        Set<String> jobs = new LinkedHashSet<>();
+        if (done == null) {
+            return jobs;
+        }
+        for (Completion c : done) {
+            Map<String, Completion> ofJob = completions.get(c.jobId());
+            if (view.allocations.containsKey(c.allocationId()) || ofJob == null
+                    || !ofJob.containsKey(c.encoded())) {
+                continue; // reported by the agent after all, or pruned
+            }
+            JobEntry j = view.job(c.jobId());
+            Job spec = j.spec(c.jobVersion());
+            TaskGroup g = spec == null ? null : spec.group(c.group());
+            AllocEntry a = new AllocEntry(c.allocationId(), c.jobId(), c.jobVersion(), c.group(), c.index(),
+                    spec == null ? Job.DEFAULT_PRIORITY : spec.priority(), n.name,
+                    spec == null ? null : g == null ? Capacity.ZERO : resources(g), Map.of(), false, null, null, 0,
+                    List.of(), now);
+            a.state = AllocationState.EXITED;
+            a.exitCode = 0;
+            a.status = Allocation.Status.COMPLETE;
+            a.record(AllocationState.EXITED, "completed before this scheduler singleton started", now);
+            view.add(a);
+            jobs.add(c.jobId());
+        }
+        return jobs;
+    }
+
+    /** Keeps a batch allocation's completion for the singletons after this one. */
+    private void recordCompletion(AllocEntry a) {
+        Completion c = Completion.of(a);
+        String s = c.encoded();
+        completions.computeIfAbsent(a.jobId, id -> new HashMap<>()).put(s, c);
+        batchDone.add(s);
+    }
+
+    /**
+     * Forgets the completions of a job that are not of its newest version (the reconciler counts only those) or of a
+     * job that is gone from the job store.
+     */
+    private void pruneCompletions(JobEntry j) {
+        Map<String, Completion> ofJob = completions.get(j.id);
+        if (ofJob == null) {
+            return;
+        }
+        boolean purged = jobsLoaded && j.record == null;
+        ofJob.values().removeIf(c -> {
+            boolean stale = purged || (j.record != null && c.jobVersion() != j.lastVersion);
+            if (stale) {
+                batchDone.remove(c.encoded());
+            }
+            return stale;
+        });
+        if (ofJob.isEmpty()) {
+            completions.remove(j.id);
+        }
     }
 
     /**
@@ -747,7 +863,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
      * of, save on nodes that were down (whose allocations were placed elsewhere already).
      */
     private void checkRecovered() {
-        if (!jobsLoaded || awaited == null) {
+        if (!jobsLoaded || !durableSetsLoaded()) {
             return;
         }
         for (String name : awaited) {
@@ -774,7 +890,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         recoveryUntil = null;
         for (String name : awaited) {
             if (!view.nodes.containsKey(name)) {
-                knownNodes.gone(name);
+                knownNodes.remove(name);
                 getContext().getLog().warn("node {} was ready before this singleton started and did not register "
                         + "again in time: down", name);
                 publish("Node", "NodeDown", name, Map.of("reason", "it did not register again with the new "
@@ -1153,6 +1269,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         if (!now.isBefore(nextSweep)) {
             nextSweep = now.plusSeconds(1);
             knownNodes.flush();
+            batchDone.flush();
             for (NodeEntry n : List.copyOf(view.nodes.values())) {
                 if (n.status == Node.Status.READY && n.expiresAt != null && n.expiresAt.isBefore(now)) {
                     markDown(n, "no heartbeat since " + n.lastHeartbeat);

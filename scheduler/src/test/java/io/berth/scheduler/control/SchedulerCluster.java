@@ -164,10 +164,10 @@ final class SchedulerCluster implements AutoCloseable {
         return probe.receiveMessage(Duration.ofSeconds(5));
     }
 
-    /** The names in node {@code i}'s copy of the known nodes ({@link KnownNodes}), read from its replicator. */
-    Set<String> knownNodes(int i) {
+    /** Node {@code i}'s copy of the singleton's {@link DurableSet} {@code prefix}, read from its replicator. */
+    Set<String> durableSet(int i, String prefix) {
         Set<String> names = new TreeSet<>();
-        for (Key<ORSet<String>> key : KnownNodes.KEYS) {
+        for (Key<ORSet<String>> key : DurableSet.keys(prefix)) {
             @SuppressWarnings("unchecked")
             TestProbe<Replicator.GetResponse<ORSet<String>>> probe =
                     (TestProbe<Replicator.GetResponse<ORSet<String>>>) (TestProbe<?>) kits.get(i)

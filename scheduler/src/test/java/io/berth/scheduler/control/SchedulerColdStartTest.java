@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.NodeInfo;
+import io.berth.protocol.job.Job;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A new scheduler singleton after every node stopped and started again (a one-node cluster with both roles, as
  * `berth dev`, whose actor system is crashed and started on its data directory): it knows which nodes were ready
- * from the durable set beside the jobs, and waits for them before it places anything.
+ * and which batch allocations completed from the durable sets beside the jobs, waits for those nodes before it
+ * places anything, and does not run finished batch work again.
  */
 class SchedulerColdStartTest {
     /**
@@ -87,8 +89,57 @@ class SchedulerColdStartTest {
                             .isAfterOrEqualTo(startedAt.plus(TTL)));
             Set<String> left = new TreeSet<>(fleet.agents.keySet());
             left.remove(gone);
-            await().atMost(Duration.ofSeconds(10)).until(() -> cluster.knownNodes(0).equals(left));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> cluster.durableSet(0, DurableSet.KNOWN_NODES).equals(left));
         }
+    }
+
+    @Test
+    void batchWorkThatCompletedIsNotRunAgainAfterAFullRestart() {
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 1, COLD_START)) {
+            NodeInfo info = FakeAgent.node("a", 4000, 8192, Map.of());
+            ActorRef<AgentCommand> agent = cluster.agent(0, info);
+            cluster.register(batch(""));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allocations("once").size() == 2
+                    && cluster.allocations("once").stream().allMatch(a -> a.clientStatus().equals("complete")));
+            Set<String> done = ids(cluster.allocations("once"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> cluster.durableSet(0, DurableSet.BATCH_DONE).size() == 2);
+            // a real agent stops reporting an ended allocation once the scheduler heard of its end
+            List<FakeAgent.Alloc> reported = cluster.export(0, agent).stream()
+                    .filter(a -> !a.state().terminal()).toList();
+            assertThat(reported).isEmpty();
+
+            cluster.restartAll();
+            ActorRef<AgentCommand> restarted = cluster.restartedAgent(0, info, reported);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> ids(cluster.allocations("once")).equals(done));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6))
+                    .until(() -> ids(cluster.allocations("once")).equals(done));
+            assertThat(cluster.allocations("once"))
+                    .allSatisfy(a -> assertThat(a.clientStatus()).isEqualTo("complete"));
+            assertThat(cluster.ask(SchedulerApi.SchedulerStatus.class, SchedulerApi.GetStatus::new)
+                    .placementsTotal()).as("placements by the new singleton").isZero();
+            assertThat(cluster.received(0, restarted)).isEmpty();
+
+            // a new version is new work: it runs, and only the new version's completions are kept
+            cluster.register(batch(", \"V\": \"2\""));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.allocations("once").stream()
+                    .filter(a -> a.jobVersion() == 1 && a.clientStatus().equals("complete")).count() == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                Set<String> kept = cluster.durableSet(0, DurableSet.BATCH_DONE);
+                return kept.size() == 2 && kept.stream().allMatch(s -> Completion.decode(s).jobVersion() == 1);
+            });
+        }
+    }
+
+    /** A batch job of two tasks that exit 0 at once, with {@code env} added to their environment. */
+    private static Job batch(String env) {
+        return SchedulerCluster.parse("""
+                {"id": "once", "type": "batch", "groups": [{"name": "g", "count": 2,
+                  "tasks": [{"name": "t", "image": "docker.io/library/busybox:1.36",
+                             "env": {"%s": "exit0"%s}}]}]}
+                """.formatted(FakeAgent.BEHAVIOUR, env));
     }
 
     /**
@@ -113,7 +164,8 @@ class SchedulerColdStartTest {
             cluster.register(SchedulerCluster.service("web", 4, "", ""));
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 4);
             placed = byNode(cluster.running("web"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> cluster.knownNodes(0).equals(agents.keySet()));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> cluster.durableSet(0, DurableSet.KNOWN_NODES).equals(agents.keySet()));
             agents.forEach((name, agent) -> held.put(name, cluster.export(0, agent)));
         }
 
