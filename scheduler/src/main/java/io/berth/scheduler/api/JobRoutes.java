@@ -72,8 +72,20 @@ final class JobRoutes {
     /** A job's summary in listings as written from {@code record} with {@code status}. */
     private record Summary(JobRecord record, String status, byte[] json) {}
 
-    /** A listing made of the summary arrays {@code parts} (in order) and the token {@code next}. */
-    private record Listing(List<byte[]> parts, String next, ApiJson.Raw json) {}
+    /**
+     * A listing made from {@code records} (the job store's list instance), {@code allocations} and the query
+     * ({@code prefix}, {@code perPage}, {@code nextToken}): the summary arrays {@code parts} (in order) and the
+     * token {@code next}.
+     */
+    private record Listing(List<JobRecord> records, Map<String, List<AllocationView>> allocations, String prefix,
+                           long perPage, String nextToken, List<byte[]> parts, String next, ApiJson.Raw json) {
+        /** Whether this listing answers the same query over the same inputs. */
+        boolean answers(List<JobRecord> records, Map<String, List<AllocationView>> allocations, String prefix,
+                        long perPage, String nextToken) {
+            return this.records == records && this.perPage == perPage && this.prefix.equals(prefix)
+                    && this.nextToken.equals(nextToken) && this.allocations.equals(allocations);
+        }
+    }
 
     private final ApiContext ctx;
     private final ActorRef<JobStore.Command> jobs;
@@ -129,12 +141,17 @@ final class JobRoutes {
      * last written for it and written again only when its inputs changed: the record (the job store replaces a
      * record whenever the job changes, and keeps the instance otherwise) or its status (which follows the
      * allocations). A listing is then mostly a copy of those bytes, and none when every summary and the next
-     * token are those of the last listing: its array is answered again.
+     * token are those of the last listing: its array is answered again. Telling that takes a pass over every
+     * job, which is skipped when the last listing answered the same query from the same job store list (the store
+     * answers the same instance while no job changes) and equal allocations.
      */
     private ApiJson.Raw listing(List<JobRecord> records, Map<String, List<AllocationView>> allocations,
                                 String prefix, long perPage, String nextToken) {
+        Listing previous = lastListing;
+        if (previous != null && previous.answers(records, allocations, prefix, perPage, nextToken)) {
+            return previous.json();
+        }
         List<byte[]> parts = new ArrayList<>(records.size());
-        int commas = -1;
         int size = 0;
         String next = null;
         for (JobRecord record : records) {
@@ -149,19 +166,22 @@ final class JobRoutes {
             byte[] summary = summary(record, allocations.getOrDefault(record.id(), List.of()));
             parts.add(summary);
             size += summary.length;
-            commas++;
         }
         if (summaries.size() > records.size()) {
             forgetPurged(records);
         }
-        Listing previous = lastListing;
-        if (previous != null && Objects.equals(previous.next(), next) && sameArrays(previous.parts(), parts)) {
-            return previous.json();
-        }
+        ApiJson.Raw json = previous != null && Objects.equals(previous.next(), next)
+                && sameArrays(previous.parts(), parts) ? previous.json() : join(parts, size, next);
+        lastListing = new Listing(records, allocations, prefix, perPage, nextToken, parts, next, json);
+        return json;
+    }
+
+    /** {@code {"jobs":[parts...],"next_token":next}} in one exactly sized array; {@code size}: the parts' bytes. */
+    private static ApiJson.Raw join(List<byte[]> parts, int size, String next) {
         byte[] head = "{\"jobs\":[".getBytes(StandardCharsets.UTF_8);
         byte[] tail = ("],\"next_token\":" + new String(ApiJson.write(next), StandardCharsets.UTF_8) + "}")
                 .getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(head.length + size + Math.max(commas, 0) + tail.length);
+        ByteBuffer out = ByteBuffer.allocate(head.length + size + Math.max(parts.size() - 1, 0) + tail.length);
         out.put(head);
         for (int i = 0; i < parts.size(); i++) {
             if (i > 0) {
@@ -170,9 +190,7 @@ final class JobRoutes {
             out.put(parts.get(i));
         }
         out.put(tail);
-        ApiJson.Raw json = new ApiJson.Raw(out.array());
-        lastListing = new Listing(parts, next, json);
-        return json;
+        return new ApiJson.Raw(out.array());
     }
 
     /** Whether {@code a} and {@code b} hold the same arrays (the same instances) in the same order. */

@@ -142,6 +142,31 @@ class JobStoreTest {
         assertThat(ids).contains("list-a", "list-b").isSorted();
     }
 
+    /** The API keeps what it derived from a listing for as long as the store answers the same list instance. */
+    @Test
+    void listingsAnswerOneListUntilAJobChanges() {
+        register(TestJobs.web("same-a", 1, "hi"));
+        List<JobRecord> first = list();
+        assertThat(list()).isSameAs(first);
+        register(TestJobs.web("same-a", 1, "hi")); // the same spec: nothing changes
+        assertThat(list()).isSameAs(first);
+
+        register(TestJobs.web("same-a", 2, "hi"));
+        List<JobRecord> scaled = list();
+        assertThat(scaled).isNotSameAs(first);
+        assertThat(scaled.stream().filter(r -> r.id().equals("same-a")).findFirst().orElseThrow().versions())
+                .hasSize(2);
+
+        stop("same-a", true);
+        assertThat(list()).isNotSameAs(scaled).extracting(JobRecord::id).doesNotContain("same-a");
+    }
+
+    private List<JobRecord> list() {
+        TestProbe<JobList> probe = kit.createTestProbe();
+        store.tell(new JobStore.ListJobs(probe.ref()));
+        return probe.receiveMessage(Duration.ofSeconds(5)).jobs();
+    }
+
     @Test
     void subscribersGetEveryJobThenEachChange() {
         register(TestJobs.web("sub-a", 1, "hi"));
