@@ -115,7 +115,10 @@ public final class ContainerRuntime implements AutoCloseable {
     private final Map<String, Known> known = new ConcurrentHashMap<>();
     /** Drops the mount namespaces {@link #holdMountNamespace} kept, one at a time. */
     private static final Executor NAMESPACE_RELEASER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "berth-mntns-release");
+        Thread t = new Thread(() -> {
+            Linux.get().backgroundPriority();  // unmounting a dead container's tree can wait for the live ones
+            r.run();
+        }, "berth-mntns-release");
         t.setDaemon(true);
         return t;
     });

@@ -3,6 +3,7 @@ package io.berth.runtime.cgroup;
 import io.berth.protocol.oci.runtime.RuntimeSpec;
 import io.berth.runtime.linux.Linux;
 import io.berth.runtime.linux.SyscallException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -165,10 +166,19 @@ final class ContainerCgroupV1 implements ContainerCgroup {
     @Override
     public long oomKillCount() {
         Path memory = dir("memory");
-        if (memory == null || !Files.exists(memory.resolve("memory.oom_control"))) {
+        // Read when each container's init exits, before its exit is reported: libc, one read, no exception for a
+        // kernel without the file or a cgroup already gone.
+        byte[] control = memory == null ? null : Linux.get().readSmall(memory.resolve("memory.oom_control").toString(),
+                4096);
+        if (control == null) {
             return 0;
         }
-        return CgroupFiles.readKeyed(memory.resolve("memory.oom_control")).getOrDefault("oom_kill", 0L);
+        for (String line : new String(control, StandardCharsets.US_ASCII).split("\n")) {
+            if (line.startsWith("oom_kill ")) {
+                return Long.parseLong(line.substring("oom_kill ".length()).trim());
+            }
+        }
+        return 0;
     }
 
     @Override

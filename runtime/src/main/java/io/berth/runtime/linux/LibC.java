@@ -19,6 +19,8 @@ public interface LibC {
 
     int rmdir(String path);
 
+    int setpriority(int which, int who, int prio);
+
     int unlink(String path);
 
     int memfd_create(String name, int flags);

@@ -64,6 +64,7 @@ final class ReadyNamespaces {
     }
 
     private void make() {
+        linux.backgroundPriority();  // the creates that take namespaces come first; this refills while they are idle
         int own;
         try {
             own = linux.open(file, Linux.O_RDONLY, 0);
