@@ -90,7 +90,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * again ({@link KnownNodes}, kept durably beside the jobs) and every agent cluster member has registered a node, for
  * at most {@link SchedulerSettings#failoverGrace} or, if longer, the heartbeat TTL of the known nodes (a node that
  * does not heartbeat within its TTL is down anyway); known nodes that did not come back by then are down and leave
- * the set.
+ * the set. Batch allocations that completed are kept there too ({@link Completion}): agents stop reporting an ended
+ * allocation once the scheduler heard of its end, and finished batch work must not run again.
  *
  * <p>Health: an allocation of a group with an update strategy counts healthy once it has been RUNNING for the
  * strategy's min_healthy_time, unhealthy when its checks fail, it fails, or its healthy_deadline passes first. A
