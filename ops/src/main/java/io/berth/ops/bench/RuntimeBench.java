@@ -14,6 +14,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -53,7 +54,8 @@ public final class RuntimeBench implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--berth-runtime", paramLabel = "PATH",
-            description = "The berth-runtime launcher (default: ops/bin/berth-runtime beside this distribution).")
+            description = "The berth-runtime launcher (default: a private copy of ops/bin/berth-runtime and of this "
+                    + "distribution, which no build in the source tree can change while the benchmark runs).")
     Path berthRuntime;
 
     /** How long one measured call of a CLI may take; the first berth-runtime call after a build gets more. */
@@ -76,7 +78,7 @@ public final class RuntimeBench implements Callable<Integer> {
         Path work = Files.createTempDirectory(Path.of("/run"), "berth-bench-runtime");
         try (ContainerRuntime runtime = ContainerRuntime.open(work.resolve("state-berth"))) {
             Path bundle = BenchBundle.busyboxTrue(work.resolve("bundle"));
-            Path launcher = berthRuntime != null ? berthRuntime : defaultLauncher();
+            Path launcher = berthRuntime != null ? berthRuntime : privateCopy(defaultLauncher(), work.resolve("dist"));
             Map<String, Runner> runners = new LinkedHashMap<>();
             runners.put("berth", id -> inProcess(runtime, bundle, id));
             runners.put("berth-cli", id -> runCli(launcher, work, bundle, id, CALL_TIMEOUT_S));
@@ -209,6 +211,29 @@ public final class RuntimeBench implements Callable<Integer> {
             }
         }
         throw new IllegalStateException(name + " is not installed: run ops/setup-host (as root) first");
+    }
+
+    /**
+     * A copy of the berth-runtime launcher and of the distribution's jars, without sources: the launcher rebuilds the
+     * distribution when a source is newer than the build, and in a tree others edit that happened inside a measured
+     * call (a run failed on the 60 s limit). The copy's class archive is trained by the first, unmeasured call.
+     */
+    private static Path privateCopy(Path launcher, Path copy) throws IOException {
+        Path bin = launcher.toRealPath().getParent();
+        Path lib = bin.resolveSibling("target").resolve("dist").resolve("lib");
+        Path copyBin = Files.createDirectories(copy.resolve("ops").resolve("bin"));
+        Path copyDist = Files.createDirectories(copy.resolve("ops").resolve("target").resolve("dist"));
+        for (String script : List.of("launch", "berth-runtime")) {
+            Files.copy(bin.resolve(script), copyBin.resolve(script), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Path copyLib = Files.createDirectories(copyDist.resolve("lib"));
+        try (Stream<Path> jars = Files.list(lib)) {
+            for (Path jar : (Iterable<Path>) jars::iterator) {
+                Files.copy(jar, copyLib.resolve(jar.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        Files.createFile(copyDist.resolve(".built"));  // newer than every copied jar: the copy counts as built
+        return copyBin.resolve("berth-runtime");
     }
 
     /** ops/bin/berth-runtime, found from this class's jar in ops/target/dist/lib. */
