@@ -120,8 +120,11 @@ final class Call {
      * @return a stage that fails with {@code EntityStreamSizeException} when the body exceeds the limit
      */
     CompletionStage<byte[]> body() {
+        // The size limit is the entity's (withSizeLimit: 413), so toStrict is given none of its own; without one it
+        // reads pekko.http.parsing.max-to-strict-bytes from the config on every call, and that lookup threw and
+        // caught an exception each time.
         return ApiContext.onDispatcher(request.entity().withSizeLimit(maxBodyBytes)
-                .toStrict(bodyTimeout.toMillis(), materializer), materializer.executionContext())
+                .toStrict(bodyTimeout.toMillis(), Long.MAX_VALUE, materializer), materializer.executionContext())
                 .thenApply(strict -> strict.getData().toArray());
     }
 

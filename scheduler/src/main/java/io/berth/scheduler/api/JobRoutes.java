@@ -504,12 +504,14 @@ final class JobRoutes {
                     + "application/yaml) as its body");
         }
         JobSpecs.Format format = call.yamlBody() ? JobSpecs.Format.YAML : JobSpecs.Format.JSON;
-        if (format == JobSpecs.Format.JSON) {
-            ApiJson.checkSyntax(body);
-        }
         try {
             return JobSpecs.parse("job spec", body, format);
         } catch (InvalidJobException e) {
+            // malformed JSON is answered with its line and column; checked only here, as a spec that parses is
+            // well-formed (JobSpecs reads JSON at least as strictly), so a valid spec is read once
+            if (format == JobSpecs.Format.JSON) {
+                ApiJson.checkSyntax(body);
+            }
             throw invalid(e.errors());
         }
     }
