@@ -19,6 +19,10 @@ final class JobEntry {
     long lastVersion;
     final Set<String> allocations = new LinkedHashSet<>();
     Deployment deployment;
+    /** A job only agents reported, which a majority of the job store does not hold either: its allocations stop. */
+    boolean absent;
+    /** A majority read of the job is on its way (for a job only agents reported). */
+    boolean majorityAsked;
 
     JobEntry(String id) {
         this.id = id;

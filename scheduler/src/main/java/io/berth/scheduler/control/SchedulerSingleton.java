@@ -133,6 +133,9 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
 
     private record StoreAnswered(JobStore.RegisterReply reply) implements SchedulerCommand {}
 
+    /** The job store's majority read of a job only agents reported; {@code failure} when it did not answer. */
+    private record JobRead(String jobId, JobStore.GetReply reply, Throwable failure) implements SchedulerCommand {}
+
     /** A timer kept in one queue and looked at on each tick, rather than one actor timer per allocation. */
     private record Due(Instant at, Kind kind, String key, Instant stamp) {
         enum Kind { HEALTHY, HEALTHY_DEADLINE, RESCHEDULE, DRAIN_DEADLINE }
@@ -242,6 +245,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 .onMessage(MemberChanged.class, this::onMemberChanged)
                 .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
                 .onMessage(StoreAnswered.class, this::onStoreAnswered)
+                .onMessage(JobRead.class, this::onJobRead)
                 .onMessage(DurableSet.Loaded.class, this::onDurableSetLoaded)
                 .onMessage(DurableSet.Saved.class, saved -> {
                     saved.set().onSaved(saved);
@@ -640,6 +644,45 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
 
     // ------------------------------------------------------------------------------------------------- jobs
 
+    private void readFromMajority(JobEntry j) {
+        if (j.majorityAsked) {
+            return;
+        }
+        j.majorityAsked = true;
+        Duration timeout = getContext().getSystem().settings().config().getDuration("berth.jobs.read-timeout")
+                .multipliedBy(2);
+        getContext().ask(JobStore.GetReply.class, jobStore, timeout, replyTo -> new JobStore.Get(j.id, replyTo),
+                (reply, failure) -> new JobRead(j.id, reply, failure));
+    }
+
+    /**
+     * A job only agents reported: the majority's record is taken in as if the job store's subscription had brought
+     * it; without one, its allocations are stopped (a job store with no majority answers this node's copy).
+     */
+    private Behavior<SchedulerCommand> onJobRead(JobRead r) {
+        JobEntry j = view.jobs.get(r.jobId());
+        if (j == null) {
+            return this;
+        }
+        j.majorityAsked = false;
+        if (j.lastSpec != null) {
+            return this; // the subscription brought it meanwhile
+        }
+        if (r.failure() != null) {
+            getContext().getLog().warn("job {}: the job store did not answer a read ({}); asking again", j.id,
+                    r.failure().getMessage());
+            enqueue(j, "failover");
+        } else if (r.reply().record() != null) {
+            getContext().getLog().info("job {}: agents run it and this node's copy of the job store lacked it; a "
+                    + "majority holds version {}", j.id, r.reply().record().latest().version());
+            onJobsUpdated(new JobsUpdated(new JobStore.JobsChanged(List.of(r.reply().record()), List.of())));
+        } else {
+            j.absent = true;
+            enqueue(j, "job-deregister");
+        }
+        return this;
+    }
+
     private Behavior<SchedulerCommand> onJobsUpdated(JobsUpdated u) {
         Instant now = now();
         for (JobRecord rec : u.changes().changed()) {
@@ -922,6 +965,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private void evaluate(EvalQueue.Pending p) {
         JobEntry j = view.jobs.get(p.jobId());
         if (j == null) {
+            return;
+        }
+        if (j.lastSpec == null && !j.absent) {
+            // Only agents report it. This node's copy of the job store may lag (the node was down, or lost its disk,
+            // and gossip has not brought every job yet): a majority decides before what runs is stopped.
+            readFromMajority(j);
             return;
         }
         Instant now = now();

@@ -18,9 +18,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +71,7 @@ final class SchedulerCluster implements AutoCloseable {
             """);
 
     private final Path root;
-    private final Config config;
+    private Config config;
     private final List<Integer> ports = new ArrayList<>();
     final List<ActorSystem<Void>> systems = new ArrayList<>();
     final List<ActorTestKit> kits = new ArrayList<>();
@@ -127,15 +129,44 @@ final class SchedulerCluster implements AutoCloseable {
      * data directories, as after a power cut: the job store and what else is durable is all they keep.
      */
     void restartAll() {
+        restartAll(-1, ConfigFactory.empty());
+    }
+
+    /**
+     * As {@link #restartAll()}, but node {@code wiped} (unless negative) comes back with an empty data directory (a
+     * new disk), and every node with {@code overrides} over its settings.
+     */
+    void restartAll(int wiped, Config overrides) {
         for (int i = 0; i < systems.size(); i++) {
             if (systems.get(i) != null) {
                 crash(i);
             }
         }
+        if (wiped >= 0) {
+            deleteTree(root.resolve("node" + wiped));
+        }
+        config = overrides.withFallback(config);
         for (int i = 0; i < systems.size(); i++) {
             start(i);
         }
         awaitUp(systems.size());
+    }
+
+    /** The ids of the jobs in node {@code i}'s own copy of the job store. */
+    List<String> localJobs(int i) {
+        TestProbe<JobStore.JobList> probe = kits.get(i).createTestProbe();
+        stores.get(i).tell(new JobStore.ListJobs(probe.ref()));
+        return probe.receiveMessage(Duration.ofSeconds(15)).jobs().stream().map(JobRecord::id).toList();
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Starts a fake agent on node {@code i}'s system, registering through that node's proxy. */

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,6 +131,35 @@ class SchedulerColdStartTest {
                 Set<String> kept = cluster.durableSet(0, DurableSet.BATCH_DONE);
                 return kept.size() == 2 && kept.stream().allMatch(s -> Completion.decode(s).jobVersion() == 1);
             });
+        }
+    }
+
+    @Test
+    void whatRunsOfAJobThisNodesCopyLacksKeepsRunningWhenAMajorityHoldsTheJob() {
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 3, COLD_START)) {
+            NodeInfo info = FakeAgent.node("a", 4000, 8192, Map.of());
+            ActorRef<AgentCommand> agent = cluster.agent(1, info);
+            cluster.register(SchedulerCluster.service("web", 2, "", ""));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("web").size() == 2);
+            Set<String> before = ids(cluster.running("web"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> IntStream.range(0, 3)
+                    .allMatch(i -> cluster.localJobs(i).contains("web")));
+            List<FakeAgent.Alloc> held = cluster.export(1, agent);
+
+            // node 0, the oldest and so the singleton's, comes back with a new disk, and the replicas do not gossip:
+            // its copy of the job store lacks the job until something reads it from a majority
+            cluster.restartAll(0, ConfigFactory.parseString("pekko.cluster.distributed-data.gossip-interval = 1h"));
+            ActorRef<AgentCommand> restarted = cluster.restartedAgent(1, info, held);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> ids(cluster.running("web")).equals(before));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6))
+                    .until(() -> ids(cluster.running("web")).equals(before));
+            assertThat(cluster.received(1, restarted)).as("what the agent was told after the restart").isEmpty();
+            SchedulerApi.SchedulerStatus after = cluster.ask(SchedulerApi.SchedulerStatus.class,
+                    SchedulerApi.GetStatus::new);
+            assertThat(after.leader()).isEqualTo(cluster.systems.get(0).address().toString());
+            assertThat(after.stopsTotal()).isZero();
+            assertThat(after.placementsTotal()).isZero();
         }
     }
 
