@@ -356,11 +356,11 @@ class CgroupsV1Test {
         Process spin = host.startWaiting(ALLOCATE + "while :; do :; done");
         cgroup.addProcess((int) spin.pid());
         go(spin);
-        // The user/system split is sampled at timer ticks: on a busy machine the 1 ms a period allows may take a
-        // while to be hit by one.
+        // The user/system split is sampled at timer ticks, and a throttled period's time is added when it ends: on a
+        // busy machine the 1 ms a period allows may take a while to show in both.
         org.awaitility.Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> {
             CgroupStats.Cpu cpu = cgroup.stats().cpu();
-            return cpu.usageUser() + cpu.usageKernel() > 0 && cpu.throttledPeriods() > 0;
+            return cpu.usageUser() + cpu.usageKernel() > 0 && cpu.throttledPeriods() > 0 && cpu.throttledTime() > 0;
         });
 
         CgroupStats stats = cgroup.stats();
