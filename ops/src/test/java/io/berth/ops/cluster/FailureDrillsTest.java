@@ -58,8 +58,8 @@ class FailureDrillsTest {
     private static final long PARTITION_MARK = 7_701_001;
     private static final long RESTART_MARK = 7_701_003;
     private static final int WEB_PORT = 18080;
-    /** The start of the web service's command line in /proc (busybox httpd in the foreground on port 8080). */
-    private static final String HTTPD = "httpd\0-f\0-p\08080\0";
+    /** The start of the web service's command line in /proc (busybox httpd in the foreground, the lab's port). */
+    private static final String HTTPD = "httpd\0-f\0-p\0" + Lab.WEB_CONTAINER_PORT + "\0";
     private static final int HOLLOW_NODES = 10;
     private static final int FAILOVER_JOBS = 500;
     /** The singleton's host is killed once this many registrations were acknowledged. */

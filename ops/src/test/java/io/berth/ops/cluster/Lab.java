@@ -309,10 +309,16 @@ final class Lab implements AutoCloseable {
      * {@code port} (busybox httpd on the allocation's bridge network, the port published by the agent).
      */
     static String web(String id, int count, int port) {
-        return job(id, AGENT_DC, count, true, "echo up > $BERTH_TASK_DIR/index.html && exec httpd -f -p 8080 -h "
-                + "$BERTH_TASK_DIR", "\"network\": \"bridge\", \"ports\": [{\"label\": \"http\", \"static\": "
-                + port + ", \"to\": 8080}]");
+        return job(id, AGENT_DC, count, true, "echo up > $BERTH_TASK_DIR/index.html && exec httpd -f -p "
+                + WEB_CONTAINER_PORT + " -h $BERTH_TASK_DIR", "\"network\": \"bridge\", \"ports\": [{\"label\": "
+                + "\"http\", \"static\": " + port + ", \"to\": " + WEB_CONTAINER_PORT + "}]");
     }
+
+    /**
+     * The port the web service's httpd listens on in its container: one no other test's httpd uses, so the
+     * drills count the lab's httpd processes ({@code httpd -f -p 8780}) and not, say, the demo's.
+     */
+    static final int WEB_CONTAINER_PORT = 8780;
 
     private static String job(String id, String datacenter, int count, boolean distinct, String script,
                               String network) {
