@@ -220,6 +220,18 @@ public final class BerthNode implements AutoCloseable {
         return api;
     }
 
+    /** Every live thread with its state and stack, one block per thread (the cause of a hang is in one). */
+    private static String threadDump() {
+        StringBuilder dump = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            dump.append("\n\"").append(thread.getName()).append("\" ").append(thread.getState());
+            for (StackTraceElement frame : stack) {
+                dump.append("\n    at ").append(frame);
+            }
+        });
+        return dump.toString();
+    }
+
     /** The agent's image store (the demo puts its image there); null on a node without the agent role. */
     public ImageStore images() {
         return images;
@@ -244,7 +256,8 @@ public final class BerthNode implements AutoCloseable {
                 // its shutdown hook) waiting for ever, so systemd could not restart it. By this phase the agent
                 // is stopped and its stores are closed: the process may end.
                 log.error("the node's actor system did not terminate within {} s of its last shutdown phase;"
-                        + " the node stops anyway (its stores are closed)", TERMINATION_GRACE.toSeconds());
+                        + " the node stops anyway (its stores are closed). Its threads, for finding what held it:{}",
+                        TERMINATION_GRACE.toSeconds(), threadDump());
             }
             storesClosed.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
