@@ -95,6 +95,22 @@ public final class JobSpecs {
     }
 
     /**
+     * What is wrong with a document's syntax, on one line. SnakeYAML's message spans several lines with an
+     * excerpt of the document and a caret; its problem and context say the same in a line.
+     */
+    private static String syntaxProblem(JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null) {
+                var mark = m.getContextMark();
+                return m.getProblem() + (m.getContext() == null ? "" : " (" + m.getContext()
+                        + (mark == null ? "" : " that starts at line " + (mark.getLine() + 1) + ", column "
+                                + (mark.getColumn() + 1)) + ")");
+            }
+        }
+        return e.getOriginalMessage();
+    }
+
+    /**
      * Reads and validates a spec; {@code source} names it in errors.
      *
      * @throws InvalidJobException listing every problem found
@@ -107,7 +123,7 @@ public final class JobSpecs {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-            throw new InvalidJobException(source, List.of("not valid " + format + where + ": " + e.getOriginalMessage()));
+            throw new InvalidJobException(source, List.of("not valid " + format + where + ": " + syntaxProblem(e)));
         } catch (IOException e) {
             throw new InvalidJobException(source, List.of("cannot read: " + e.getMessage()));
         }

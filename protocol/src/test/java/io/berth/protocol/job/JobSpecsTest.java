@@ -215,6 +215,11 @@ class JobSpecsTest {
     void malformedDocumentsSayWhere() {
         assertThatThrownBy(() -> parseJson("{\"id\": \"j\",\n \"groups\": [}"))
                 .isInstanceOf(InvalidJobException.class).hasMessageContaining("not valid JSON (line 2");
+        assertThatThrownBy(() -> JobSpecs.parse("bad.yaml", "id: y\ngroups:\n  - name: g\n    tasks: [{name: t\n"
+                .getBytes(StandardCharsets.UTF_8), JobSpecs.Format.YAML))
+                .isInstanceOfSatisfying(InvalidJobException.class, e -> assertThat(e.errors()).containsExactly(
+                        "not valid YAML (line 4, column 21): expected ',' or '}', but got <stream end> (while parsing "
+                                + "a flow mapping that starts at line 4, column 13)"));
         assertThatThrownBy(() -> parseJson(""))
                 .isInstanceOf(InvalidJobException.class).hasMessageContaining("the document is empty");
         assertThatThrownBy(() -> JobSpecs.parse(Path.of("/nonexistent/job.json")))
