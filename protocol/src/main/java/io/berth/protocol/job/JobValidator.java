@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -94,6 +95,11 @@ final class JobValidator {
                 errors.add(tat + ".name: another task of the group is already named '" + t.name() + "'");
             }
             task(t, tat, portLabels, staticPorts);
+            Task first = g.tasks().get(0);
+            if (i > 0 && first != null && t.network() != first.network()) {
+                errors.add(tat + ".network: " + mode(t.network()) + ", but tasks[0] has " + mode(first.network())
+                        + ": the tasks of a group share one network namespace, so they need one mode");
+            }
         }
         constraints(g.constraints(), at + ".constraints");
         affinities(g.affinities(), at + ".affinities");
@@ -108,6 +114,11 @@ final class JobValidator {
             reschedule(job, g.reschedule(), at + ".reschedule");
         }
         meta(g.meta(), at + ".meta");
+    }
+
+    /** A network mode as the spec writes it. */
+    private static String mode(NetworkMode mode) {
+        return "'" + mode.name().toLowerCase(Locale.ROOT) + "'";
     }
 
     private void task(Task t, String at, Map<String, String> groupPortLabels, Map<Integer, String> groupStatic) {

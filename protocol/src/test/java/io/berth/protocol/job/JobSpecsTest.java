@@ -159,6 +159,8 @@ class JobSpecsTest {
                             "groups[0].tasks[1].image: 'Busy Box' is not an image reference (name[:tag][@digest], "
                                     + "lower-case name, no spaces)",
                             "groups[0].tasks[1].ports[0].static: port 80 is already taken at groups[0].tasks[0].ports[0]",
+                            "groups[0].tasks[1].network: 'none', but tasks[0] has 'bridge': the tasks of a group "
+                                    + "share one network namespace, so they need one mode",
                             "groups[0].tasks[1].ports: network mode 'none' has no ports: use 'bridge' or 'host', or "
                                     + "drop the ports",
                             "groups[0].tasks[1].volumes[0].source: a bind mount needs an absolute host path without "
@@ -209,6 +211,20 @@ class JobSpecsTest {
         assertThatThrownBy(() -> parseJson(batch))
                 .isInstanceOfSatisfying(InvalidJobException.class, e -> assertThat(e.errors()).containsExactly(
                         "update: batch jobs are not rolled: drop the update strategy"));
+    }
+
+    @Test
+    void theTasksOfAGroupNeedOneNetworkMode() {
+        String job = """
+                {"id": "j", "groups": [{"name": "g", "tasks": [
+                  {"name": "web", "image": "busybox", "network": "bridge", "ports": [{"label": "http", "to": 80}]},
+                  {"name": "sidecar", "image": "busybox", "network": "host"},
+                  {"name": "log", "image": "busybox", "network": "bridge"}]}]}
+                """;
+        assertThatThrownBy(() -> parseJson(job))
+                .isInstanceOfSatisfying(InvalidJobException.class, e -> assertThat(e.errors()).containsExactly(
+                        "groups[0].tasks[1].network: 'host', but tasks[0] has 'bridge': the tasks of a group share "
+                                + "one network namespace, so they need one mode"));
     }
 
     @Test
