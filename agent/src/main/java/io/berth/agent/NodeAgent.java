@@ -9,6 +9,8 @@ import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.FollowLogs;
 import io.berth.protocol.cluster.GetAllocationStats;
 import io.berth.protocol.cluster.HeartbeatAck;
+import io.berth.protocol.cluster.LeaveAck;
+import io.berth.protocol.cluster.LeaveNode;
 import io.berth.protocol.cluster.LogChunk;
 import io.berth.protocol.cluster.LogLines;
 import io.berth.protocol.cluster.LogStream;
@@ -82,8 +84,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * containers an earlier agent process left running or reports how they ended meanwhile (live restore, see
  * {@link AllocationSupervisor}); one whose stop was requested is stopped. A graceful shutdown of the actor system
  * leaves containers running unless
- * {@code berth.agent.drain-on-shutdown} is set: then the agent stops every allocation in the coordinated
- * shutdown phase {@value #DRAIN_PHASE} and refuses new ones.
+ * {@code berth.agent.drain-on-shutdown} is set: then, in the coordinated shutdown phase {@value #DRAIN_PHASE}, the
+ * agent refuses new allocations, tells the scheduler it is leaving ({@link LeaveNode}, so that nothing new is
+ * placed on the node and what it stops is placed elsewhere; it waits for the answer at most {@code ask-timeout}),
+ * then stops every allocation.
  */
 public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
@@ -112,6 +116,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             implements AgentCommand {}
 
     private record Drain(ActorRef<Done> replyTo) implements AgentCommand {}
+
+    private record LeaveAnswered(LeaveAck ack, Throwable failure) implements AgentCommand {}
 
     /** The coordinated shutdown phase in which a draining agent stops its allocations (see reference.conf). */
     static final String DRAIN_PHASE = "berth-agent-drain";
@@ -233,6 +239,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
                 .onMessage(RegisterAnswered.class, this::onRegisterAnswered)
                 .onMessage(HeartbeatAnswered.class, this::onHeartbeatAnswered)
                 .onMessage(Drain.class, this::onDrain)
+                .onMessage(LeaveAnswered.class, this::onLeaveAnswered)
                 .onSignal(PostStop.class, s -> onPostStop())
                 .build();
     }
@@ -540,6 +547,9 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         failedRegistrations = 0;
         r.endsCarried().forEach(this::endHeard);
         heartbeatEvery(Duration.ofMillis(r.reply().heartbeatMillis()));
+        if (drainedTo != null) {
+            leave(); // a scheduler that registered the node again (it failed over) must hear that it is leaving
+        }
         return this;
     }
 
@@ -607,17 +617,48 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private Behavior<AgentCommand> onDrain(Drain d) {
-        getContext().getLog().info("node {}: draining {} allocations before shutdown", node, supervisors.size());
-        drainedTo = d.replyTo();
+        drainedTo = d.replyTo(); // new assignments are refused from now on
+        if (scheduler == null) {
+            stopAll();
+        } else {
+            // The scheduler first, so that it replaces what stops here on other nodes, not on this one.
+            getContext().getLog().info("node {}: leaving; telling the scheduler before draining {} allocations", node,
+                    supervisors.size());
+            leave();
+        }
+        return this;
+    }
+
+    private void leave() {
+        getContext().ask(LeaveAck.class, scheduler, services.config().askTimeout(),
+                replyTo -> new LeaveNode(node, replyTo), LeaveAnswered::new);
+    }
+
+    private Behavior<AgentCommand> onLeaveAnswered(LeaveAnswered l) {
+        if (l.failure() != null) {
+            getContext().getLog().warn("node {}: the scheduler did not answer that the node is leaving within {}; "
+                    + "draining anyway (it may place replacements here, which are refused)", node,
+                    services.config().askTimeout());
+        }
+        stopAll();
+        return this;
+    }
+
+    /** Stops every allocation that still runs; the drain is done once none is left (here or in onSupervisorEnded). */
+    private void stopAll() {
+        int stopping = 0;
         for (Allocation a : List.copyOf(allocations.values())) {
-            if (!a.state().terminal() && supervisors.containsKey(a.allocationId())) {
+            if (!a.state().terminal() && !a.stopRequested() && supervisors.containsKey(a.allocationId())) {
                 stop(a);
+                stopping++;
             }
+        }
+        if (stopping > 0) {
+            getContext().getLog().info("node {}: draining {} allocations before shutdown", node, stopping);
         }
         if (supervisors.isEmpty()) {
             drainedTo.tell(Done.getInstance());
         }
-        return this;
     }
 
     // --- local queries, logs, stats, restart and signal

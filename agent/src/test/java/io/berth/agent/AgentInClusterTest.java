@@ -12,6 +12,8 @@ import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.HeartbeatAck;
+import io.berth.protocol.cluster.LeaveAck;
+import io.berth.protocol.cluster.LeaveNode;
 import io.berth.protocol.cluster.NodeHeartbeat;
 import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.RegisterNode;
@@ -292,6 +294,53 @@ class AgentInClusterTest {
         until(events, AllocationState.STOPPED);
         f.assertNothingLeft("kept", "drained");
         f.kit.stop(next);
+    }
+
+    @Test
+    void aDrainingAgentTellsTheSchedulerItLeavesBeforeItStopsItsAllocationsAndWaitsOnlySoLong() throws Exception {
+        for (boolean answered : List.of(true, false)) {
+            String id = answered ? "leaves" : "leaves-unheard";
+            ActorTestKit kit = ActorTestKit.create("leaving");
+            TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
+            Duration askTimeout = Duration.ofSeconds(2);
+            AgentConfig config = f.config().withNodeName("node-l").withDrainOnShutdown(true).withAskTimeout(askTimeout);
+            ActorRef<AgentCommand> agent = f.agent(kit, config, scheduler.getRef());
+            await(scheduler, RegisterNode.class, true, r -> true).replyTo()
+                    .tell(new NodeRegistered("node-l", HEARTBEAT_MILLIS));
+            TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+            agent.tell(new AssignAllocation(id, "job", 1, JobType.SERVICE, "group", List.of(task(List.of("sh", "-c",
+                    "trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32)), Map.of(),
+                    AllocationPlacement.NONE, events.getRef()));
+            until(events, AllocationState.RUNNING);
+
+            var shutdown = java.util.concurrent.CompletableFuture.runAsync(kit::shutdownTestKit);
+            LeaveNode leave = await(scheduler, LeaveNode.class, true, l -> true);
+            long askedAt = System.nanoTime();
+            assertThat(leave.node()).isEqualTo("node-l");
+            assertThat(f.runtime.state(id + ".main").status()).as("still running until the scheduler answers")
+                    .isEqualTo("running");
+            // from the start of the drain, nothing new is taken
+            TestProbe<AllocationStateChanged> late = f.kit.createTestProbe();
+            agent.tell(new AssignAllocation("late", "job", 1, JobType.SERVICE, "group",
+                    List.of(task(List.of("sleep", "1000"), NO_RESTART, List.of(), 32)), Map.of(),
+                    AllocationPlacement.NONE, late.getRef()));
+            assertThat(late.receiveMessage(Duration.ofSeconds(10)).detail()).contains("shutting down");
+            if (answered) {
+                leave.replyTo().tell(new LeaveAck("node-l", true));
+            }
+            AllocationStateChanged stopped = await(scheduler, AllocationStateChanged.class, true,
+                    c -> c.allocationId().equals(id) && c.state() == AllocationState.STOPPED);
+            assertThat(stopped.detail()).isEqualTo("exit code 0");
+            Duration waited = Duration.ofNanos(System.nanoTime() - askedAt);
+            if (answered) {
+                assertThat(waited).as("stopped once the scheduler answered").isLessThan(askTimeout);
+            } else {
+                assertThat(waited).as("no answer: it waited its ask-timeout, then drained")
+                        .isGreaterThanOrEqualTo(askTimeout.minusMillis(100));
+            }
+            shutdown.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            f.assertNothingLeft(id, "late");
+        }
     }
 
     /**

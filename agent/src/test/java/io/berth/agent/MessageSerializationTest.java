@@ -8,6 +8,8 @@ import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AssignAllocation;
+import io.berth.protocol.cluster.LeaveAck;
+import io.berth.protocol.cluster.LeaveNode;
 import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.NodeStatus;
 import io.berth.protocol.cluster.RegisterNode;
@@ -80,7 +82,8 @@ class MessageSerializationTest {
                 new NodeStatus("node-1", 100, 64, 1,
                         List.of("docker.io/library/busybox:1.36", "sha256:" + "a".repeat(64)), at),
                 new StopAnswer("a1", false, "allocation_id: no allocation 'a1' on this agent"),
-                new StopAllocation("a1", kit.<StopAnswer>createTestProbe().getRef()))) {
+                new StopAllocation("a1", kit.<StopAnswer>createTestProbe().getRef()),
+                new LeaveNode("node-1", kit.<LeaveAck>createTestProbe().getRef()), new LeaveAck("node-1", true))) {
             assertThat(roundTrip(m)).isEqualTo(m);
         }
     }

@@ -33,7 +33,8 @@ public final class NodeCommand {
     }
 
     private static String eligibility(JsonNode n) {
-        return n.path("draining").asBoolean() ? "draining" : n.path("eligible").asBoolean(true) ? "eligible" : "ineligible";
+        return n.path("draining").asBoolean() ? "draining" : n.path("leaving").asBoolean() ? "leaving"
+                : n.path("eligible").asBoolean(true) ? "eligible" : "ineligible";
     }
 
     /** {@code berth node ls}. */

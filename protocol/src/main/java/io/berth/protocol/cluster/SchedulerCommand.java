@@ -1,7 +1,8 @@
 package io.berth.protocol.cluster;
 
 /**
- * A message the scheduler singleton accepts from agents: {@link RegisterNode}, {@link NodeHeartbeat} and
- * {@link AllocationStateChanged}. The scheduler's own messages (API queries, timers) implement it as well.
+ * A message the scheduler singleton accepts from agents: {@link RegisterNode}, {@link NodeHeartbeat},
+ * {@link AllocationStateChanged} and {@link LeaveNode}. The scheduler's own messages (API queries, timers) implement it
+ * as well.
  */
 public interface SchedulerCommand extends CborSerializable {}

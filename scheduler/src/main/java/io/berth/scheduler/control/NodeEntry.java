@@ -25,8 +25,14 @@ final class NodeEntry {
     Address address;
     NodeStatus usage;
     Node.Status status = Node.Status.READY;
+    /** The operator's choice (an eligibility set by hand, or a drain); a registration leaves it as it is. */
     boolean eligible = true;
     boolean draining;
+    /**
+     * Its agent said it is shutting down and stops its allocations ({@code LeaveNode}): nothing new goes there
+     * until the agent registers again.
+     */
+    boolean leaving;
     Instant drainDeadline;
     Instant registeredAt;
     Instant lastHeartbeat;
@@ -39,6 +45,11 @@ final class NodeEntry {
         this.name = name;
     }
 
+    /** Whether new allocations may go there: the operator allows it and the agent is not leaving. */
+    boolean eligible() {
+        return eligible && !leaving;
+    }
+
     /** The node as the engine sees it. */
     Node toNode() {
         NodeInfo i = info;
@@ -47,6 +58,6 @@ final class NodeEntry {
                 i.kernel() == null ? "" : i.kernel(), String.valueOf(i.cgroupVersion()), i.labels(),
                 new Capacity(i.cpuMhz(), (int) Math.min(Integer.MAX_VALUE, i.memoryMb()),
                         (int) Math.min(Integer.MAX_VALUE, i.diskMb())),
-                Capacity.ZERO, status, eligible, draining, images, Node.DEFAULT_DYNAMIC_MIN, Node.DEFAULT_DYNAMIC_MAX);
+                Capacity.ZERO, status, eligible(), draining, images, Node.DEFAULT_DYNAMIC_MIN, Node.DEFAULT_DYNAMIC_MAX);
     }
 }

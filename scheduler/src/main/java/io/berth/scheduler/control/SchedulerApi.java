@@ -59,6 +59,10 @@ public final class SchedulerApi {
      * A node as the scheduler sees it.
      *
      * @param status        {@code ready} or {@code down}
+     * @param eligible      whether new allocations may be placed there: false when an operator turned it off, after
+     *                      a drain, or while the node is {@code leaving}
+     * @param leaving       its agent is shutting down and stops its allocations (drain on shutdown): ineligible until
+     *                      the agent registers again, then as the operator left it
      * @param drainDeadline when a drain stops every allocation left, null unless draining
      * @param usedCpuMhz    what its live allocations reserve, from the scheduler's view
      * @param allocations   how many live (non-terminal) allocations it holds
@@ -67,7 +71,7 @@ public final class SchedulerApi {
      *                      since this scheduler started
      */
     public record NodeView(String name, NodeInfo info, String status, boolean eligible, boolean draining,
-                           Instant drainDeadline, int usedCpuMhz, long usedMemoryMb, int allocations,
+                           boolean leaving, Instant drainDeadline, int usedCpuMhz, long usedMemoryMb, int allocations,
                            Instant registeredAt, Instant lastHeartbeat, Duration heartbeatTtl,
                            ActorRef<AgentCommand> agent) implements CborSerializable {}
 

@@ -7,6 +7,8 @@ import io.berth.protocol.cluster.AllocationStateChanged;
 import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.BerthEvent;
 import io.berth.protocol.cluster.HeartbeatAck;
+import io.berth.protocol.cluster.LeaveAck;
+import io.berth.protocol.cluster.LeaveNode;
 import io.berth.protocol.cluster.NodeHeartbeat;
 import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.RegisterNode;
@@ -71,7 +73,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * failover is healed by the next evaluation.
  *
  * <p>It hears desired state from the local {@link JobStore} (a subscription) and actual state from the agents
- * ({@link RegisterNode}, {@link NodeHeartbeat}, {@link AllocationStateChanged}). Each change queues an evaluation of
+ * ({@link RegisterNode}, {@link NodeHeartbeat}, {@link AllocationStateChanged}, and {@link LeaveNode} from
+ * one that drains for shutdown). Each change queues an evaluation of
  * the jobs it touches ({@link EvalQueue}: by priority, one per job). Evaluations run in batches, each over the
  * {@link ClusterView}'s snapshot through the pure engine ({@link Scheduler#process}), and the plan is carried out:
  * {@link AssignAllocation} and {@link StopAllocation} to the agents. Evaluations that leave allocations unplaced
@@ -238,6 +241,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         return newReceiveBuilder()
                 .onMessage(RegisterNode.class, this::onRegister)
                 .onMessage(NodeHeartbeat.class, this::onHeartbeat)
+                .onMessage(LeaveNode.class, this::onLeave)
                 .onMessage(AllocationStateChanged.class, this::onStateChanged)
                 .onMessage(JobsUpdated.class, this::onJobsUpdated)
                 .onMessage(Tick.class, t -> onTick())
@@ -284,6 +288,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         }
         boolean wasDown = n.status == Node.Status.DOWN;
         boolean factsChanged = !r.node().equals(n.info);
+        // an agent that left for shutdown is back: eligible again, unless an operator turned the node off
+        boolean wasLeaving = n.leaving;
+        if (wasLeaving) {
+            n.leaving = false;
+            view.nodesChanged();
+        }
         n.info = r.node();
         n.agent = r.agent();
         n.address = addressOf(r.agent());
@@ -337,7 +347,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                     .dividedBy(2));
             recoveryUntil = byHeartbeats.isAfter(recoveryUntil) ? byHeartbeats : recoveryUntil;
         }
-        if (fresh || wasDown || factsChanged) {
+        if (fresh || wasDown || factsChanged || wasLeaving) {
             publish("Node", "NodeRegistered", name, Map.of("datacenter", r.node().datacenter(),
                     "allocations", String.valueOf(r.allocations().size())));
             capacityFreed = true;
@@ -420,6 +430,37 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         }
         n.usage = h.status();
         h.replyTo().tell(new HeartbeatAck(n.name, true, settings.heartbeatInterval(ready).toMillis()));
+        return this;
+    }
+
+    /**
+     * An agent drains for shutdown: the node takes nothing new, and what runs there is stopped here and placed on
+     * other eligible nodes (or waits, blocked, for capacity) rather than replaced on the node that refuses it. The
+     * node leaves the known nodes, as nothing will run there that a new singleton would have to wait for.
+     */
+    private Behavior<SchedulerCommand> onLeave(LeaveNode m) {
+        NodeEntry n = view.nodes.get(m.node());
+        if (n == null || n.status != Node.Status.READY) {
+            m.replyTo().tell(new LeaveAck(m.node(), false));
+            return this;
+        }
+        if (!n.leaving) {
+            Instant now = now();
+            n.leaving = true;
+            view.nodesChanged();
+            knownNodes.remove(n.name);
+            getContext().getLog().info("node {} is leaving: its agent stops its allocations for shutdown; nothing new "
+                    + "is placed there until it registers again", n.name);
+            publish("Node", "NodeLeaving", n.name, Map.of());
+            for (String id : List.copyOf(n.allocations)) {
+                AllocEntry a = view.allocations.get(id);
+                if (a.live()) {
+                    stopAllocation(a, "node " + n.name + " is shutting down", now);
+                    enqueue(view.job(a.jobId), "drain");
+                }
+            }
+        }
+        m.replyTo().tell(new LeaveAck(n.name, true));
         return this;
     }
 
@@ -1468,8 +1509,8 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                 live++;
             }
         }
-        return new SchedulerApi.NodeView(n.name, n.info, n.status.name().toLowerCase(), n.eligible, n.draining,
-                n.drainDeadline, cpu, mem, live, n.registeredAt, n.lastHeartbeat,
+        return new SchedulerApi.NodeView(n.name, n.info, n.status.name().toLowerCase(), n.eligible(),
+                n.draining, n.leaving, n.drainDeadline, cpu, mem, live, n.registeredAt, n.lastHeartbeat,
                 settings.heartbeatTtl(view.readyNodes()), n.agent);
     }
 
@@ -1524,7 +1565,8 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             }
         }
         m.replyTo().tell(SchedulerApi.OperationResult.done("node " + n.name + " is "
-                + (n.eligible ? "eligible" : "ineligible")));
+                + (n.eligible ? n.leaving ? "eligible once its agent, which is shutting down, registers again"
+                : "eligible" : "ineligible")));
         return this;
     }
 

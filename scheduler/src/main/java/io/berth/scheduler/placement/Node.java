@@ -9,7 +9,8 @@ import java.util.Set;
  *
  * @param capacity what the machine has
  * @param reserved what is kept for the agent and the system, never given to allocations
- * @param eligible false when an operator turned scheduling off for the node
+ * @param eligible false when an operator turned scheduling off for the node, or its agent is leaving (it drains
+ *     for shutdown)
  * @param draining true while the node is being drained: nothing new goes there
  * @param images the images the node's store holds, by store name ({@code docker.io/library/busybox:1.36}) and
  *     by digest ({@code sha256:...}), for image locality

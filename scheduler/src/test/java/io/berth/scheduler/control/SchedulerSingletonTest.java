@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.BerthEvent;
+import io.berth.protocol.cluster.LeaveAck;
+import io.berth.protocol.cluster.LeaveNode;
 import io.berth.scheduler.events.Events;
 import io.berth.scheduler.jobs.JobStore;
 import java.nio.file.Path;
@@ -60,6 +62,71 @@ class SchedulerSingletonTest {
         SchedulerApi.NodeView a = cluster.ask(SchedulerApi.NodeReply.class,
                 r -> new SchedulerApi.GetNode("a", r)).node();
         assertThat(a.eligible()).isFalse();
+    }
+
+    @Test
+    void aNodeWhoseAgentLeavesTakesNothingNewItsAllocationsMoveAndItIsEligibleAgainWhenItRegisters() {
+        ActorRef<AgentCommand> a = cluster.agent("a");
+        cluster.register(SchedulerCluster.service("web", 2, "", ""));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 2);
+        cluster.agent("b");
+        await().atMost(WAIT).until(() -> nodeStatus("b").equals("ready"));
+
+        LeaveAck ack = cluster.ask(LeaveAck.class, r -> new LeaveNode("a", r));
+        assertThat(ack.known()).isTrue();
+        assertThat(cluster.ask(LeaveAck.class, r -> new LeaveNode("nope", r)).known()).isFalse();
+
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 2
+                && cluster.running("web").stream().allMatch(x -> x.node().equals("b")));
+        assertThat(cluster.allocations("web")).filteredOn(x -> x.node().equals("a")).hasSize(2)
+                .allSatisfy(x -> assertThat(x.desiredStatus()).isEqualTo("stop"));
+        assertThat(cluster.received(0, a)).as("its two allocations stopped, nothing new assigned")
+                .filteredOn(m -> m.startsWith("assign")).hasSize(2);
+        SchedulerApi.NodeView leaving = node("a");
+        assertThat(leaving.leaving()).isTrue();
+        assertThat(leaving.eligible()).isFalse();
+        // an operator turns it on while it leaves: it is still left alone until its agent registers again
+        assertThat(cluster.ask(SchedulerApi.OperationResult.class, r -> new SchedulerApi.SetEligibility("a", true, r))
+                .message()).contains("once its agent").contains("registers again");
+        assertThat(node("a").eligible()).isFalse();
+
+        ActorRef<AgentCommand> back = restart(a, "a");
+        await().atMost(WAIT).until(() -> node("a").eligible() && !node("a").leaving());
+        // the operator turns it off; the agent leaves and comes back again: it stays off
+        cluster.ask(SchedulerApi.OperationResult.class, r -> new SchedulerApi.SetEligibility("a", false, r));
+        assertThat(cluster.ask(LeaveAck.class, r -> new LeaveNode("a", r)).known()).isTrue();
+        restart(back, "a");
+        await().atMost(WAIT).until(() -> !node("a").leaving());
+        assertThat(node("a").eligible()).as("as the operator left it").isFalse();
+    }
+
+    @Test
+    void withNoOtherNodeWhatALeavingNodeStopsWaitsAndIsPlacedWhenItsAgentRegistersAgain() {
+        ActorRef<AgentCommand> a = cluster.agent("a");
+        cluster.register(SchedulerCluster.service("web", 1, "", ""));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 1);
+
+        assertThat(cluster.ask(LeaveAck.class, r -> new LeaveNode("a", r)).known()).isTrue();
+
+        await().atMost(WAIT).until(() -> cluster.ask(SchedulerApi.EvaluationList.class,
+                r -> new SchedulerApi.GetEvaluations("web", r)).blocked() == 1);
+        assertThat(cluster.live("web")).isEmpty();
+        assertThat(cluster.received(0, a)).filteredOn(m -> m.startsWith("assign")).hasSize(1);
+
+        ActorRef<AgentCommand> back = restart(a, "a");
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 1);
+        assertThat(cluster.received(0, back)).filteredOn(m -> m.startsWith("assign")).hasSize(1);
+    }
+
+    /** Stops a fake agent and starts it again on the same node, holding what it held. */
+    private ActorRef<AgentCommand> restart(ActorRef<AgentCommand> agent, String name) {
+        List<FakeAgent.Alloc> held = cluster.export(0, agent);
+        cluster.kits.get(0).stop(agent);
+        return cluster.restartedAgent(0, FakeAgent.node(name, 4000, 8192, Map.of()), held);
+    }
+
+    private SchedulerApi.NodeView node(String name) {
+        return cluster.ask(SchedulerApi.NodeReply.class, r -> new SchedulerApi.GetNode(name, r)).node();
     }
 
     @Test
