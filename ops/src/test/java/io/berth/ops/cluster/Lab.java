@@ -75,9 +75,7 @@ final class Lab implements AutoCloseable {
         this.conf = dir.resolve("lab.conf");
         Files.writeString(conf, String.join("\n",
                 "pekko.cluster.split-brain-resolver.stable-after = 6s",
-                // a restarted first seed node (s1) that hears from no other seed within this time forms a cluster of
-                // its own; over TLS on a loaded 2-core machine the first answers took longer than the default 5 s
-                "pekko.cluster.seed-node-timeout = 30s",
+                // (the first seed node's longer seed-node-timeout is the lab script's: only s1 gets it)
                 // heartbeats between the nodes came 3-5 s apart while every core was busy (the default 3 s pause made
                 // a server that had just restarted unreachable, and the split brain resolver downed it again)
                 "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 6s",
