@@ -208,6 +208,8 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private SchedulerSingleton(ActorContext<SchedulerCommand> ctx, TimerScheduler<SchedulerCommand> timers,
                                ActorRef<JobStore.Command> jobStore, SchedulerSettings settings, Clock clock) {
         super(ctx);
+        // named here: the logger is otherwise named after the class that first asks for it (DurableSet)
+        ctx.setLoggerName(SchedulerSingleton.class);
         this.jobStore = jobStore;
         this.settings = settings;
         this.clock = clock;
