@@ -1,6 +1,7 @@
 package io.berth.agent;
 
 import com.typesafe.config.Config;
+import io.berth.protocol.cluster.PortRanges;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -22,10 +23,12 @@ import java.util.TreeMap;
  *                         again) or a heartbeat (three unanswered ones in a row and it registers again)
  * @param drainOnShutdown  whether a graceful shutdown of the agent stops every allocation first (else they keep
  *                         running, to be taken up again by the next agent process)
+ * @param reservedPorts    host ports the scheduler never gives to allocations on this node (other programs use
+ *                         them: sshd, a local proxy ...); never null
  */
 public record AgentConfig(Path dataDir, String nodeName, String datacenter, Map<String, String> labels,
                           long logMaxBytes, int logMaxFiles, Duration stableAfter, Duration askTimeout,
-                          boolean drainOnShutdown) {
+                          boolean drainOnShutdown, PortRanges reservedPorts) {
     public AgentConfig {
         Objects.requireNonNull(dataDir, "dataDir");
         nodeName = nodeName == null ? "" : nodeName;
@@ -41,12 +44,14 @@ public record AgentConfig(Path dataDir, String nodeName, String datacenter, Map<
         if (askTimeout == null || askTimeout.isNegative() || askTimeout.isZero()) {
             throw new IllegalArgumentException("berth.agent.ask-timeout: must be positive, got " + askTimeout);
         }
+        reservedPorts = reservedPorts == null ? PortRanges.NONE : reservedPorts;
     }
 
     /**
      * Reads the {@code berth.agent} section (defaults in the agent's {@code reference.conf}).
      *
      * @throws com.typesafe.config.ConfigException naming the setting and the file when one is missing or malformed
+     * @throws IllegalArgumentException naming the setting and the entry when a value is out of its range
      */
     public static AgentConfig fromConfig(Config config) {
         // full paths, so an error names the whole setting
@@ -58,35 +63,50 @@ public record AgentConfig(Path dataDir, String nodeName, String datacenter, Map<
         return new AgentConfig(Path.of(config.getString(a + "data-dir")), config.getString(a + "name"),
                 config.getString(a + "datacenter"), labels, config.getBytes(a + "logs.max-bytes"),
                 config.getInt(a + "logs.max-files"), config.getDuration(a + "restart.stable-after"),
-                config.getDuration(a + "ask-timeout"), config.getBoolean(a + "drain-on-shutdown"));
+                config.getDuration(a + "ask-timeout"), config.getBoolean(a + "drain-on-shutdown"),
+                reservedPorts(config.getString(a + "reserved-ports")));
+    }
+
+    private static PortRanges reservedPorts(String text) {
+        try {
+            return PortRanges.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("berth.agent.reserved-ports: " + e.getMessage());
+        }
     }
 
     /**
      * The host name, datacenter {@code dc1}, 10 MiB times 5 files per stream, back-off reset after 5 minutes of
-     * running (Nomad's and Docker's order of size), the scheduler's answers awaited 5 s, no drain on shutdown.
+     * running (Nomad's and Docker's order of size), the scheduler's answers awaited 5 s, no drain on shutdown, no
+     * reserved ports.
      */
     public static AgentConfig defaults(Path dataDir) {
         return new AgentConfig(dataDir, "", "dc1", Map.of(), 10L << 20, 5, Duration.ofMinutes(5), Duration.ofSeconds(5),
-                false);
+                false, PortRanges.NONE);
     }
 
     public AgentConfig withNodeName(String name) {
         return new AgentConfig(dataDir, name, datacenter, labels, logMaxBytes, logMaxFiles, stableAfter, askTimeout,
-                drainOnShutdown);
+                drainOnShutdown, reservedPorts);
     }
 
     public AgentConfig withLogs(long maxBytes, int maxFiles) {
         return new AgentConfig(dataDir, nodeName, datacenter, labels, maxBytes, maxFiles, stableAfter, askTimeout,
-                drainOnShutdown);
+                drainOnShutdown, reservedPorts);
     }
 
     public AgentConfig withAskTimeout(Duration timeout) {
         return new AgentConfig(dataDir, nodeName, datacenter, labels, logMaxBytes, logMaxFiles, stableAfter, timeout,
-                drainOnShutdown);
+                drainOnShutdown, reservedPorts);
     }
 
     public AgentConfig withDrainOnShutdown(boolean drain) {
         return new AgentConfig(dataDir, nodeName, datacenter, labels, logMaxBytes, logMaxFiles, stableAfter,
-                askTimeout, drain);
+                askTimeout, drain, reservedPorts);
+    }
+
+    public AgentConfig withReservedPorts(PortRanges ports) {
+        return new AgentConfig(dataDir, nodeName, datacenter, labels, logMaxBytes, logMaxFiles, stableAfter,
+                askTimeout, drainOnShutdown, ports);
     }
 }

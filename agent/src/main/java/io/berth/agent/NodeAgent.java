@@ -522,7 +522,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             }
         }
         int gen = generation;
-        var info = fingerprint.nodeInfo(node, services.config().datacenter());
+        var info = fingerprint.nodeInfo(node, services.config().datacenter())
+                .withReservedPorts(services.config().reservedPorts());
         getContext().ask(NodeRegistered.class, scheduler, services.config().askTimeout(),
                 replyTo -> new RegisterNode(info, getContext().getSelf(), held, status, replyTo),
                 (reply, failure) -> new RegisterAnswered(gen, ends, reply, failure));

@@ -16,6 +16,7 @@ import io.berth.protocol.cluster.LeaveAck;
 import io.berth.protocol.cluster.LeaveNode;
 import io.berth.protocol.cluster.NodeHeartbeat;
 import io.berth.protocol.cluster.NodeRegistered;
+import io.berth.protocol.cluster.PortRanges;
 import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.cluster.StopAllocation;
@@ -59,11 +60,13 @@ class AgentInClusterTest {
     @Test
     void registersHeartbeatsAndRegistersAgainWhenTheSchedulerLosesIt() throws Exception {
         TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
-        AgentConfig config = f.config().withNodeName("node-a").withAskTimeout(Duration.ofSeconds(2));
+        AgentConfig config = f.config().withNodeName("node-a").withAskTimeout(Duration.ofSeconds(2))
+                .withReservedPorts(PortRanges.parse("8000-8100,22"));
         ActorRef<AgentCommand> agent = f.agent(f.kit, config, scheduler.getRef());
 
         RegisterNode first = scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30));
         assertThat(first.node().name()).isEqualTo("node-a");
+        assertThat(first.node().reservedPorts()).isEqualTo("22,8000-8100");
         assertThat(first.node().datacenter()).isEqualTo("dc1");
         assertThat(first.node().cpuMhz()).isEqualTo(Runtime.getRuntime().availableProcessors() * 1000);
         assertThat(first.node().memoryMb()).isPositive();

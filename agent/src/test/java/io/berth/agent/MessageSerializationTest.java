@@ -11,6 +11,7 @@ import io.berth.protocol.cluster.AssignAllocation;
 import io.berth.protocol.cluster.LeaveAck;
 import io.berth.protocol.cluster.LeaveNode;
 import io.berth.protocol.cluster.NodeRegistered;
+import io.berth.protocol.cluster.PortRanges;
 import io.berth.protocol.cluster.NodeStatus;
 import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.StopAllocation;
@@ -100,6 +101,9 @@ class MessageSerializationTest {
                 new NodeStatus("node-1", 100, 64, 1, List.of(), at), kit.<NodeRegistered>createTestProbe().getRef());
         assertThat(roundTrip(m)).isEqualTo(m);
         assertThat(m.node().labels()).containsEntry("rack", "r1");
+        RegisterNode reserving = new RegisterNode(m.node().withReservedPorts(PortRanges.parse("22,8000-8100")),
+                m.agent(), List.of(), m.status(), m.replyTo());
+        assertThat(roundTrip(reserving)).isEqualTo(reserving);
         assertThat(m.node().cpuMhz()).isEqualTo(fp.cores() * 1000);
     }
 }

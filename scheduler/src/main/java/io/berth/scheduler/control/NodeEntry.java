@@ -3,6 +3,7 @@ package io.berth.scheduler.control;
 import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.NodeInfo;
 import io.berth.protocol.cluster.NodeStatus;
+import io.berth.protocol.cluster.PortRanges;
 import io.berth.scheduler.placement.Capacity;
 import io.berth.scheduler.placement.Node;
 import java.time.Instant;
@@ -20,6 +21,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 final class NodeEntry {
     final String name;
     NodeInfo info;
+    /** The ports its operator reserved ({@code info.reservedPorts()} read). */
+    PortRanges reservedPorts = PortRanges.NONE;
     ActorRef<AgentCommand> agent;
     /** The cluster member the agent lives on. */
     Address address;
@@ -58,6 +61,7 @@ final class NodeEntry {
                 i.kernel() == null ? "" : i.kernel(), String.valueOf(i.cgroupVersion()), i.labels(),
                 new Capacity(i.cpuMhz(), (int) Math.min(Integer.MAX_VALUE, i.memoryMb()),
                         (int) Math.min(Integer.MAX_VALUE, i.diskMb())),
-                Capacity.ZERO, status, eligible(), draining, images, Node.DEFAULT_DYNAMIC_MIN, Node.DEFAULT_DYNAMIC_MAX);
+                Capacity.ZERO, status, eligible(), draining, images, Node.DEFAULT_DYNAMIC_MIN, Node.DEFAULT_DYNAMIC_MAX,
+                reservedPorts, PortRanges.NONE);
     }
 }

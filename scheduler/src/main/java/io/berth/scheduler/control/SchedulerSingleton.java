@@ -10,7 +10,9 @@ import io.berth.protocol.cluster.HeartbeatAck;
 import io.berth.protocol.cluster.LeaveAck;
 import io.berth.protocol.cluster.LeaveNode;
 import io.berth.protocol.cluster.NodeHeartbeat;
+import io.berth.protocol.cluster.NodeInfo;
 import io.berth.protocol.cluster.NodeRegistered;
+import io.berth.protocol.cluster.PortRanges;
 import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.SchedulerCommand;
 import io.berth.protocol.cluster.StopAllocation;
@@ -297,6 +299,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             view.nodesChanged();
         }
         n.info = r.node();
+        n.reservedPorts = reservedPorts(r.node());
         n.agent = r.agent();
         n.address = addressOf(r.agent());
         n.usage = r.status();
@@ -363,6 +366,17 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             enqueue(view.job(job), fresh ? "failover" : "node-update");
         }
         return this;
+    }
+
+    /** The node's reserved ports; none, with a warning, when its agent sent what is not a port list. */
+    private PortRanges reservedPorts(NodeInfo info) {
+        try {
+            return PortRanges.parse(info.reservedPorts());
+        } catch (IllegalArgumentException e) {
+            getContext().getLog().warn("node {} registered with reserved ports that are not a port list, ignored: {}",
+                    info.name(), e.getMessage());
+            return PortRanges.NONE;
+        }
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.Set;
 
 /**
  * The feasibility checkers and the chain they run in: node state, datacenter, platform, each constraint, distinct
- * hosts and properties, then resources and ports. Cheap and most selective first.
+ * hosts and properties, static ports the node never gives out, then resources and ports. Cheap and most selective
+ * first.
  */
 final class Checks {
     private Checks() {}
@@ -32,6 +33,9 @@ final class Checks {
         }
         if (ask.distinctHostsForJob || ask.distinctHostsForGroup) {
             chain.add(new DistinctHosts(ctx, ask));
+        }
+        if (ask.staticPorts.length > 0) {
+            chain.add(new HostPorts(ctx, ask));
         }
         chain.add(new Resources(ctx, ask));
         chain.add(new Ports(ctx, ask));
@@ -208,6 +212,38 @@ final class Checks {
         @Override
         public boolean exhaustion() {
             return true;
+        }
+    }
+
+    /**
+     * The group's static ports are not ones the node never gives out: reserved by its operator, or in use by another
+     * program on the host. A filter, not exhaustion: no eviction frees them.
+     */
+    static final class HostPorts implements FeasibilityCheck {
+        private final ClusterSnapshot snapshot;
+        private final int[] staticPorts;
+        private final String[] reserved;
+        private final String[] inUse;
+
+        HostPorts(EvalContext ctx, GroupAsk ask) {
+            this.snapshot = ctx.snapshot;
+            this.staticPorts = ask.staticPorts;
+            this.reserved = new String[staticPorts.length];
+            this.inUse = new String[staticPorts.length];
+            for (int i = 0; i < staticPorts.length; i++) {
+                reserved[i] = "port " + staticPorts[i] + " reserved on the node";
+                inUse[i] = "port " + staticPorts[i] + " in use on the host by another program";
+            }
+        }
+
+        @Override
+        public String reject(int node) {
+            for (int i = 0; i < staticPorts.length; i++) {
+                if (snapshot.portBlocked(node, staticPorts[i])) {
+                    return snapshot.node(node).reservedPorts().contains(staticPorts[i]) ? reserved[i] : inUse[i];
+                }
+            }
+            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.berth.scheduler.placement;
 
+import io.berth.protocol.cluster.PortRanges;
 import io.berth.protocol.job.Operator;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,6 +31,10 @@ public final class ClusterSnapshot {
         final int[] allocatableMemory;
         final int[] dynamicMin;
         final int[] dynamicMax;
+        /** The ports never given out on each node (reserved, or in use by others); null for none. */
+        final PortRanges[] blockedPorts;
+        /** How many of them lie in the node's dynamic range. */
+        final int[] blockedDynamic;
         final Map<String, String[]> attributeColumns = new ConcurrentHashMap<>();
         final Map<String, AttributeCodes> codes = new ConcurrentHashMap<>();
         final Map<String, AttributeMatcher> matchers = new ConcurrentHashMap<>();
@@ -44,6 +49,8 @@ public final class ClusterSnapshot {
             allocatableMemory = new int[n];
             dynamicMin = new int[n];
             dynamicMax = new int[n];
+            blockedPorts = new PortRanges[n];
+            blockedDynamic = new int[n];
             for (int i = 0; i < n; i++) {
                 Node node = nodes[i];
                 if (indexById.put(node.id(), i) != null) {
@@ -55,6 +62,11 @@ public final class ClusterSnapshot {
                 allocatableMemory[i] = node.capacity().memoryMb() - node.reserved().memoryMb();
                 dynamicMin[i] = node.dynamicPortMin();
                 dynamicMax[i] = node.dynamicPortMax();
+                PortRanges blocked = node.reservedPorts().union(node.hostPortsInUse());
+                if (!blocked.isEmpty()) {
+                    blockedPorts[i] = blocked;
+                    blockedDynamic[i] = blocked.countIn(dynamicMin[i], dynamicMax[i]);
+                }
             }
         }
     }
@@ -236,6 +248,20 @@ public final class ClusterSnapshot {
 
     int dynamicPortMax(int index) {
         return table.dynamicMax[index];
+    }
+
+    /**
+     * True when the node never gives out that host port: its operator reserved it, or another program on the host
+     * uses it.
+     */
+    boolean portBlocked(int index, int port) {
+        PortRanges blocked = table.blockedPorts[index];
+        return blocked != null && blocked.contains(port);
+    }
+
+    /** How many ports of the node's dynamic range it never gives out (see {@link #portBlocked}). */
+    int blockedDynamicCount(int index) {
+        return table.blockedDynamic[index];
     }
 
     /** How many host ports non-terminal allocations hold on the node. */

@@ -80,8 +80,14 @@ final class EvalContext {
         return snapshot.freeDisk(node) - usedDisk[node];
     }
 
-    /** True when the snapshot or the plan so far has the port taken on the node. */
+    /**
+     * True when the snapshot or the plan so far has the port taken on the node, or the node never gives it out
+     * (reserved, or in use by another program).
+     */
     boolean portInUse(int node, int port) {
+        if (snapshot.portBlocked(node, port)) {
+            return true;
+        }
         if (addedPorts[node] != null && addedPorts[node].contains(port)) {
             return true;
         }
@@ -89,11 +95,13 @@ final class EvalContext {
     }
 
     /**
-     * An upper bound on the host ports taken on the node: the snapshot's plus the plan's additions (freed ones are
-     * not subtracted, which only makes the bound looser).
+     * An upper bound on the host ports taken in the node's dynamic range: the snapshot's, the plan's additions and the
+     * node's blocked ones (freed ones are not subtracted, nor ports outside the range, which only makes the bound
+     * looser).
      */
     int portsTakenBound(int node) {
-        return snapshot.usedPortCount(node) + (addedPorts[node] == null ? 0 : addedPorts[node].size());
+        return snapshot.usedPortCount(node) + snapshot.blockedDynamicCount(node)
+                + (addedPorts[node] == null ? 0 : addedPorts[node].size());
     }
 
     /** Live allocations of this job on the node, the plan's included. */

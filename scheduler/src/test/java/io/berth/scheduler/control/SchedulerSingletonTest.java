@@ -8,6 +8,9 @@ import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.cluster.BerthEvent;
 import io.berth.protocol.cluster.LeaveAck;
 import io.berth.protocol.cluster.LeaveNode;
+import io.berth.protocol.cluster.NodeInfo;
+import io.berth.protocol.cluster.PortRanges;
+import io.berth.protocol.job.Job;
 import io.berth.scheduler.events.Events;
 import io.berth.scheduler.jobs.JobStore;
 import java.nio.file.Path;
@@ -256,6 +259,27 @@ class SchedulerSingletonTest {
         assertThat(cluster.live("web").get(0).index()).isZero();
         await().atMost(WAIT).until(() -> cluster.holdings(0, agent).values().stream()
                 .filter(s -> s == AllocationState.STOPPED).count() == 2);
+    }
+
+    @Test
+    void aNodesReservedPortsAreNeverGivenOutAndAReservedStaticPortIsExplained() {
+        // the dynamic range is 20000-32000: all but its last ten ports reserved, and 80
+        NodeInfo info = FakeAgent.node("a", 8000, 8192, Map.of())
+                .withReservedPorts(PortRanges.parse("80,20000-31990"));
+        cluster.agent(0, info);
+        cluster.register(SchedulerCluster.service("web", 10, "", ""));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 10);
+        assertThat(cluster.running("web")).extracting(x -> x.ports().get("http"))
+                .allSatisfy(p -> assertThat(p).isBetween(31991, 32000)).doesNotHaveDuplicates();
+
+        Job fixed = SchedulerCluster.parse("""
+                {"id": "fixed", "groups": [{"name": "g", "count": 1, "tasks": [{"name": "t",
+                  "image": "docker.io/library/busybox:1.36", "resources": {"cpu_mhz": 100, "memory_mb": 64},
+                  "network": "bridge", "ports": [{"label": "http", "static": 80}]}]}]}
+                """);
+        SchedulerApi.PlanResult plan = cluster.ask(SchedulerApi.PlanResult.class,
+                r -> new SchedulerApi.PlanJob(fixed, r));
+        assertThat(plan.explanation()).contains("constraint \"port 80 reserved on the node\": 1 nodes filtered");
     }
 
     @Test

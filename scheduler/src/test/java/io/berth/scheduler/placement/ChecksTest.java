@@ -132,6 +132,45 @@ class ChecksTest {
     }
 
     @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "null", value = {
+            // reserved by the operator | in use by others on the host | static port asked | reason
+            "22,80,8000-8100 | ''        | 8050 | port 8050 reserved on the node",
+            "22,80,8000-8100 | ''        | 81   | null",
+            "''              | 8080,9000 | 9000 | port 9000 in use on the host by another program",
+            "9000            | 9000      | 9000 | port 9000 reserved on the node",
+            "''              | ''        | 80   | null"})
+    void aStaticPortTheNodeNeverGivesOutFiltersIt(String reserved, String inUse, int asked, String reason) {
+        Job job = job("j", JobType.SERVICE, 50, group(1, task(10, 10, new Port("p", asked, null))));
+        ClusterSnapshot s = cluster(List.of(Fixtures.node("a", 20000, 32000, reserved, inUse)));
+        GroupAsk ask = new GroupAsk(job, job.groups().get(0));
+        Checks.HostPorts check = new Checks.HostPorts(context(s, job), ask);
+        assertThat(check.reject(0)).isEqualTo(reason);
+        assertThat(check.exhaustion()).as("no eviction frees it").isFalse();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            // the range 30000-30009 (10 ports), one held by an allocation | reserved | in use | dynamic asked | fits
+            "''            | ''          | 9  | true",
+            "''            | ''          | 10 | false",
+            "30000-30004   | ''          | 4  | true",
+            "30000-30004   | ''          | 5  | false",
+            "30000-30004   | 30005,30006 | 2  | true",
+            "30000-30004   | 30005,30006 | 3  | false",
+            "1-29999       | 30010-40000 | 9  | true"})
+    void dynamicPortsNeedRoomBesideTheNodesBlockedPorts(String reserved, String inUse, int asked, boolean fits) {
+        Port[] ports = new Port[asked];
+        for (int i = 0; i < asked; i++) {
+            ports[i] = new Port("p" + i, null, null);
+        }
+        Job job = job("j", JobType.SERVICE, 50, group(1, task(10, 10, ports)));
+        ClusterSnapshot s = cluster(List.of(Fixtures.node("a", 30000, 30009, reserved, inUse)),
+                alloc("x", "other", "a", 50, 10, 10, 30009));
+        String reason = new Checks.Ports(context(s, job), new GroupAsk(job, job.groups().get(0))).reject(0);
+        assertThat(reason).isEqualTo(fits ? null : "dynamic ports");
+    }
+
+    @ParameterizedTest
     @CsvSource({"3, 2, true", "3, 3, true", "3, 4, false"})
     void dynamicPortsNeedRoomInTheNodesRange(int rangeSize, int asked, boolean fits) {
         Node base = node("a");

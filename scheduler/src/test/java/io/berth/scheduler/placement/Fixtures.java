@@ -1,5 +1,6 @@
 package io.berth.scheduler.placement;
 
+import io.berth.protocol.cluster.PortRanges;
 import io.berth.protocol.job.Affinity;
 import io.berth.protocol.job.Constraint;
 import io.berth.protocol.job.Job;
@@ -27,6 +28,14 @@ final class Fixtures {
         return new Node(id, "dc1", "linux", "amd64", "6.1.0", "2", Map.of(), new Capacity(cpu, memory, 100_000),
                 Capacity.ZERO, Node.Status.READY, true, false, Set.of(), Node.DEFAULT_DYNAMIC_MIN,
                 Node.DEFAULT_DYNAMIC_MAX);
+    }
+
+    /** A node whose operator reserved {@code reserved} and whose agent reports {@code inUse} used by others. */
+    static Node node(String id, int dynamicMin, int dynamicMax, String reserved, String inUse) {
+        Node n = node(id);
+        return new Node(id, "dc1", n.os(), n.arch(), n.kernelVersion(), n.cgroupVersion(), Map.of(), n.capacity(),
+                n.reserved(), Node.Status.READY, true, false, Set.of(), dynamicMin, dynamicMax,
+                PortRanges.parse(reserved), PortRanges.parse(inUse));
     }
 
     static Node node(String id, String datacenter, Map<String, String> labels) {

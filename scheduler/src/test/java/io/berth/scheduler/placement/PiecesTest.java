@@ -65,6 +65,18 @@ class PiecesTest {
         assertThat(PortPicker.pick(ctx, 0, 4, new int[0], new Random(1))).isNull();
     }
 
+    @Test
+    void portPickerNeverHandsOutAPortTheNodeReservesOrOthersUse() {
+        Node n = Fixtures.node("a", 30000, 30009, "30001-30003,30008", "30005,30006");
+        ClusterSnapshot s = cluster(List.of(n), alloc("x", "o", "a", 50, 1, 4, 30000));
+        EvalContext ctx = context(s, Fixtures.service("j", 1, 1, 4));
+        for (int seed = 0; seed < 50; seed++) {
+            assertThat(PortPicker.pick(ctx, 0, 3, new int[0], new Random(seed)))
+                    .containsExactlyInAnyOrder(30004, 30007, 30009);
+        }
+        assertThat(PortPicker.pick(ctx, 0, 4, new int[0], new Random(1))).isNull();
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', nullValues = "null", value = {
             // priorities of three 1000/1000 allocations on a 3000/3000 node | ask cpu | evicted (by priority)

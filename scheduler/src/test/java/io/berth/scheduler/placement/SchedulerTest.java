@@ -72,6 +72,24 @@ class SchedulerTest {
     }
 
     @Test
+    void aStaticPortReservedOnEveryNodeLeavesTheGroupUnplacedAndTheExplanationSaysWhy() {
+        Node reserving = Fixtures.node("reserving", 20000, 32000, "22,80,8000-8100", "");
+        Node using = Fixtures.node("using", 20000, 32000, "", "80");
+        TaskGroup g = Fixtures.group(1, Fixtures.task(100, 64, new Port("http", 80, null)));
+        Plan plan = plan(cluster(reserving, using), Fixtures.job("j", JobType.SERVICE, 50, g), 1);
+
+        assertThat(plan.placements()).isEmpty();
+        assertThat(plan.explain()).isEqualTo("""
+                group "g": 1 unplaced
+                  * nodes evaluated: 2
+                  * constraint "port 80 in use on the host by another program": 1 nodes filtered
+                  * constraint "port 80 reserved on the node": 1 nodes filtered""");
+        // a free node takes it
+        Plan elsewhere = plan(cluster(reserving, using, node("free")), Fixtures.job("j", JobType.SERVICE, 50, g), 1);
+        assertThat(elsewhere.placements()).singleElement().extracting(Plan.Placement::nodeId).isEqualTo("free");
+    }
+
+    @Test
     void preemptsTheCheapestLowerPriorityAllocationsOnly() {
         // one node, full: a priority-10 and a priority-40 allocation each big enough, and a priority-50 one
         ClusterSnapshot s = cluster(List.of(node("a", 3000, 3000)),
