@@ -48,6 +48,14 @@ public final class BerthCluster {
                 // SIGTERM leaves the cluster gracefully before the JVM exits; a downed or removed node exits
                 .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef("on"))
                 .withValue("pekko.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef(settings.exitJvm()));
+        if (settings.seedNodes().size() > 1
+                && settings.seedNodes().get(0).equals(settings.host() + ":" + settings.port())) {
+            // The first seed node forms a cluster of its own when no other seed answers within seed-node-timeout
+            // (seeds that answer, members or not, end the wait at once). Pekko's 5 s is short for a first seed that
+            // restarts while the others run under load: it formed a second cluster, with a second singleton.
+            // Longer on the first seed only: on every other node the setting is the interval between join attempts.
+            node = node.withValue("pekko.cluster.seed-node-timeout", ConfigValueFactory.fromAnyRef("30s"));
+        }
         Config full = overrides.withFallback(node)
                 .withFallback(ConfigFactory.parseResources(BerthCluster.class, "pekko-cluster.conf"))
                 .withFallback(ConfigFactory.load());

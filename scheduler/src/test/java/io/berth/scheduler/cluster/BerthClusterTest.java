@@ -65,6 +65,24 @@ class BerthClusterTest {
         }
     }
 
+    @Test
+    void onlyTheFirstSeedNodeWaitsLongerBeforeFormingAClusterOfItsOwn() {
+        List<String> seeds = List.of("10.0.0.5:7701", "10.0.0.6:7701", "10.0.0.7:7701");
+        EnumSet<ClusterSettings.Role> roles = EnumSet.of(ClusterSettings.Role.SCHEDULER);
+        var first = BerthCluster.config(new ClusterSettings("s1", "10.0.0.5", 7701, roles, seeds, dir, false));
+        var second = BerthCluster.config(new ClusterSettings("s2", "10.0.0.6", 7701, roles, seeds, dir, false));
+        var agent = BerthCluster.config(new ClusterSettings("a1", "10.0.0.20", 7701,
+                EnumSet.of(ClusterSettings.Role.AGENT), seeds, dir, false));
+        assertThat(first.getDuration("pekko.cluster.seed-node-timeout")).isEqualTo(Duration.ofSeconds(30));
+        // elsewhere it is the interval between join attempts: Pekko's 5 s
+        assertThat(second.getDuration("pekko.cluster.seed-node-timeout")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(agent.getDuration("pekko.cluster.seed-node-timeout")).isEqualTo(Duration.ofSeconds(5));
+        // the operator's configuration wins
+        var chosen = BerthCluster.config(new ClusterSettings("s1", "10.0.0.5", 7701, roles, seeds, dir, false),
+                com.typesafe.config.ConfigFactory.parseString("pekko.cluster.seed-node-timeout = 12s"));
+        assertThat(chosen.getDuration("pekko.cluster.seed-node-timeout")).isEqualTo(Duration.ofSeconds(12));
+    }
+
     private static final com.typesafe.config.Config SHORT_SBR = com.typesafe.config.ConfigFactory.parseString("""
             pekko.cluster.split-brain-resolver.stable-after = 2s
             pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
