@@ -17,6 +17,7 @@ import io.berth.protocol.cluster.LogStream;
 import io.berth.protocol.cluster.NodeHeartbeat;
 import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.NodeStatus;
+import io.berth.protocol.cluster.PortRanges;
 import io.berth.protocol.cluster.RegisterNode;
 import io.berth.protocol.cluster.RestartAllocation;
 import io.berth.protocol.cluster.SchedulerCommand;
@@ -74,7 +75,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *
  * <p>With a scheduler it registers ({@link RegisterNode}: its {@code NodeInfo}, every allocation that has not
  * ended or whose end the scheduler may not have heard, each with the placement facts it came with, its
- * {@link NodeStatus} with every image it holds by name and by digest), sending the registration again
+ * {@link NodeStatus} with every image it holds by name and by digest, and the host ports that sockets other than
+ * its allocations' listen on), sending the registration again
  * every {@code ask-timeout} until {@link NodeRegistered} comes; then a {@link NodeHeartbeat} every interval
  * the scheduler asks for. A {@link HeartbeatAck} saying the node is unknown, or {@value #MISSED_ACKS} heartbeats
  * in a row without an answer within {@code ask-timeout}, start the registration again. Containers keep running
@@ -463,16 +465,21 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         return this;
     }
 
-    /** Makes a {@link NodeStatus} off the actor's thread (the image index is on disk) and sends it to self. */
+    /**
+     * Makes a {@link NodeStatus} off the actor's thread (the image index is on disk, the listening sockets in /proc)
+     * and sends it to self.
+     */
     private void requestStatus(boolean forRegistration) {
         int cpu = 0;
         long memory = 0;
         int count = 0;
+        Set<Integer> own = new HashSet<>();
         for (Allocation a : allocations.values()) {
             if (!a.state().terminal()) {
                 cpu += a.cpuMhz();
                 memory += a.memoryMb();
                 count++;
+                own.addAll(a.hostPorts().values()); // a host-network task listens on its own ports
             }
         }
         int usedCpu = cpu;
@@ -482,16 +489,21 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         CompletableFuture<NodeStatus> f = CompletableFuture.supplyAsync(() -> {
             try {
                 // names and digests both: a task's image matches by its normalised reference or its pinned digest
-                return new NodeStatus(node, usedCpu, usedMemory, allocs, services.images().list().stream()
+                List<String> images = services.images().list().stream()
                         .flatMap(i -> Stream.of(i.name(), i.target().digest().toString())).distinct().sorted()
-                        .toList(), services.clock().instant());
+                        .toList();
+                Set<Integer> others = ListeningPorts.current();
+                others.removeAll(own);
+                return new NodeStatus(node, usedCpu, usedMemory, allocs, images, services.clock().instant(),
+                        PortRanges.of(others).toString());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }, getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking()));
         getContext().pipeToSelf(f, (status, failure) -> {
             if (failure != null) {
-                getContext().getLog().warn("cannot list the images for the node status: {}", failure.toString());
+                getContext().getLog().warn("cannot list the images or the listening ports for the node status: {}",
+                        failure.toString());
             }
             return new StatusReady(forRegistration, gen, status != null ? status
                     : new NodeStatus(node, usedCpu, usedMemory, allocs, List.of(), services.clock().instant()));

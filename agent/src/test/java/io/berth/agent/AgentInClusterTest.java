@@ -300,6 +300,44 @@ class AgentInClusterTest {
     }
 
     @Test
+    void theStatusNamesThePortsOthersListenOnButNotThoseOfItsAllocations() throws Exception {
+        int own;
+        try (ServerSocket free = new ServerSocket(0)) {
+            own = free.getLocalPort();
+        }
+        try (ServerSocket other = new ServerSocket(0)) {
+            TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
+            ActorRef<AgentCommand> agent = f.agent(f.kit, f.config().withNodeName("node-h"), scheduler.getRef());
+            await(scheduler, RegisterNode.class, true, r -> true).replyTo()
+                    .tell(new NodeRegistered("node-h", HEARTBEAT_MILLIS));
+            TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+            Task httpd = new Task("main", AgentFixture.BUSYBOX, List.of("httpd", "-f", "-p", String.valueOf(own)), null,
+                    Map.of(), new io.berth.protocol.job.Resources(100, 32, 0), NetworkMode.HOST,
+                    List.of(new Port("http", own, null)), null, List.of(), NO_RESTART, null, Duration.ofSeconds(2),
+                    null);
+            agent.tell(new AssignAllocation("host-port", "job", 1, JobType.SERVICE, "group", List.of(httpd),
+                    Map.of("http", own), AllocationPlacement.NONE, events.getRef()));
+            until(events, AllocationState.RUNNING);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!ListeningPorts.current().contains(own) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(ListeningPorts.current()).as("the task listens on the host").contains(own);
+            Instant listening = Instant.now();
+
+            NodeHeartbeat h = await(scheduler, NodeHeartbeat.class, true, b -> b.status().at().isAfter(listening));
+            PortRanges inUse = PortRanges.parse(h.status().hostPortsInUse());
+            assertThat(inUse.contains(other.getLocalPort())).as("another program's port").isTrue();
+            assertThat(inUse.contains(own)).as("its own allocation's port").isFalse();
+
+            agent.tell(new StopAllocation("host-port", null));
+            until(events, AllocationState.STOPPED);
+            f.kit.stop(agent);
+        }
+        f.assertNothingLeft("host-port");
+    }
+
+    @Test
     void aDrainingAgentTellsTheSchedulerItLeavesBeforeItStopsItsAllocationsAndWaitsOnlySoLong() throws Exception {
         for (boolean answered : List.of(true, false)) {
             String id = answered ? "leaves" : "leaves-unheard";

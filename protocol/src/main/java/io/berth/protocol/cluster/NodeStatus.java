@@ -17,12 +17,22 @@ import java.util.Objects;
  *                       ({@code sha256:...}), so a task's normalised reference or a pinned digest matches; sorted,
  *                       no duplicates; never null
  * @param at             when the agent made the report
+ * @param hostPortsInUse host ports that something other than the agent's allocations uses on the node (a listening
+ *                       socket on the host), as {@link PortRanges} text; the scheduler gives none of them out. ""
+ *                       for none, and when an older agent omits it
  */
 public record NodeStatus(String node, int usedCpuMhz, long usedMemoryMb, int allocations, List<String> images,
-                         Instant at) implements CborSerializable {
+                         Instant at, String hostPortsInUse) implements CborSerializable {
     public NodeStatus {
         Objects.requireNonNull(node, "node");
         images = List.copyOf(images);
         Objects.requireNonNull(at, "at");
+        hostPortsInUse = hostPortsInUse == null ? "" : hostPortsInUse;
+    }
+
+    /** A report with no host ports in use by others. */
+    public NodeStatus(String node, int usedCpuMhz, long usedMemoryMb, int allocations, List<String> images,
+                      Instant at) {
+        this(node, usedCpuMhz, usedMemoryMb, allocations, images, at, "");
     }
 }

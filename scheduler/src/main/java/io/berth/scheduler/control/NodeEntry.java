@@ -23,6 +23,8 @@ final class NodeEntry {
     NodeInfo info;
     /** The ports its operator reserved ({@code info.reservedPorts()} read). */
     PortRanges reservedPorts = PortRanges.NONE;
+    /** The host ports others use, as its agent last reported ({@code usage.hostPortsInUse()} read). */
+    PortRanges hostPortsInUse = PortRanges.NONE;
     ActorRef<AgentCommand> agent;
     /** The cluster member the agent lives on. */
     Address address;
@@ -62,6 +64,6 @@ final class NodeEntry {
                 new Capacity(i.cpuMhz(), (int) Math.min(Integer.MAX_VALUE, i.memoryMb()),
                         (int) Math.min(Integer.MAX_VALUE, i.diskMb())),
                 Capacity.ZERO, status, eligible(), draining, images, Node.DEFAULT_DYNAMIC_MIN, Node.DEFAULT_DYNAMIC_MAX,
-                reservedPorts, PortRanges.NONE);
+                reservedPorts, hostPortsInUse);
     }
 }

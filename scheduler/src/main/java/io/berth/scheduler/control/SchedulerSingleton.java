@@ -10,7 +10,7 @@ import io.berth.protocol.cluster.HeartbeatAck;
 import io.berth.protocol.cluster.LeaveAck;
 import io.berth.protocol.cluster.LeaveNode;
 import io.berth.protocol.cluster.NodeHeartbeat;
-import io.berth.protocol.cluster.NodeInfo;
+import io.berth.protocol.cluster.NodeStatus;
 import io.berth.protocol.cluster.NodeRegistered;
 import io.berth.protocol.cluster.PortRanges;
 import io.berth.protocol.cluster.RegisterNode;
@@ -120,7 +120,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
      */
     private static final Duration KEEP_ENDED = Duration.ofHours(4);
     private static final Duration COLLECT_EVERY = Duration.ofMinutes(1);
-    private static final Duration IMAGE_REFRESH = Duration.ofSeconds(5);
+    private static final Duration STATUS_REFRESH = Duration.ofSeconds(5);
 
     /** Agent states always worth an event, besides every change of the client status. */
     private static final Set<AllocationState> NOTEWORTHY = EnumSet.of(AllocationState.UNHEALTHY,
@@ -203,9 +203,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private long stopsTotal;
     private long evaluationsTotal;
     private long deploymentSeq;
-    /** Whether a heartbeat brought a new image list since the engine's snapshot last took them in. */
-    private boolean imagesChanged;
-    private Instant nextImageRefresh;
+    /**
+     * Whether a heartbeat brought a new image list or new host ports in use since the engine's snapshot last took
+     * them in.
+     */
+    private boolean statusChanged;
+    private Instant nextStatusRefresh;
 
     private SchedulerSingleton(ActorContext<SchedulerCommand> ctx, TimerScheduler<SchedulerCommand> timers,
                                ActorRef<JobStore.Command> jobStore, SchedulerSettings settings, Clock clock) {
@@ -220,7 +223,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         this.recoveryUntil = startedAt.plus(settings.failoverGrace());
         this.nextSweep = startedAt;
         this.nextCollection = startedAt.plus(COLLECT_EVERY);
-        this.nextImageRefresh = startedAt;
+        this.nextStatusRefresh = startedAt;
         Cluster cluster = Cluster.get(ctx.getSystem());
         this.selfAddress = cluster.selfMember().address();
         this.storeReplies = ctx.messageAdapter(JobStore.RegisterReply.class, StoreAnswered::new);
@@ -299,10 +302,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             view.nodesChanged();
         }
         n.info = r.node();
-        n.reservedPorts = reservedPorts(r.node());
+        n.reservedPorts = ports(name, r.node().reservedPorts(), "reserved ports");
         n.agent = r.agent();
         n.address = addressOf(r.agent());
-        n.usage = r.status();
+        takeStatus(n, r.status());
         n.registeredAt = now;
         n.lastHeartbeat = now;
         view.setStatus(n, Node.Status.READY);
@@ -368,15 +371,27 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         return this;
     }
 
-    /** The node's reserved ports; none, with a warning, when its agent sent what is not a port list. */
-    private PortRanges reservedPorts(NodeInfo info) {
+    /** Ports an agent sent; none, with a warning, when they are not a port list. */
+    private PortRanges ports(String node, String text, String what) {
         try {
-            return PortRanges.parse(info.reservedPorts());
+            return PortRanges.parse(text);
         } catch (IllegalArgumentException e) {
-            getContext().getLog().warn("node {} registered with reserved ports that are not a port list, ignored: {}",
-                    info.name(), e.getMessage());
+            getContext().getLog().warn("node {} sent {} that are not a port list, ignored: {}", node, what,
+                    e.getMessage());
             return PortRanges.NONE;
         }
+    }
+
+    /** Takes in a node's status; new images or new ports in use reach the engine at its next snapshot refresh. */
+    private void takeStatus(NodeEntry n, NodeStatus status) {
+        if (n.usage == null || !n.usage.images().equals(status.images())) {
+            statusChanged = true;
+        }
+        if (n.usage == null || !n.usage.hostPortsInUse().equals(status.hostPortsInUse())) {
+            n.hostPortsInUse = ports(n.name, status.hostPortsInUse(), "host ports in use");
+            statusChanged = true;
+        }
+        n.usage = status;
     }
 
     /**
@@ -441,10 +456,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         Instant now = now();
         n.lastHeartbeat = now;
         n.expiresAt = now.plus(settings.heartbeatTtl(ready));
-        if (n.usage == null || !n.usage.images().equals(h.status().images())) {
-            imagesChanged = true;
-        }
-        n.usage = h.status();
+        takeStatus(n, h.status());
         h.replyTo().tell(new HeartbeatAck(n.name, true, settings.heartbeatInterval(ready).toMillis()));
         return this;
     }
@@ -1366,11 +1378,12 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             nextCollection = now.plus(COLLECT_EVERY);
             collectGarbage(now);
         }
-        if (imagesChanged && !now.isBefore(nextImageRefresh)) {
-            // image locality is a preference: the nodes' new images are worth a snapshot rebuild, but not one per
-            // heartbeat (thousands of agents pulling at once)
-            imagesChanged = false;
-            nextImageRefresh = now.plus(IMAGE_REFRESH);
+        if (statusChanged && !now.isBefore(nextStatusRefresh)) {
+            // image locality is a preference, and ports others use are avoided on a best-effort basis (the agent
+            // refuses a port that is taken): the nodes' new images and ports are worth a snapshot rebuild, but not
+            // one per heartbeat (thousands of agents pulling at once)
+            statusChanged = false;
+            nextStatusRefresh = now.plus(STATUS_REFRESH);
             view.nodesChanged();
         }
         if (!now.isBefore(nextSweep)) {

@@ -44,6 +44,9 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     /** Stops (true) or resumes (false) heartbeating; resuming registers again at once. */
     record Silence(boolean silent) implements AgentCommand {}
 
+    /** Reports {@code ports} (as {@link NodeStatus#hostPortsInUse()}) in use by others from now on. */
+    record UsePorts(String ports) implements AgentCommand {}
+
     /** Fails an allocation it runs (its task crashed for good, as far as the scheduler can tell). */
     record Fail(String allocationId) implements AgentCommand {}
 
@@ -74,6 +77,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     private final Map<String, Alloc> allocations = new HashMap<>();
     private final List<String> received = new ArrayList<>();
     private boolean silent;
+    private String portsInUse = "";
     private boolean registered;
     private long heartbeatMillis = 1000;
     private long nextBeat;
@@ -123,6 +127,10 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
                     return this;
                 })
                 .onMessage(Fail.class, this::onFail)
+                .onMessage(UsePorts.class, u -> {
+                    portsInUse = u.ports();
+                    return this;
+                })
                 .onMessage(Received.class, r -> {
                     r.replyTo().tell(List.copyOf(received));
                     return this;
@@ -139,7 +147,7 @@ final class FakeAgent extends AbstractBehavior<AgentCommand> {
     }
 
     private NodeStatus status() {
-        return new NodeStatus(info.name(), 0, 0, allocations.size(), images, Instant.now());
+        return new NodeStatus(info.name(), 0, 0, allocations.size(), images, Instant.now(), portsInUse);
     }
 
     private Behavior<AgentCommand> onTick() {

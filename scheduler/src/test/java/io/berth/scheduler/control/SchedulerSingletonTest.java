@@ -283,6 +283,30 @@ class SchedulerSingletonTest {
     }
 
     @Test
+    void portsTheAgentReportsInUseByOthersAreNeverGivenOut() {
+        ActorRef<AgentCommand> a = cluster.agent("a");
+        Job fixed = SchedulerCluster.parse("""
+                {"id": "fixed", "groups": [{"name": "g", "count": 1, "tasks": [{"name": "t",
+                  "image": "docker.io/library/busybox:1.36", "resources": {"cpu_mhz": 100, "memory_mb": 64},
+                  "network": "bridge", "ports": [{"label": "http", "static": 8080}]}]}]}
+                """);
+        await().atMost(WAIT).until(() -> nodeStatus("a").equals("ready"));
+        assertThat(cluster.ask(SchedulerApi.PlanResult.class, r -> new SchedulerApi.PlanJob(fixed, r)).explanation())
+                .isEmpty();
+
+        // something on the host listens on 8080 and on all but the last five ports of the dynamic range
+        a.tell(new FakeAgent.UsePorts("8080,20000-31995"));
+
+        await().atMost(WAIT).until(() -> cluster.ask(SchedulerApi.PlanResult.class,
+                r -> new SchedulerApi.PlanJob(fixed, r)).explanation()
+                .contains("constraint \"port 8080 in use on the host by another program\": 1 nodes filtered"));
+        cluster.register(SchedulerCluster.service("web", 5, "", ""));
+        await().atMost(WAIT).until(() -> cluster.running("web").size() == 5);
+        assertThat(cluster.running("web")).extracting(x -> x.ports().get("http"))
+                .allSatisfy(p -> assertThat(p).isBetween(31996, 32000)).doesNotHaveDuplicates();
+    }
+
+    @Test
     void aSilentNodeGoesDownItsAllocationsMoveAndTheDuplicatesStopWhenItReturns() {
         ActorRef<AgentCommand> a = cluster.agent("a");
         cluster.register(SchedulerCluster.service("web", 2, "", ""));
