@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * An agent that drains for shutdown, for real: a dev node (scheduler, API and an agent) and a second agent node,
  * both in this JVM with real containers. The leaving agent's allocations are placed on the other node and nothing
- * lands on the leaving one; started again, it is eligible again, unless an operator had turned it off.
+ * lands on the leaving one; started again, it is eligible again, unless an operator had turned it off. The second
+ * agent reserves host ports, which its allocations are not given.
  */
 class LeaveOnShutdownTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -94,6 +95,7 @@ class LeaveOnShutdownTest {
         BerthNode node = BerthNode.start(settings, ConfigFactory.parseString("""
                 berth.agent.name = leaver
                 berth.agent.drain-on-shutdown = true
+                berth.agent.reserved-ports = "80,20000-31990"
                 """), new BerthNode.AgentHost(dir.resolve("leaver-runtime"), agentNetwork));
         addImage(node);
         return node;
@@ -150,9 +152,14 @@ class LeaveOnShutdownTest {
                      "groups": [{"name": "g", "count": 2, "tasks": [{
                        "name": "t", "image": "%s", "command": ["/bin/sh", "-c"],
                        "args": ["trap 'exit 0' TERM; while true; do sleep 0.1; done"],
-                       "resources": {"cpu_mhz": 100, "memory_mb": 32}, "network": "none", "stop_timeout": "5s"}]}]}
+                       "resources": {"cpu_mhz": 100, "memory_mb": 32}, "stop_timeout": "5s",
+                       "network": "host", "ports": [{"label": "http"}]}]}]}
                     """.formatted(IMAGE));
             await().atMost(WAIT).until(() -> running("leaves", "leaver") == 2);
+            // the dynamic range is 20000-32000, and the node reserves all of it but its last ten ports
+            assertThat(node("leaver").path("info").path("reserved_ports").asText()).isEqualTo("80,20000-31990");
+            assertThat(allocations("leaves")).extracting(a -> a.path("ports").path("http").asInt())
+                    .allSatisfy(p -> assertThat(p).isBetween(31991, 32000));
             eligible(devName, true);
         } finally {
             leaver.close(); // a graceful stop: the agent tells the scheduler, then stops its allocations
