@@ -343,7 +343,8 @@ class AgentInClusterTest {
             String id = answered ? "leaves" : "leaves-unheard";
             ActorTestKit kit = ActorTestKit.create("leaving");
             TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
-            Duration askTimeout = Duration.ofSeconds(2);
+            // answered: a long timeout, which the drain must not wait out; unanswered: a short one, which it must
+            Duration askTimeout = Duration.ofSeconds(answered ? 15 : 2);
             AgentConfig config = f.config().withNodeName("node-l").withDrainOnShutdown(true).withAskTimeout(askTimeout);
             ActorRef<AgentCommand> agent = f.agent(kit, config, scheduler.getRef());
             await(scheduler, RegisterNode.class, true, r -> true).replyTo()
