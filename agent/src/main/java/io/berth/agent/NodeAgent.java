@@ -88,8 +88,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * leaves containers running unless
  * {@code berth.agent.drain-on-shutdown} is set: then, in the coordinated shutdown phase {@value #DRAIN_PHASE}, the
  * agent refuses new allocations, tells the scheduler it is leaving ({@link LeaveNode}, so that nothing new is
- * placed on the node and what it stops is placed elsewhere; it waits for the answer at most {@code ask-timeout}),
- * then stops every allocation.
+ * placed on the node and what it stops is placed elsewhere; it waits for the answer at most {@code ask-timeout},
+ * and not at all while it is not registered), then stops every allocation.
  */
 public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
@@ -631,7 +631,9 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
     private Behavior<AgentCommand> onDrain(Drain d) {
         drainedTo = d.replyTo(); // new assignments are refused from now on
-        if (scheduler == null) {
+        if (scheduler == null || !registered) {
+            // No scheduler heard from lately (unreachable, or this agent was downed): waiting for one to answer would
+            // only delay the stop. Should a registration succeed meanwhile, the leave follows it.
             stopAll();
         } else {
             // The scheduler first, so that it replaces what stops here on other nodes, not on this one.

@@ -385,6 +385,39 @@ class AgentInClusterTest {
         }
     }
 
+    @Test
+    void aDrainingAgentThatIsNotRegisteredStopsAtOnceWithoutAskingTheScheduler() throws Exception {
+        ActorTestKit kit = ActorTestKit.create("unregistered");
+        TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
+        AgentConfig config = f.config().withNodeName("node-u").withDrainOnShutdown(true)
+                .withAskTimeout(Duration.ofSeconds(15));
+        ActorRef<AgentCommand> agent = f.agent(kit, config, scheduler.getRef());
+        scheduler.expectMessageClass(RegisterNode.class, Duration.ofSeconds(30)); // never answered
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        agent.tell(new AssignAllocation("unheard", "job", 1, JobType.SERVICE, "group", List.of(task(List.of("sh", "-c",
+                "trap 'exit 0' TERM; while true; do sleep 0.1; done"), NO_RESTART, List.of(), 32)), Map.of(),
+                AllocationPlacement.NONE, events.getRef()));
+        until(events, AllocationState.RUNNING);
+
+        long start = System.nanoTime();
+        kit.shutdownTestKit();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no wait for an answer").isLessThan(
+                Duration.ofSeconds(15));
+        assertThat(until(events, AllocationState.STOPPED)).last().extracting(AllocationStateChanged::detail)
+                .isEqualTo("exit code 0");
+        List<SchedulerCommand> sent = new ArrayList<>();
+        while (true) {
+            try {
+                sent.add(scheduler.receiveMessage(Duration.ofMillis(200)));
+            } catch (AssertionError drained) {
+                break;
+            }
+        }
+        assertThat(sent).noneMatch(LeaveNode.class::isInstance);
+        f.assertNothingLeft("unheard");
+    }
+
     /**
      * Receives what the agent sends the scheduler until a {@code type} that {@code match}es, dropping the rest;
      * heartbeats and registrations on the way are answered when {@code answer} (a scheduler that keeps up),
