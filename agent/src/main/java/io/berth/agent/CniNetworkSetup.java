@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Network modes none, host and bridge through {@link ContainerNetwork} (CNI plugins): bridge mode publishes
@@ -51,6 +52,11 @@ public final class CniNetworkSetup implements NetworkSetup {
     @Override
     public void detach(String allocationId) {
         network.tearDown(allocationId);
+    }
+
+    @Override
+    public Set<Integer> tcpPortsForwardedByOthers() {
+        return network.tcpPortsForwardedByOthers();
     }
 
     private static Attachment attachment(NetworkAttachment a) {

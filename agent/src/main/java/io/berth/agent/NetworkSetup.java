@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Gives an allocation its network: the one namespace all its tasks' containers run in (as a pod's do) and the
@@ -53,4 +54,13 @@ public interface NetworkSetup {
 
     /** Undoes {@link #attach}, also a half-done one; does nothing when there is nothing to undo. */
     void detach(String allocationId) throws IOException;
+
+    /**
+     * The TCP host ports that others' forwarding rules already take on this machine (another CNI network, podman,
+     * a killed agent's leftovers), which {@link #attach} would refuse to publish; not the ports of this agent's
+     * allocations.
+     *
+     * @throws IOException when the rules cannot be read
+     */
+    Set<Integer> tcpPortsForwardedByOthers() throws IOException;
 }

@@ -493,6 +493,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
                         .flatMap(i -> Stream.of(i.name(), i.target().digest().toString())).distinct().sorted()
                         .toList();
                 Set<Integer> others = ListeningPorts.current();
+                others.addAll(services.network().tcpPortsForwardedByOthers());
                 others.removeAll(own);
                 return new NodeStatus(node, usedCpu, usedMemory, allocs, images, services.clock().instant(),
                         PortRanges.of(others).toString());

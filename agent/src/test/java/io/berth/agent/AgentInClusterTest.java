@@ -5,6 +5,7 @@ import static io.berth.agent.AgentFixture.task;
 import static io.berth.agent.AgentFixture.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.agent.network.NetworkHost;
 import io.berth.protocol.cluster.AgentCommand;
 import io.berth.protocol.cluster.AllocationPlacement;
 import io.berth.protocol.cluster.AllocationReport;
@@ -300,12 +301,14 @@ class AgentInClusterTest {
     }
 
     @Test
-    void theStatusNamesThePortsOthersListenOnButNotThoseOfItsAllocations() throws Exception {
+    void theStatusNamesThePortsOthersListenOnOrForwardButNotThoseOfItsAllocations() throws Exception {
         int own;
         try (ServerSocket free = new ServerSocket(0)) {
             own = free.getLocalPort();
         }
-        try (ServerSocket other = new ServerSocket(0)) {
+        int forwarded = NetworkHost.freePort();
+        try (ServerSocket other = new ServerSocket(0);
+             AutoCloseable foreign = NetworkHost.foreignPortmapRule(forwarded)) {
             TestProbe<SchedulerCommand> scheduler = f.kit.createTestProbe();
             ActorRef<AgentCommand> agent = f.agent(f.kit, f.config().withNodeName("node-h"), scheduler.getRef());
             await(scheduler, RegisterNode.class, true, r -> true).replyTo()
@@ -328,6 +331,7 @@ class AgentInClusterTest {
             NodeHeartbeat h = await(scheduler, NodeHeartbeat.class, true, b -> b.status().at().isAfter(listening));
             PortRanges inUse = PortRanges.parse(h.status().hostPortsInUse());
             assertThat(inUse.contains(other.getLocalPort())).as("another program's port").isTrue();
+            assertThat(inUse.contains(forwarded)).as("a port another owner's portmap rule forwards").isTrue();
             assertThat(inUse.contains(own)).as("its own allocation's port").isFalse();
 
             agent.tell(new StopAllocation("host-port", null));

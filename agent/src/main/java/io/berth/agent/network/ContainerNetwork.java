@@ -62,12 +62,18 @@ public final class ContainerNetwork {
     private static final String IFNAME = "eth0";
     private static final int LOCK_STRIPES = 64;
     private static final List<String> PLUGINS = List.of("bridge", "host-local", "portmap", "firewall");
+    private static final int FORWARDED_MAX_AGE_SECONDS = 10;
+
+    /** Every port portmap's rules forward ("tcp/8080"), whoever owns them, as read at a time. */
+    private record ForwardedSnapshot(long readAtNanos, Set<String> ports) {}
 
     private final NetworkConfig config;
     private final CniInvoker cni;
     private final Object[] locks = new Object[LOCK_STRIPES];
     /** "tcp/8080" -> the allocation publishing it. Guarded by itself. */
     private final Map<String, String> hostPorts = new HashMap<>();
+    /** The last read of portmap's rules, for {@link #tcpPortsForwardedByOthers}; null before the first. */
+    private volatile ForwardedSnapshot forwarded;
 
     private ContainerNetwork(NetworkConfig config) {
         this.config = config;
@@ -212,6 +218,29 @@ public final class ContainerNetwork {
         } catch (RuntimeException cleanup) {
             e.addSuppressed(cleanup);
         }
+    }
+
+    /**
+     * The TCP host ports that portmap rules of other owners forward on this machine (another CNI network, podman,
+     * containerd, a killed agent's leftovers): the ports {@link #setUp} would refuse. The scheduler should not give
+     * them out. Agents ask with every heartbeat, so the rules are read ({@code iptables -S} of portmap's chain) at
+     * most every {@value #FORWARDED_MAX_AGE_SECONDS} s; empty when portmap never ran here.
+     */
+    public Set<Integer> tcpPortsForwardedByOthers() {
+        ForwardedSnapshot snapshot = forwarded;
+        if (snapshot == null || System.nanoTime() - snapshot.readAtNanos() > FORWARDED_MAX_AGE_SECONDS * 1_000_000_000L) {
+            snapshot = new ForwardedSnapshot(System.nanoTime(), Set.copyOf(ForwardedPorts.current().keySet()));
+            forwarded = snapshot;
+        }
+        Set<Integer> ports = new TreeSet<>();
+        synchronized (hostPorts) {
+            for (String key : snapshot.ports()) {
+                if (key.startsWith("tcp/") && !hostPorts.containsKey(key)) {
+                    ports.add(Integer.parseInt(key.substring("tcp/".length())));
+                }
+            }
+        }
+        return ports;
     }
 
     /**

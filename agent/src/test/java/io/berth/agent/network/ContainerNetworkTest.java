@@ -381,21 +381,19 @@ class ContainerNetworkTest {
         }
         // a port that a portmap rule of another owner forwards already (a killed agent's leftover, podman's)
         int forwarded = NetworkHost.freePort();
-        List<String> foreign = List.of("-t", "nat", "-I", "CNI-HOSTPORT-DNAT", "-p", "tcp", "-m", "comment",
-                "--comment", "dnat name: \"leftover\" id: \"gone\"", "-m", "multiport", "--dports",
-                "7," + forwarded, "-j", "RETURN");
-        assertThat(iptables(foreign)).isZero();
-        try {
+        try (AutoCloseable foreign = NetworkHost.foreignPortmapRule(7, forwarded)) {
             String alloc = newAlloc();
             assertThatThrownBy(() -> network.setUp(alloc, NetworkMode.BRIDGE, List.of(PortMapping.tcp(forwarded, 80)), "x"))
                     .isInstanceOf(NetworkException.class)
                     .hasMessageContaining("host port tcp/" + forwarded + " is already forwarded")
                     .hasMessageContaining("dnat name: 'leftover' id: 'gone'");
             assertThat(network.netnsPath(alloc)).doesNotExist();
-        } finally {
-            List<String> delete = new ArrayList<>(foreign);
-            delete.set(2, "-D");
-            assertThat(iptables(delete)).isZero();
+            // the agent reports them, so the scheduler does not give them out; not the ports of its own rules
+            String own = newAlloc();
+            int ownPort = NetworkHost.freePort();
+            network.setUp(own, NetworkMode.BRIDGE, List.of(PortMapping.tcp(ownPort, 80)), "o");
+            assertThat(network.tcpPortsForwardedByOthers()).contains(7, forwarded).doesNotContain(ownPort);
+            network.tearDown(own);
         }
         String first = newAlloc();
         int port = NetworkHost.freePort();

@@ -46,6 +46,33 @@ public final class NetworkHost {
         return run("iptables-save", "-t", "nat").lines().filter(l -> l.startsWith("-A ")).toList();
     }
 
+    /**
+     * Inserts first into portmap's chain a rule of another owner ({@code dnat name: "leftover"}, as a killed agent,
+     * podman or containerd leaves) that forwards {@code ports}; closing it removes the rule, and the chain when this
+     * made it.
+     */
+    public static AutoCloseable foreignPortmapRule(int... ports) {
+        boolean made = !run("iptables-save", "-t", "nat").contains(":CNI-HOSTPORT-DNAT ");
+        if (made) {
+            run("iptables", "-w", "-t", "nat", "-N", "CNI-HOSTPORT-DNAT");
+        }
+        String list = java.util.Arrays.stream(ports).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(","));
+        List<String> rule = List.of("-p", "tcp", "-m", "comment", "--comment", "dnat name: \"leftover\" id: \"gone\"",
+                "-m", "multiport", "--dports", list, "-j", "RETURN");
+        run(concat(List.of("iptables", "-w", "-t", "nat", "-I", "CNI-HOSTPORT-DNAT"), rule));
+        return () -> {
+            run(concat(List.of("iptables", "-w", "-t", "nat", "-D", "CNI-HOSTPORT-DNAT"), rule));
+            if (made) {
+                run("iptables", "-w", "-t", "nat", "-X", "CNI-HOSTPORT-DNAT");
+            }
+        };
+    }
+
+    private static String[] concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toArray(String[]::new);
+    }
+
     /** The host interfaces enslaved to a bridge (the containers' veth ends); empty when it does not exist. */
     static List<String> bridgePorts(String bridge) {
         if (!run("ip", "-o", "link", "show").contains(" " + bridge + ":")) {
