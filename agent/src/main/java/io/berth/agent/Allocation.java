@@ -7,6 +7,7 @@ import io.berth.protocol.cluster.AllocationReport;
 import io.berth.protocol.cluster.AllocationState;
 import io.berth.protocol.job.Task;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,11 +26,15 @@ import java.util.Objects;
  * @param endHeard      whether the scheduler has surely heard that the allocation ended (its last registration
  *                      carried the end, or a heartbeat sent after the end was answered); until then every
  *                      registration reports it
+ * @param restarts      each task's restart history as of its last decided restart, by task name; a task never
+ *                      restarted is absent. A restarted agent's supervisors go on from it, so an agent restart does
+ *                      not give a crash-looping task a fresh set of attempts (absent in an earlier agent's record)
  */
 record Allocation(String allocationId, String jobId, long jobVersion, String taskGroup,
                   @JsonAlias("task") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Task> tasks,
                   Map<String, Integer> hostPorts, AllocationPlacement placement, boolean batch, boolean stopRequested,
-                  AllocationState state, Integer exitCode, String detail, boolean endHeard) {
+                  AllocationState state, Integer exitCode, String detail, boolean endHeard,
+                  Map<String, RestartTracker.History> restarts) {
     /** The directory below each cgroup hierarchy's root that holds the allocations' cgroups. */
     static final String CGROUP_PARENT = "berth";
 
@@ -42,21 +47,30 @@ record Allocation(String allocationId, String jobId, long jobVersion, String tas
         hostPorts = hostPorts == null ? Map.of() : Map.copyOf(hostPorts);
         placement = placement == null ? AllocationPlacement.NONE : placement;
         detail = detail == null ? "" : detail;
+        restarts = restarts == null ? Map.of() : Map.copyOf(restarts);
     }
 
     Allocation withState(AllocationState s, Integer code, String why) {
         return new Allocation(allocationId, jobId, jobVersion, taskGroup, tasks, hostPorts, placement, batch,
-                stopRequested, s, code, why, false);
+                stopRequested, s, code, why, false, restarts);
     }
 
     Allocation withStopRequested() {
         return new Allocation(allocationId, jobId, jobVersion, taskGroup, tasks, hostPorts, placement, batch, true,
-                state, exitCode, detail, endHeard);
+                state, exitCode, detail, endHeard, restarts);
     }
 
     Allocation withEndHeard() {
         return new Allocation(allocationId, jobId, jobVersion, taskGroup, tasks, hostPorts, placement, batch,
-                stopRequested, state, exitCode, detail, true);
+                stopRequested, state, exitCode, detail, true, restarts);
+    }
+
+    /** With {@code task}'s restart history replaced by {@code history}. */
+    Allocation withRestarts(String task, RestartTracker.History history) {
+        Map<String, RestartTracker.History> all = new HashMap<>(restarts);
+        all.put(task, history);
+        return new Allocation(allocationId, jobId, jobVersion, taskGroup, tasks, hostPorts, placement, batch,
+                stopRequested, state, exitCode, detail, endHeard, all);
     }
 
     /** Whether a registration must carry it: it has not ended, or the scheduler may not know that it did. */

@@ -68,6 +68,12 @@ public final class AllocationSupervisor extends AbstractBehavior<AllocationSuper
     record TaskStateChanged(String task, AllocationState state, Integer exitCode, String detail, boolean complete)
             implements Command {}
 
+    /**
+     * A task's supervisor decided to restart it: its restart history, which the agent persists with the allocation
+     * (see {@link Allocation#restarts()}). Passed on to the agent as it is.
+     */
+    record TaskRestartDecided(String allocationId, String task, RestartTracker.History history) implements Command {}
+
     private record ImageAnswered(ImageService.ImageReady ready) implements Command {}
 
     private record NetworkAnswered(NetworkSetup.Attachment attachment, String error) implements Command {}
@@ -88,6 +94,7 @@ public final class AllocationSupervisor extends AbstractBehavior<AllocationSuper
     private final Allocation alloc;
     private final AgentServices services;
     private final ActorRef<AllocationStateChanged> reportTo;
+    private final ActorRef<TaskRestartDecided> restartsTo;
     private final boolean restored;
     private final Executor blocking;
     private final Map<String, ActorRef<ContainerSupervisor.Command>> tasks = new LinkedHashMap<>();
@@ -109,17 +116,17 @@ public final class AllocationSupervisor extends AbstractBehavior<AllocationSuper
 
     private AllocationSupervisor(ActorContext<Command> context, Allocation alloc, AgentServices services,
                                  ActorRef<ImageService.Command> imageService, ActorRef<AllocationStateChanged> reportTo,
-                                 boolean restored) {
+                                 ActorRef<TaskRestartDecided> restartsTo, boolean restored) {
         super(context);
         this.alloc = alloc;
         this.services = services;
         this.reportTo = reportTo;
+        this.restartsTo = restartsTo;
         this.restored = restored;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-        ActorRef<TaskStateChanged> self = context.getSelf().narrow();
         for (Task t : alloc.tasks()) {
             ActorRef<ContainerSupervisor.Command> ref = context.spawn(
-                    ContainerSupervisor.create(alloc, t, services, self, restored), "task-" + t.name());
+                    ContainerSupervisor.create(alloc, t, services, context.getSelf(), restored), "task-" + t.name());
             context.watchWith(ref, new TaskSupervisorEnded(t.name()));
             tasks.put(t.name(), ref);
         }
@@ -144,13 +151,16 @@ public final class AllocationSupervisor extends AbstractBehavior<AllocationSuper
 
     /**
      * A supervisor for an allocation that is already persisted; it reports every state change of the allocation
-     * to {@code reportTo}, beginning with PENDING, or for a restored one with what its tasks found.
+     * to {@code reportTo}, beginning with PENDING, or for a restored one with what its tasks found, and every
+     * restart its tasks' supervisors decide to {@code restartsTo}, before the restart's state changes.
      *
      * @param restored whether an earlier agent process ran it: its containers are adopted where they run
      */
     static Behavior<Command> create(Allocation alloc, AgentServices services, ActorRef<ImageService.Command> images,
-                                    ActorRef<AllocationStateChanged> reportTo, boolean restored) {
-        return Behaviors.setup(ctx -> new AllocationSupervisor(ctx, alloc, services, images, reportTo, restored));
+                                    ActorRef<AllocationStateChanged> reportTo, ActorRef<TaskRestartDecided> restartsTo,
+                                    boolean restored) {
+        return Behaviors.setup(ctx -> new AllocationSupervisor(ctx, alloc, services, images, reportTo, restartsTo,
+                restored));
     }
 
     @Override
@@ -159,6 +169,7 @@ public final class AllocationSupervisor extends AbstractBehavior<AllocationSuper
                 .onMessageEquals(Stop.INSTANCE, this::onStop)
                 .onMessage(ForTask.class, this::onForTask)
                 .onMessage(TaskStateChanged.class, this::onTaskStateChanged)
+                .onMessage(TaskRestartDecided.class, this::onTaskRestartDecided)
                 .onMessage(ImageAnswered.class, this::onImageAnswered)
                 .onMessage(NetworkAnswered.class, this::onNetworkAnswered)
                 .onMessage(TaskSupervisorEnded.class, this::onTaskSupervisorEnded)
@@ -272,6 +283,11 @@ public final class AllocationSupervisor extends AbstractBehavior<AllocationSuper
             return fail(about(c.task(), c.detail()));
         }
         derive(c);
+        return this;
+    }
+
+    private Behavior<Command> onTaskRestartDecided(TaskRestartDecided d) {
+        restartsTo.tell(d);
         return this;
     }
 

@@ -73,7 +73,9 @@ import org.slf4j.LoggerFactory;
  * (RUNNING again, same container, its exit watched, its logs reopened, health checks resumed, no restart counted);
  * one that ended meanwhile is reported EXITED or OOM_KILLED with the recorded code and goes through the restart
  * policy (or is complete again); with no container (or one never started) the task starts afresh once its parent
- * has prepared. Stopping the supervisor (the agent going away) leaves the container running.
+ * has prepared. Stopping the supervisor (the agent going away) leaves the container running. Its restart policy goes
+ * on from the history persisted with the allocation: each decided restart is told to the parent
+ * ({@link AllocationSupervisor.TaskRestartDecided}), which the agent persists before the restart starts.
  */
 public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervisor.Command> {
 
@@ -151,7 +153,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     private final Allocation alloc;
     private final Task task;
     private final AgentServices services;
-    private final ActorRef<AllocationSupervisor.TaskStateChanged> parent;
+    private final ActorRef<AllocationSupervisor.Command> parent;
     private final TimerScheduler<Command> timers;
     private final Executor blocking;
     private final RestartTracker restarts;
@@ -180,7 +182,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
 
     private ContainerSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, Allocation alloc,
                                 Task task, AgentServices services,
-                                ActorRef<AllocationSupervisor.TaskStateChanged> parent, boolean restored) {
+                                ActorRef<AllocationSupervisor.Command> parent, boolean restored) {
         super(context);
         this.alloc = alloc;
         this.task = task;
@@ -188,7 +190,8 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         this.parent = parent;
         this.timers = timers;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-        this.restarts = new RestartTracker(task.restart(), services.config().stableAfter(), services.clock());
+        this.restarts = new RestartTracker(task.restart(), services.config().stableAfter(), services.clock(),
+                alloc.restarts().getOrDefault(task.name(), RestartTracker.History.NONE));
         this.dir = Allocation.taskDir(services.config(), alloc.allocationId(), task.name());
         this.logs = new LogFiles(dir.resolve("logs"), services.config().logMaxBytes(), services.config().logMaxFiles());
         this.containerId = Allocation.containerId(alloc.allocationId(), task);
@@ -210,7 +213,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
      * @param restored whether an earlier agent process ran it: its container is adopted if it runs
      */
     static Behavior<Command> create(Allocation alloc, Task task, AgentServices services,
-                                    ActorRef<AllocationSupervisor.TaskStateChanged> parent, boolean restored) {
+                                    ActorRef<AllocationSupervisor.Command> parent, boolean restored) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new ContainerSupervisor(ctx, timers, alloc, task, services, parent, restored)));
     }
@@ -457,6 +460,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             return finish(AllocationState.FAILED, d.reason());
         }
         getContext().getLog().info("task {}: {}", containerId, d.reason());
+        parent.tell(new AllocationSupervisor.TaskRestartDecided(alloc.allocationId(), task.name(), restarts.history()));
         phase = Phase.WAITING_RESTART;
         timers.startSingleTimer(RESTART_TIMER, RestartNow.INSTANCE, d.delay());
         return this;

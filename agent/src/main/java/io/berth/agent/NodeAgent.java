@@ -101,6 +101,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
     private record StateReported(AllocationStateChanged change) implements AgentCommand {}
 
+    private record RestartReported(AllocationSupervisor.TaskRestartDecided decided) implements AgentCommand {}
+
     private record SupervisorEnded(String allocationId) implements AgentCommand {}
 
     private enum RegisterNow implements AgentCommand { INSTANCE }
@@ -149,6 +151,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
     private final Fingerprint fingerprint;
     private final ActorRef<ImageService.Command> images;
     private final ActorRef<AllocationStateChanged> reports;
+    private final ActorRef<AllocationSupervisor.TaskRestartDecided> restarts;
     private final ActorRef<SchedulerCommand> scheduler;
     private final Cancellable drainTask;
     private final Map<String, Allocation> allocations = new HashMap<>();
@@ -180,6 +183,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
         this.scheduler = scheduler;
         this.fingerprint = Fingerprint.probe(services.config().dataDir(), services.config().labels());
         this.reports = context.messageAdapter(AllocationStateChanged.class, StateReported::new);
+        this.restarts = context.messageAdapter(AllocationSupervisor.TaskRestartDecided.class, RestartReported::new);
         context.getLog().info("node agent {} up: {}", node, fingerprint);
         for (Allocation a : store.all()) {
             allocations.put(a.allocationId(), a);
@@ -234,6 +238,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
                 .onMessage(RestartAllocation.class, this::onRestart)
                 .onMessage(SignalAllocation.class, this::onSignal)
                 .onMessage(StateReported.class, this::onStateReported)
+                .onMessage(RestartReported.class, this::onRestartReported)
                 .onMessage(SupervisorEnded.class, this::onSupervisorEnded)
                 .onMessageEquals(RegisterNow.INSTANCE, this::onRegisterNow)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
@@ -272,7 +277,8 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             return this;
         }
         Allocation alloc = new Allocation(a.allocationId(), a.jobId(), a.jobVersion(), a.taskGroup(), a.tasks(),
-                a.hostPorts(), a.placement(), a.jobType() == JobType.BATCH, false, AllocationState.PENDING, null, "", false);
+                a.hostPorts(), a.placement(), a.jobType() == JobType.BATCH, false, AllocationState.PENDING, null, "", false,
+                Map.of());
         String invalid = validate(a);
         if (invalid != null) {
             // Kept, so that the scheduler hears it once more when it missed it and a re-sent assignment is told.
@@ -365,7 +371,7 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
 
     private void spawn(Allocation alloc, boolean restored) {
         ActorRef<AllocationSupervisor.Command> ref = getContext().spawn(
-                AllocationSupervisor.create(alloc, services, images, reports, restored), "alloc-" + alloc.allocationId());
+                AllocationSupervisor.create(alloc, services, images, reports, restarts, restored), "alloc-" + alloc.allocationId());
         getContext().watchWith(ref, new SupervisorEnded(alloc.allocationId()));
         supervisors.put(alloc.allocationId(), ref);
     }
@@ -406,6 +412,19 @@ public final class NodeAgent extends AbstractBehavior<AgentCommand> {
             watchers.remove(c.allocationId());
         }
         announce(c);
+        return this;
+    }
+
+    /**
+     * Persists a task's restart history with its allocation, so that a restarted agent does not give a crash-looping
+     * task a fresh set of attempts. The decision arrives before the restart's STARTING (it comes the same way,
+     * earlier), and the restart is started only after its delay.
+     */
+    private Behavior<AgentCommand> onRestartReported(RestartReported r) {
+        Allocation a = allocations.get(r.decided().allocationId());
+        if (a != null && !a.state().terminal()) {
+            persist(a.withRestarts(r.decided().task(), r.decided().history()));
+        }
         return this;
     }
 

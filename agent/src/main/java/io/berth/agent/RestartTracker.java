@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,6 +15,9 @@ import java.util.Objects;
  * {@code delay} up to {@code maxDelay}; a run that lasted at least {@code stableAfter} resets the doubling.
  * When the attempts are spent, mode {@code fail} gives up and mode {@code delay} waits until the oldest
  * restart leaves the interval.
+ *
+ * <p>What it remembers is its {@link History}, which the agent persists with the allocation whenever a restart is
+ * decided, so that the tracker of a later agent process (live restore) goes on from it instead of starting afresh.
  *
  * <p>Not thread-safe: one per supervisor, used from its actor. Time comes from the given {@link Clock}.
  */
@@ -26,6 +30,18 @@ final class RestartTracker {
         }
     }
 
+    /**
+     * What a tracker remembers: when each restart within the interval happened (its scheduled time), oldest first,
+     * and how many restarts in a row the back-off has doubled for.
+     */
+    record History(List<Instant> restarts, int consecutive) {
+        static final History NONE = new History(List.of(), 0);
+
+        History {
+            restarts = restarts == null ? List.of() : List.copyOf(restarts);
+        }
+    }
+
     private final RestartPolicy policy;
     private final Duration stableAfter;
     private final Clock clock;
@@ -33,10 +49,18 @@ final class RestartTracker {
     private final Deque<Instant> restarts = new ArrayDeque<>();
     private int consecutive;
 
-    RestartTracker(RestartPolicy policy, Duration stableAfter, Clock clock) {
+    /** A tracker that goes on from {@code history} ({@link History#NONE} for a task never restarted). */
+    RestartTracker(RestartPolicy policy, Duration stableAfter, Clock clock, History history) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.stableAfter = Objects.requireNonNull(stableAfter, "stableAfter");
         this.clock = Objects.requireNonNull(clock, "clock");
+        restarts.addAll(history.restarts());
+        consecutive = history.consecutive();
+    }
+
+    /** What it remembers now, to persist after a decision. */
+    History history() {
+        return new History(List.copyOf(restarts), consecutive);
     }
 
     /**

@@ -27,7 +27,7 @@ class AllocationStoreTest {
     Path dir;
 
     @Test
-    void anAllocationWithItsTasksAndPlacementReadsBackEqual() throws Exception {
+    void anAllocationWithItsTasksPlacementAndRestartHistoryReadsBackEqual() throws Exception {
         RestartPolicy policy = new RestartPolicy(3, Duration.ofMinutes(5), Duration.ofMillis(250), Duration.ofSeconds(30),
                 RestartPolicy.Mode.DELAY);
         Task web = new Task("web", "example.com/web:1", List.of("httpd"), List.of("-f"), Map.of("A", "1"),
@@ -37,7 +37,8 @@ class AllocationStoreTest {
                 NetworkMode.BRIDGE, null, null, null, policy, null, null, null);
         Allocation a = new Allocation("a1", "job", 4, "group", List.of(web, side), Map.of("http", 23456),
                 new AllocationPlacement(2, true, "d1", "a0", List.of(Instant.parse("2026-11-28T01:02:03.456789Z"))),
-                true, true, AllocationState.EXITED, 3, "why", true);
+                true, true, AllocationState.EXITED, 3, "why", true, Map.of("web", new RestartTracker.History(
+                        List.of(Instant.parse("2026-11-28T01:02:04.5Z"), Instant.parse("2026-11-28T01:02:06Z")), 2)));
         try (AllocationStore store = AllocationStore.open(dir)) {
             store.put(a);
         }
@@ -68,6 +69,7 @@ class AllocationStoreTest {
                 assertThat(a.placement()).isEqualTo(AllocationPlacement.NONE);
                 assertThat(a.batch()).isFalse();
                 assertThat(a.state()).isEqualTo(AllocationState.RUNNING);
+                assertThat(a.restarts()).as("no restart history: the task starts afresh").isEmpty();
             });
         }
     }

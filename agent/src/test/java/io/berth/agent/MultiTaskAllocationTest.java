@@ -286,7 +286,7 @@ class MultiTaskAllocationTest {
 
     private static Allocation batch(String id, Task... tasks) {
         return new Allocation(id, "job", 1, "group", List.of(tasks), Map.of(), AllocationPlacement.NONE, true, false,
-                AllocationState.PENDING, null, "", false);
+                AllocationState.PENDING, null, "", false, Map.of());
     }
 
     private static ActorRef<AllocationSupervisor.Command> supervise(AgentConfig config, Allocation alloc,
@@ -295,7 +295,8 @@ class MultiTaskAllocationTest {
         AgentServices services = new AgentServices(f.runtime, f.images, new CniNetworkSetup(f.network), config,
                 java.time.Clock.systemUTC());
         ActorRef<ImageService.Command> images = f.kit.spawn(ImageService.create(f.images, ImageFetcher.none()));
-        return f.kit.spawn(AllocationSupervisor.create(alloc, services, images, events.getRef(), restored));
+        return f.kit.spawn(AllocationSupervisor.create(alloc, services, images, events.getRef(),
+                f.kit.system().ignoreRef(), restored));
     }
 
     private static void assignSteadyAndEnding(ActorRef<AgentCommand> agent, TestProbe<AllocationStateChanged> events) {

@@ -325,6 +325,31 @@ class NodeAgentTest {
     }
 
     @Test
+    void aCrashLoopingTaskGetsNoFreshAttemptsFromAnAgentRestart() {
+        AgentConfig config = f.config();
+        ActorRef<AgentCommand> first = f.agent(config);
+        TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();
+        RestartPolicy twice = new RestartPolicy(2, Duration.ofMinutes(10), Duration.ofMillis(100),
+                Duration.ofMillis(100), RestartPolicy.Mode.FAIL);
+        first.tell(new AssignAllocation("loops", "job", 1, JobType.SERVICE, "group",
+                List.of(task(List.of("sh", "-c", "sleep 1; exit 3"), twice, List.of(), 64)),
+                Map.of(), AllocationPlacement.NONE, events.getRef()));
+        until(events, AllocationState.EXITED);
+        assertThat(until(events, AllocationState.RUNNING)).extracting(AllocationStateChanged::detail)
+                .as("the first restart").contains("restart 1");
+        f.kit.stop(first);
+
+        ActorRef<AgentCommand> second = f.agent(config);
+        second.tell(new NodeAgent.Subscribe(events.getRef()));
+        // whether its second run is adopted or found ended meanwhile, one restart is left of the two
+        List<AllocationStateChanged> seen = until(events, AllocationState.FAILED);
+        assertThat(seen).filteredOn(c -> c.state() == AllocationState.STARTING).as("restarts after the agent's: %s", seen)
+                .hasSize(1);
+        assertThat(seen.get(seen.size() - 1).detail()).isEqualTo("restart policy exhausted: 2 restarts within PT10M");
+        f.kit.stop(second);
+    }
+
+    @Test
     void bridgeModeServesThroughThePublishedPortAndPassesItsHttpCheck() throws Exception {
         ActorRef<AgentCommand> agent = f.agent(f.config());
         TestProbe<AllocationStateChanged> events = f.kit.createTestProbe();

@@ -52,7 +52,8 @@ class RestartTrackerTest {
     @Test
     void delaysDoubleUpToTheCapThenFailModeGivesUp() {
         RestartTracker t = new RestartTracker(new RestartPolicy(5, Duration.ofMinutes(30), Duration.ofSeconds(1),
-                Duration.ofSeconds(5), RestartPolicy.Mode.FAIL), Duration.ofMinutes(5), clock);
+                Duration.ofSeconds(5), RestartPolicy.Mode.FAIL), Duration.ofMinutes(5), clock,
+                RestartTracker.History.NONE);
         assertThat(crash(t, Duration.ofMillis(10))).isEqualTo(Duration.ofSeconds(1));
         assertThat(crash(t, Duration.ofMillis(10))).isEqualTo(Duration.ofSeconds(2));
         assertThat(crash(t, Duration.ofMillis(10))).isEqualTo(Duration.ofSeconds(4));
@@ -66,7 +67,8 @@ class RestartTrackerTest {
     @Test
     void aStableRunResetsTheBackoff() {
         RestartTracker t = new RestartTracker(new RestartPolicy(10, Duration.ofMinutes(30), Duration.ofSeconds(1),
-                Duration.ofMinutes(1), RestartPolicy.Mode.FAIL), Duration.ofMinutes(5), clock);
+                Duration.ofMinutes(1), RestartPolicy.Mode.FAIL), Duration.ofMinutes(5), clock,
+                RestartTracker.History.NONE);
         crash(t, Duration.ofMillis(10));
         crash(t, Duration.ofMillis(10));
         assertThat(crash(t, Duration.ofMillis(10))).isEqualTo(Duration.ofSeconds(4));
@@ -76,7 +78,8 @@ class RestartTrackerTest {
     @Test
     void restartsOlderThanTheIntervalNoLongerCount() {
         RestartTracker t = new RestartTracker(new RestartPolicy(2, Duration.ofMinutes(1), Duration.ofSeconds(1),
-                Duration.ofSeconds(1), RestartPolicy.Mode.FAIL), Duration.ofMinutes(5), clock);
+                Duration.ofSeconds(1), RestartPolicy.Mode.FAIL), Duration.ofMinutes(5), clock,
+                RestartTracker.History.NONE);
         crash(t, Duration.ofMillis(10));
         crash(t, Duration.ofMillis(10));
         assertThat(crash(t, Duration.ofMinutes(2))).as("both earlier restarts left the interval").isEqualTo(Duration.ofSeconds(1));
@@ -85,12 +88,30 @@ class RestartTrackerTest {
     @Test
     void delayModeWaitsForTheIntervalToEnd() {
         RestartTracker t = new RestartTracker(new RestartPolicy(2, Duration.ofMinutes(1), Duration.ofSeconds(1),
-                Duration.ofSeconds(1), RestartPolicy.Mode.DELAY), Duration.ofMinutes(5), clock);
+                Duration.ofSeconds(1), RestartPolicy.Mode.DELAY), Duration.ofMinutes(5), clock,
+                RestartTracker.History.NONE);
         crash(t, Duration.ZERO);   // restart at t=1s
         crash(t, Duration.ZERO);   // restart at t=2s
         Instant started = clock.instant();
         RestartTracker.Decision d = t.onExit(started);
         assertThat(d.giveUp()).isFalse();
         assertThat(d.delay()).as("until the first restart (t=1s) is a minute old").isEqualTo(Duration.ofSeconds(59));
+    }
+
+    @Test
+    void aTrackerGoingOnFromAnothersHistoryDecidesAsThatOneWould() {
+        RestartPolicy policy = new RestartPolicy(3, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(10),
+                RestartPolicy.Mode.DELAY);
+        RestartTracker first = new RestartTracker(policy, Duration.ofMinutes(5), clock, RestartTracker.History.NONE);
+        crash(first, Duration.ZERO);
+        crash(first, Duration.ZERO);
+        RestartTracker.History history = first.history();
+        assertThat(history.restarts()).hasSize(2);
+        assertThat(history.consecutive()).isEqualTo(2);
+
+        RestartTracker next = new RestartTracker(policy, Duration.ofMinutes(5), clock, history);
+        assertThat(crash(next, Duration.ZERO)).as("the third restart, doubled twice").isEqualTo(Duration.ofSeconds(4));
+        assertThat(crash(next, Duration.ZERO)).as("three restarts within the minute: until the first leaves it")
+                .isEqualTo(Duration.ofSeconds(54));
     }
 }
