@@ -7,10 +7,12 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The evaluations waiting to run, highest priority first then oldest first, at most one per job: a job changed
@@ -46,13 +48,20 @@ final class EvalQueue {
         return true;
     }
 
-    /** The next evaluation to run, removed from the queue, or null when none waits. */
-    Pending poll() {
-        Pending p = order.pollFirst();
-        if (p != null) {
-            byJob.remove(p.jobId());
+    /**
+     * The next evaluation to run of a job that {@code mayRun} accepts, removed from the queue, or null when none
+     * waits; the others stay in their places.
+     */
+    Pending poll(Predicate<String> mayRun) {
+        for (Iterator<Pending> it = order.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (mayRun.test(p.jobId())) {
+                it.remove();
+                byJob.remove(p.jobId());
+                return p;
+            }
         }
-        return p;
+        return null;
     }
 
     int depth() {

@@ -3,6 +3,7 @@ package io.berth.scheduler.control;
 import io.berth.protocol.job.Job;
 import io.berth.scheduler.jobs.JobRecord;
 import io.berth.scheduler.jobs.JobVersion;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -23,6 +24,13 @@ final class JobEntry {
     boolean absent;
     /** A majority read of the job is on its way (for a job only agents reported). */
     boolean majorityAsked;
+    /**
+     * When the job store first accepted a version of this job id: the earliest this singleton has seen, so that a
+     * purge and a new registration under the same id do not make an old job look new. Null until its record arrives.
+     */
+    Instant firstSubmittedAt;
+    /** An agent reported an allocation of it, or a kept completion was restored: a predecessor placed some of it. */
+    boolean adopted;
 
     JobEntry(String id) {
         this.id = id;

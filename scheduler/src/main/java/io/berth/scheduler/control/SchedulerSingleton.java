@@ -50,6 +50,7 @@ import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -90,13 +91,26 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * from their next heartbeat's answer and register again with every allocation they hold, each with the placement
  * facts this singleton gave it ({@link io.berth.protocol.cluster.AllocationPlacement}: index, canary, deployment,
  * previous allocation, reschedule times), from which the new one restores its view and the deployment in progress
- * (no deployment is persisted: its version is in the job store, its progress on the agents). So that nothing
- * running is placed twice, evaluations wait until every node the previous singletons held ready has registered
- * again ({@link KnownNodes}, kept durably beside the jobs) and every agent cluster member has registered a node, for
- * at most {@link SchedulerSettings#failoverGrace} or, if longer, the heartbeat TTL of the known nodes (a node that
- * does not heartbeat within its TTL is down anyway); known nodes that did not come back by then are down and leave
- * the set. Batch allocations that completed are kept there too ({@link Completion}): agents stop reporting an ended
- * allocation once the scheduler heard of its end, and finished batch work must not run again.
+ * (no deployment is persisted: its version is in the job store, its progress on the agents).
+ *
+ * <p>Recovery. So that nothing running is placed twice, the evaluations of jobs a predecessor may have placed wait
+ * until every node the previous singletons held ready has registered again (a {@link DurableSet} of node names,
+ * kept durably beside the jobs) and every agent cluster member has registered a node, for at most
+ * {@link SchedulerSettings#failoverGrace} or, if longer, the heartbeat TTL of the known nodes (a node that does not
+ * heartbeat within its TTL is down anyway); known nodes that did not come back by then are down and leave the set.
+ * What a node that has not registered yet runs is unknown, and nothing says which jobs it holds (the set has names
+ * only; the job store records no placements), so every job a predecessor may have placed waits: a scale-up or update
+ * of one whose known allocations all run on nodes that are back too, since more may run on a missing node. A job
+ * whose first version the job store accepted after this singleton started is evaluated at once, unless an agent or a
+ * kept completion shows work of it from before: Pekko starts a singleton only after its predecessor stopped (a
+ * hand-over) or its member was removed (downed; the split brain resolver stops the other side first), so no
+ * predecessor ever saw such a job, and all its work is this singleton's own and in its view. The job store's
+ * timestamp and this singleton's start come from different nodes' clocks: the job must be younger by
+ * {@code CLOCK_SKEW} (1 s). A job purged and registered again under its id before this singleton saw the old record
+ * counts as new; what the old one left on a node that has not come back is stopped as a duplicate when that node
+ * registers. When the wait ends, the log says how many evaluations it held back. Batch allocations that completed are
+ * kept durably beside the jobs too ({@link Completion}): agents stop reporting an ended allocation once the scheduler
+ * heard of its end, and finished batch work must not run again.
  *
  * <p>Health: an allocation of a group with an update strategy counts healthy once it has been RUNNING for the
  * strategy's min_healthy_time, unhealthy when its checks fail, it fails, or its healthy_deadline passes first. A
@@ -121,6 +135,11 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private static final Duration KEEP_ENDED = Duration.ofHours(4);
     private static final Duration COLLECT_EVERY = Duration.ofMinutes(1);
     private static final Duration STATUS_REFRESH = Duration.ofSeconds(5);
+    /**
+     * How far apart the clocks of two scheduler nodes may be: a job counts as registered after this singleton started
+     * only when the job store's stamp is later than the start by this much.
+     */
+    static final Duration CLOCK_SKEW = Duration.ofSeconds(1);
 
     /** Agent states always worth an event, besides every change of the client status. */
     private static final Set<AllocationState> NOTEWORTHY = EnumSet.of(AllocationState.UNHEALTHY,
@@ -194,6 +213,8 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     private final Address selfAddress;
     private final Instant startedAt;
     private Instant recoveryUntil;
+    /** Evaluations of new jobs that ran while the wait for the known nodes lasted (logged when it ends). */
+    private long evaluatedInRecovery;
     private boolean jobsLoaded;
     private boolean processingScheduled;
     private boolean capacityFreed;
@@ -239,8 +260,8 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
         knownNodes.load();
         batchDone.load();
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
-        ctx.getLog().info("scheduler singleton started on {}; evaluations wait for the known nodes to register, at "
-                + "least up to {}", selfAddress, settings.failoverGrace());
+        ctx.getLog().info("scheduler singleton started on {}; evaluations of jobs registered before wait for the known "
+                + "nodes to register, at least up to {}", selfAddress, settings.failoverGrace());
     }
 
     @Override
@@ -423,6 +444,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             a.desiredStop = true;
         }
         view.add(a);
+        j.adopted = true;
         if (j.lastSpec != null) {
             updateInPlace(j);
         }
@@ -760,6 +782,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             boolean wasWanted = j.wanted();
             long before = j.lastVersion;
             j.record = rec;
+            Instant firstSubmitted = rec.versions().get(0).submittedAt();
+            if (j.firstSubmittedAt == null || firstSubmitted.isBefore(j.firstSubmittedAt)) {
+                j.firstSubmittedAt = firstSubmitted;
+            }
             j.lastSpec = rec.latest().job();
             j.lastVersion = rec.latest().version();
             pruneCompletions(j);
@@ -826,7 +852,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     }
 
     private void scheduleProcessing() {
-        if (!processingScheduled && ready()) {
+        if (!processingScheduled && mayEvaluate()) {
             processingScheduled = true;
             getContext().getSelf().tell(ProcessQueue.INSTANCE);
         }
@@ -837,13 +863,25 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     }
 
     /**
-     * Evaluations run once the jobs and the known nodes are loaded and the nodes had their chance to register again.
+     * Evaluations run once the jobs and the durable sets are loaded: of every job once the nodes had their chance to
+     * register again, and of those {@link #cannotHaveUnseenWork} before.
      */
-    private boolean ready() {
+    private boolean mayEvaluate() {
         if (recovering() && durableSetsLoaded() && !now().isBefore(recoveryUntil)) {
             endRecovery("the wait for nodes to register is over");
         }
-        return jobsLoaded && !recovering();
+        return jobsLoaded && durableSetsLoaded();
+    }
+
+    /**
+     * Whether every allocation the job may have is in the view while nodes may still be missing: its first version
+     * was accepted after this singleton started (no predecessor saw it) and no work of it from before was reported
+     * or restored. A job id no longer tracked has nothing to evaluate.
+     */
+    private boolean cannotHaveUnseenWork(String jobId) {
+        JobEntry j = view.jobs.get(jobId);
+        return j == null || (j.firstSubmittedAt != null && j.firstSubmittedAt.isAfter(startedAt.plus(CLOCK_SKEW))
+                && !j.adopted && !completions.containsKey(jobId));
     }
 
     /** Both durable sets are read: the wait for the nodes may end. */
@@ -934,6 +972,7 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
             a.status = Allocation.Status.COMPLETE;
             a.record(AllocationState.EXITED, "completed before this scheduler singleton started", now);
             view.add(a);
+            j.adopted = true;
             jobs.add(c.jobId());
         }
         return jobs;
@@ -1001,8 +1040,10 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
     /** Known nodes still missing are down: they leave the set, and their allocations are placed elsewhere. */
     private void endRecovery(String why) {
         recoveryUntil = null;
+        int missing = 0;
         for (String name : awaited) {
             if (!view.nodes.containsKey(name)) {
+                missing++;
                 knownNodes.remove(name);
                 getContext().getLog().warn("node {} was ready before this singleton started and did not register "
                         + "again in time: down", name);
@@ -1010,24 +1051,36 @@ public final class SchedulerSingleton extends AbstractBehavior<SchedulerCommand>
                         + "scheduler singleton in time"));
             }
         }
-        getContext().getLog().info("scheduler singleton evaluates from now on ({}): {} nodes, {} allocations", why,
-                view.nodes.size(), view.allocations.size());
+        int held = 0;
+        for (EvalQueue.Pending p : queue.pending()) {
+            held += cannotHaveUnseenWork(p.jobId()) ? 0 : 1;
+        }
+        getContext().getLog().info("scheduler singleton evaluates every job from now on ({}): {} nodes, {} "
+                + "allocations; {} evaluations were held back until now, of jobs registered before it started, which "
+                + "may have had work on known nodes that had not registered again ({} of {} had not); {} evaluations "
+                + "of jobs registered since ran during the wait", why, view.nodes.size(), view.allocations.size(),
+                held, missing, awaited.size(), evaluatedInRecovery);
     }
 
     // ------------------------------------------------------------------------------------------- evaluations
 
     private Behavior<SchedulerCommand> onProcessQueue() {
         processingScheduled = false;
-        if (!ready()) {
+        if (!mayEvaluate()) {
             return this;
         }
+        boolean recovering = recovering();
+        Predicate<String> mayRun = recovering ? this::cannotHaveUnseenWork : jobId -> true;
         long deadline = System.nanoTime() + settings.batchTime().toNanos();
-        while (queue.depth() > 0 && System.nanoTime() < deadline) {
-            evaluate(queue.poll());
+        while (System.nanoTime() < deadline) {
+            EvalQueue.Pending p = queue.poll(mayRun);
+            if (p == null) {
+                return this; // the rest, if any, are held until the wait for the known nodes ends
+            }
+            evaluatedInRecovery += recovering ? 1 : 0;
+            evaluate(p);
         }
-        if (queue.depth() > 0) {
-            scheduleProcessing();
-        }
+        scheduleProcessing();
         return this;
     }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A new scheduler singleton after every node stopped and started again (a one-node cluster with both roles, as
  * `berth dev`, whose actor system is crashed and started on its data directory): it knows which nodes were ready
  * and which batch allocations completed from the durable sets beside the jobs, waits for those nodes before it
- * places anything, and does not run finished batch work again.
+ * evaluates the jobs registered before it started, and does not run finished batch work again.
  */
 class SchedulerColdStartTest {
     /**
@@ -93,6 +93,69 @@ class SchedulerColdStartTest {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> cluster.durableSet(0, DurableSet.KNOWN_NODES).equals(left));
         }
+    }
+
+    @Test
+    void whileAKnownNodeIsAwaitedANewJobIsPlacedAtOnceAndJobsWithWorkThereWait() throws InterruptedException {
+        try (SchedulerCluster cluster = new SchedulerCluster(dir, 1, COLD_START)) {
+            Fleet fleet = new Fleet(cluster);
+            String gone = cluster.running("web").get(0).node();
+            // a job whose only work is on the node that will be missing (the others are ineligible meanwhile), and
+            // which could run anywhere: after the restart nothing of it is reported, nor does anything keep it there
+            Set<String> others = new TreeSet<>(fleet.agents.keySet());
+            others.remove(gone);
+            others.forEach(node -> eligible(cluster, node, false));
+            cluster.register(small("solo"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.running("solo").size() == 1);
+            Set<String> solo = ids(cluster.running("solo"));
+            others.forEach(node -> eligible(cluster, node, true));
+            fleet.exportHeld();
+
+            cluster.restartAll();
+            fleet.restartExcept(gone);
+            Instant startedAt = cluster.ask(SchedulerApi.SchedulerStatus.class, SchedulerApi.GetStatus::new)
+                    .leaderSince();
+            // the job store's stamp must be later than the singleton's start by the skew allowed between clocks
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), startedAt.plus(SchedulerSingleton.CLOCK_SKEW))
+                    .toMillis()) + 100);
+            cluster.register(small("fresh"));
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> cluster.running("fresh").size() == 1);
+            SchedulerApi.AllocationView fresh = cluster.running("fresh").get(0);
+            assertThat(fresh.createdAt()).as("placed during the wait for node %s", gone)
+                    .isBefore(startedAt.plus(TTL));
+            assertThat(fresh.node()).isNotEqualTo(gone);
+            assertThat(ids(cluster.allocations("web"))).as("web, which had work on node %s, waits", gone)
+                    .isSubsetOf(fleet.placed.keySet());
+            assertThat(cluster.allocations("solo")).as("solo, whose work is on node %s, waits", gone).isEmpty();
+
+            // the node comes back within its TTL: what it holds is taken in, and nothing was placed twice
+            fleet.restart(gone);
+            await().atMost(Duration.ofSeconds(30)).until(() -> ids(cluster.running("solo")).equals(solo)
+                    && ids(cluster.running("web")).equals(fleet.placed.keySet()));
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> ids(cluster.live("web")).equals(fleet.placed.keySet())
+                            && ids(cluster.live("solo")).equals(solo));
+            assertThat(ids(cluster.running("fresh"))).containsExactly(fresh.id());
+            SchedulerApi.SchedulerStatus after = cluster.ask(SchedulerApi.SchedulerStatus.class,
+                    SchedulerApi.GetStatus::new);
+            assertThat(after.placementsTotal()).as("placements by the new singleton: fresh's only").isEqualTo(1);
+            assertThat(after.stopsTotal()).as("stops by the new singleton").isZero();
+        }
+    }
+
+    /** A service of one small instance (10 MHz, 16 MiB). */
+    private static Job small(String id) {
+        return SchedulerCluster.parse("""
+                {"id": "%s", "type": "service", "groups": [{"name": "g", "count": 1,
+                  "tasks": [{"name": "t", "image": "docker.io/library/busybox:1.36", "command": ["sleep", "1d"],
+                             "resources": {"cpu_mhz": 10, "memory_mb": 16}}]}]}
+                """.formatted(id));
+    }
+
+    private static void eligible(SchedulerCluster cluster, String node, boolean eligible) {
+        assertThat(cluster.ask(SchedulerApi.OperationResult.class,
+                r -> new SchedulerApi.SetEligibility(node, eligible, r)).notFound()).isFalse();
     }
 
     @Test
@@ -196,6 +259,11 @@ class SchedulerColdStartTest {
             placed = byNode(cluster.running("web"));
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> cluster.durableSet(0, DurableSet.KNOWN_NODES).equals(agents.keySet()));
+            exportHeld();
+        }
+
+        /** Takes what each agent holds now, to start it again with. */
+        void exportHeld() {
             agents.forEach((name, agent) -> held.put(name, cluster.export(0, agent)));
         }
 
